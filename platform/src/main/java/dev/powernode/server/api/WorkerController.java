@@ -1,0 +1,32 @@
+package dev.powernode.server.api;
+
+import dev.powernode.server.ci.Worker;
+import dev.powernode.server.ci.WorkerRole;
+import dev.powernode.server.ci.Workers;
+import java.time.Instant;
+import java.util.UUID;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+class WorkerController {
+    private final Workers workers;
+
+    WorkerController(Workers workers) {
+        this.workers = workers;
+    }
+
+    record WorkerView(UUID id, String role, String label, Instant lastSeenAt, Instant createdAt, Instant rotatedAt) {
+        static WorkerView of(Worker w) {
+            return new WorkerView(w.id(), w.role().value(), w.label(), w.lastSeenAt(), w.createdAt(), w.rotatedAt());
+        }
+    }
+
+    /** {@code role} defaults to {@code ci_worker}, the only role there is. */
+    @GetMapping("/api/v1/workers")
+    ListResponse<WorkerView> list(@RequestParam(required = false) String role) {
+        WorkerRole r = role == null || role.isEmpty() ? WorkerRole.CI_WORKER : WorkerRole.parse("role", role);
+        return ListResponse.of(workers.list(r).stream().map(WorkerView::of).toList());
+    }
+}

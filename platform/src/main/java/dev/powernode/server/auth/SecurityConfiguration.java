@@ -1,0 +1,110 @@
+package dev.powernode.server.auth;
+
+import dev.powernode.common.token.Scope;
+import dev.powernode.common.token.TokenMinter;
+import dev.powernode.server.shared.KeyMaterial;
+import dev.powernode.server.shared.ProblemResponses;
+import java.util.UUID;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+
+/**
+ * Bearer-token security for the API: HS256 JWTs signed with the configured key, scopes from the
+ * {@code scope} claim, revocation checked against the token table. Errors are problem+json.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+    static final String READ = "SCOPE_" + Scope.DISK_IMAGES_READ.value();
+    static final String WRITE = "SCOPE_" + Scope.DISK_IMAGES_WRITE.value();
+    static final String ADMIN = "SCOPE_" + Scope.SYSTEM_ADMIN.value();
+
+    @Bean
+    SecurityFilterChain apiSecurity(HttpSecurity http, JwtDecoder decoder, ProblemResponses problems) throws Exception {
+        var bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
+        var bearerDenied = new BearerTokenAccessDeniedHandler();
+        AuthenticationEntryPoint unauthenticated = (req, res, ex) -> {
+            bearerEntryPoint.commence(req, res, ex);
+            String detail = ex instanceof InvalidBearerTokenException
+                    ? "bearer token rejected: " + ex.getMessage()
+                    : "a bearer token is required (Authorization: Bearer <token>)";
+            problems.write(res, 401, "auth/unauthenticated", detail, req.getRequestURI());
+        };
+        AccessDeniedHandler forbidden = (req, res, ex) -> {
+            bearerDenied.handle(req, res, ex);
+            problems.write(
+                    res,
+                    403,
+                    "auth/insufficient-scope",
+                    "the token's scopes do not allow " + req.getMethod() + " " + req.getRequestURI(),
+                    req.getRequestURI());
+        };
+        http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(c -> c.disable())
+                .formLogin(f -> f.disable())
+                .httpBasic(b -> b.disable())
+                .logout(l -> l.disable())
+                .authorizeHttpRequests(
+                        a -> a.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/error")
+                                .permitAll()
+                                .requestMatchers("/api/v1/system/api_tokens", "/api/v1/system/api_tokens/**")
+                                .hasAuthority(ADMIN)
+                                .requestMatchers(HttpMethod.GET, "/api/v1/**")
+                                .hasAnyAuthority(READ, ADMIN)
+                                .requestMatchers("/api/v1/**")
+                                .hasAnyAuthority(WRITE, ADMIN)
+                                .requestMatchers("/actuator/**")
+                                .hasAuthority(ADMIN)
+                                .anyRequest()
+                                .authenticated())
+                .oauth2ResourceServer(o -> o.jwt(j -> j.decoder(decoder))
+                        .authenticationEntryPoint(unauthenticated)
+                        .accessDeniedHandler(forbidden))
+                .exceptionHandling(
+                        e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden));
+        return http.build();
+    }
+
+    @Bean
+    JwtDecoder jwtDecoder(KeyMaterial keys, ApiTokens tokens) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(
+                        new SecretKeySpec(keys.jwtKey().bytes(), "HmacSHA256"))
+                .macAlgorithm(MacAlgorithm.HS256)
+                .build();
+        OAuth2TokenValidator<Jwt> notRevoked = jwt -> {
+            UUID jti;
+            try {
+                jti = UUID.fromString(jwt.getId());
+            } catch (RuntimeException e) {
+                return OAuth2TokenValidatorResult.failure(
+                        new OAuth2Error("invalid_token", "token has no valid jti", null));
+            }
+            return tokens.isRevoked(jti)
+                    ? OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "token was revoked", null))
+                    : OAuth2TokenValidatorResult.success();
+        };
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+                new JwtTimestampValidator(), new JwtIssuerValidator(TokenMinter.ISSUER), notRevoked));
+        return decoder;
+    }
+}

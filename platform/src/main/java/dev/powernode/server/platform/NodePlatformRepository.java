@@ -1,0 +1,135 @@
+package dev.powernode.server.platform;
+
+import dev.powernode.server.shared.Arch;
+import dev.powernode.server.shared.ArtifactFamily;
+import dev.powernode.server.shared.PageRequest;
+import dev.powernode.server.shared.PublicationStatus;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+@Repository
+class NodePlatformRepository {
+    private static final RowMapper<NodePlatform> ROW = NodePlatformRepository::map;
+
+    private final JdbcClient jdbc;
+
+    NodePlatformRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void insert(NodePlatform p) {
+        jdbc.sql("""
+                insert into node_platform (id, slug, name, build_script, cosign_identity_regexp, cosign_oidc_issuer,
+                    cosign_public_keys, require_tlog, disk_image_retention_count, primary_artifact_family, primary_arch,
+                    created_at, updated_at)
+                values (:id, :slug, :name, :buildScript, :identity, :issuer, :keys, :requireTlog, :retention,
+                    :family, :arch, :createdAt, :updatedAt)
+                """)
+                .param("id", p.id())
+                .param("slug", p.slug())
+                .param("name", p.name())
+                .param("buildScript", p.buildScript())
+                .param("identity", p.cosignIdentityRegexp())
+                .param("issuer", p.cosignOidcIssuer())
+                .param("keys", p.cosignPublicKeys().toArray(String[]::new))
+                .param("requireTlog", p.requireTlog())
+                .param("retention", p.diskImageRetentionCount())
+                .param("family", p.primaryArtifactFamily().value())
+                .param("arch", p.primaryArch().value())
+                .param("createdAt", Timestamp.from(p.createdAt()))
+                .param("updatedAt", Timestamp.from(p.updatedAt()))
+                .update();
+    }
+
+    void updateSettings(NodePlatform p) {
+        jdbc.sql("""
+                update node_platform set name = :name, build_script = :buildScript,
+                    cosign_identity_regexp = :identity, cosign_oidc_issuer = :issuer, cosign_public_keys = :keys,
+                    require_tlog = :requireTlog, disk_image_retention_count = :retention,
+                    primary_artifact_family = :family, primary_arch = :arch, updated_at = :updatedAt
+                where id = :id
+                """)
+                .param("id", p.id())
+                .param("name", p.name())
+                .param("buildScript", p.buildScript())
+                .param("identity", p.cosignIdentityRegexp())
+                .param("issuer", p.cosignOidcIssuer())
+                .param("keys", p.cosignPublicKeys().toArray(String[]::new))
+                .param("requireTlog", p.requireTlog())
+                .param("retention", p.diskImageRetentionCount())
+                .param("family", p.primaryArtifactFamily().value())
+                .param("arch", p.primaryArch().value())
+                .param("updatedAt", Timestamp.from(p.updatedAt()))
+                .update();
+    }
+
+    Optional<NodePlatform> findById(UUID id) {
+        return jdbc.sql("select * from node_platform where id = :id")
+                .param("id", id)
+                .query(ROW)
+                .optional();
+    }
+
+    /** Locks the row for the rest of the transaction (concurrent PATCHes apply one after the other). */
+    Optional<NodePlatform> lockById(UUID id) {
+        return jdbc.sql("select * from node_platform where id = :id for update")
+                .param("id", id)
+                .query(ROW)
+                .optional();
+    }
+
+    Optional<NodePlatform> findBySlug(String slug) {
+        return jdbc.sql("select * from node_platform where slug = :slug")
+                .param("slug", slug)
+                .query(ROW)
+                .optional();
+    }
+
+    List<NodePlatform> page(PageRequest page) {
+        return jdbc.sql("select * from node_platform order by slug limit :limit offset :offset")
+                .param("limit", page.perPage())
+                .param("offset", page.offset())
+                .query(ROW)
+                .list();
+    }
+
+    long count() {
+        return jdbc.sql("select count(*) from node_platform").query(Long.class).single();
+    }
+
+    private static NodePlatform map(ResultSet rs, int row) throws SQLException {
+        String status = rs.getString("disk_image_publication_status");
+        return new NodePlatform(
+                rs.getObject("id", UUID.class),
+                rs.getString("slug"),
+                rs.getString("name"),
+                rs.getString("build_script"),
+                rs.getString("cosign_identity_regexp"),
+                rs.getString("cosign_oidc_issuer"),
+                strings(rs.getArray("cosign_public_keys")),
+                (Boolean) rs.getObject("require_tlog"),
+                rs.getInt("disk_image_retention_count"),
+                ArtifactFamily.parse("primary_artifact_family", rs.getString("primary_artifact_family")),
+                Arch.parse("primary_arch", rs.getString("primary_arch")),
+                rs.getString("disk_image_oci_ref"),
+                rs.getString("disk_image_git_sha"),
+                rs.getObject("disk_image_file_object_id", UUID.class),
+                status == null ? null : PublicationStatus.parse("disk_image_publication_status", status),
+                rs.getString("disk_image_publication_error"),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant());
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
+    }
+}

@@ -1,0 +1,23 @@
+package dev.powernode.server.shared;
+
+/** What went wrong, independent of transport; the API maps each kind to one HTTP status. */
+public enum ErrorKind {
+    BAD_REQUEST(400),
+    UNAUTHORIZED(401),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    CONFLICT(409),
+    TOO_LARGE(413),
+    INVALID(422),
+    UNAVAILABLE(503);
+
+    private final int httpStatus;
+
+    ErrorKind(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}
