@@ -73,10 +73,8 @@ class NodePlatformController {
                 body.cosignPublicKeys(),
                 body.requireTlog(),
                 body.diskImageRetentionCount(),
-                body.primaryArtifactFamily() == null
-                        ? null
-                        : ArtifactFamily.parse("primary_artifact_family", body.primaryArtifactFamily()),
-                body.primaryArch() == null ? null : Arch.parse("primary_arch", body.primaryArch())));
+                body.primaryArtifactFamily(),
+                body.primaryArch()));
         return ResponseEntity.created(URI.create("/api/v1/system/node_platforms/" + created.id()))
                 .body(NodePlatformView.of(created));
     }

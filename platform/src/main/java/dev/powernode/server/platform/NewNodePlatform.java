@@ -1,10 +1,11 @@
 package dev.powernode.server.platform;
 
-import dev.powernode.server.shared.Arch;
-import dev.powernode.server.shared.ArtifactFamily;
 import java.util.List;
 
-/** What an operator gives to create a NodePlatform; null means "use the default". */
+/**
+ * What an operator gives to create a NodePlatform, as given (enums by their wire values, so every
+ * invalid field is reported together); null means "use the default".
+ */
 public record NewNodePlatform(
         String slug,
         String name,
@@ -14,5 +15,5 @@ public record NewNodePlatform(
         List<String> cosignPublicKeys,
         Boolean requireTlog,
         Integer diskImageRetentionCount,
-        ArtifactFamily primaryArtifactFamily,
-        Arch primaryArch) {}
+        String primaryArtifactFamily,
+        String primaryArch) {}

@@ -42,6 +42,12 @@ public class NodePlatforms {
         PlatformRules.retention(v, spec.diskImageRetentionCount());
         List<String> keys = spec.cosignPublicKeys() == null ? List.of() : spec.cosignPublicKeys();
         PlatformRules.policy(v, spec.cosignIdentityRegexp(), spec.cosignOidcIssuer(), keys);
+        ArtifactFamily family = spec.primaryArtifactFamily() == null
+                ? ArtifactFamily.UEFI_DISK
+                : PlatformRules.parse(v, "primary_artifact_family", spec.primaryArtifactFamily(), ArtifactFamily.class);
+        Arch arch = spec.primaryArch() == null
+                ? Arch.AMD64
+                : PlatformRules.parse(v, "primary_arch", spec.primaryArch(), Arch.class);
         v.throwIfAny();
         Instant now = clock.instant();
         NodePlatform platform = new NodePlatform(
@@ -54,8 +60,8 @@ public class NodePlatforms {
                 keys.stream().map(String::strip).toList(),
                 spec.requireTlog(),
                 Objects.requireNonNullElse(spec.diskImageRetentionCount(), DEFAULT_RETENTION),
-                Objects.requireNonNullElse(spec.primaryArtifactFamily(), ArtifactFamily.UEFI_DISK),
-                Objects.requireNonNullElse(spec.primaryArch(), Arch.AMD64),
+                family,
+                arch,
                 null,
                 null,
                 null,
@@ -111,9 +117,7 @@ public class NodePlatforms {
                 ? current.cosignPublicKeys()
                 : c.cosignPublicKeys().orElse(List.of());
         Boolean requireTlog = apply(c.requireTlog(), current.requireTlog());
-        Integer retention = c.diskImageRetentionCount() == null
-                ? current.diskImageRetentionCount()
-                : c.diskImageRetentionCount().orElse(null);
+        Integer retention = apply(c.diskImageRetentionCount(), (Integer) current.diskImageRetentionCount());
         ArtifactFamily family = apply(c.primaryArtifactFamily(), current.primaryArtifactFamily());
         Arch arch = apply(c.primaryArch(), current.primaryArch());
 

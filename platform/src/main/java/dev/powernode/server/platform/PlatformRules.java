@@ -1,6 +1,8 @@
 package dev.powernode.server.platform;
 
+import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Violations;
+import dev.powernode.server.shared.WireEnum;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.KeyFactory;
@@ -23,6 +25,16 @@ final class PlatformRules {
             Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----\\s*");
 
     private PlatformRules() {}
+
+    /** Parses a wire enum value, recording a violation (and returning null) when it is not one. */
+    static <E extends Enum<E> & WireEnum.Valued> E parse(Violations v, String field, String value, Class<E> type) {
+        try {
+            return WireEnum.parse(type, field, value);
+        } catch (DomainException e) {
+            e.fieldErrors().forEach(fe -> v.add(fe.field(), fe.message()));
+            return null;
+        }
+    }
 
     static void slug(Violations v, String slug) {
         if (slug == null || slug.isEmpty()) {

@@ -1,0 +1,134 @@
+package dev.powernode.server.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.powernode.common.token.Scope;
+import dev.powernode.common.token.SigningKey;
+import dev.powernode.common.token.TokenMinter;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+@IntegrationTest
+class AuthTest {
+    static final String PUBLICATIONS = "/api/v1/system/disk_image_publications";
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    Api api;
+
+    @BeforeEach
+    void setUp() {
+        new Fixtures(jdbc).reset();
+        api = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+    }
+
+    @Test
+    void everyApiRouteNeedsAToken() {
+        for (String path : List.of(
+                PUBLICATIONS,
+                "/api/v1/system/node_platforms",
+                "/api/v1/workers?role=ci_worker",
+                "/api/v1/system/disk_image_webhooks?recent=true",
+                "/api/v1/system/api_tokens",
+                "/actuator/prometheus")) {
+            Api.Response r = api.anonymous().get(path);
+            assertThat(r.status()).as(path).isEqualTo(401);
+            assertThat(r.isProblem()).as(path).isTrue();
+            assertThat(r.raw().headers().firstValue("WWW-Authenticate"))
+                    .as(path)
+                    .hasValueSatisfying(h -> assertThat(h).startsWith("Bearer"));
+        }
+        assertThat(api.anonymous().get("/actuator/health/readiness").status()).isEqualTo(200);
+    }
+
+    @Test
+    void readScopeCannotWrite() {
+        Api reader = api.as(Api.token(Scope.DISK_IMAGES_READ));
+        assertThat(reader.get(PUBLICATIONS).status()).isEqualTo(200);
+        Api.Response r = reader.post("/api/v1/system/node_platforms", "{\"slug\":\"x\",\"name\":\"x\"}");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.json().get("code").asString()).isEqualTo("auth/insufficient-scope");
+        assertThat(jdbc.sql("select count(*) from node_platform")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    @Test
+    void writeScopeCannotRead() {
+        Api writer = api.as(Api.token(Scope.DISK_IMAGES_WRITE));
+        assertThat(writer.get(PUBLICATIONS).status()).isEqualTo(403);
+        assertThat(writer.get("/api/v1/system/api_tokens").status()).isEqualTo(403);
+    }
+
+    @Test
+    void expiredTokenIsRefused() {
+        String expired = Api.MINTER
+                .mint("old", List.of(Scope.SYSTEM_ADMIN), Instant.now().minus(Duration.ofHours(3)), Duration.ofHours(1))
+                .token();
+        Api.Response r = api.as(expired).get(PUBLICATIONS);
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
+    }
+
+    @Test
+    void tokenSignedWithAnotherKeyIsRefused() {
+        String forged = new TokenMinter(SigningKey.fromBase64("Zm9yZ2VkLWtleS1mb3JnZWQta2V5LWZvcmdlZC1rZXktZm9yZ2Vk"))
+                .mint("mallory", List.of(Scope.SYSTEM_ADMIN), Instant.now(), Duration.ofHours(1))
+                .token();
+        assertThat(api.as(forged).get(PUBLICATIONS).status()).isEqualTo(401);
+        assertThat(api.as("not-a-jwt").get(PUBLICATIONS).status()).isEqualTo(401);
+    }
+
+    @Test
+    void adminCreatesListsAndRevokesTokens() {
+        Api.Response created = api.post(
+                "/api/v1/system/api_tokens",
+                "{\"subject\":\"runner-1\",\"scopes\":[\"disk_images:read\"],\"ttl\":\"2h\",\"description\":\"CI read\"}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String token = created.json().get("token").asString();
+        String id = created.json().get("api_token").get("id").asString();
+
+        Api runner = api.as(token);
+        assertThat(runner.get(PUBLICATIONS).status()).isEqualTo(200);
+        assertThat(runner.post("/api/v1/system/node_platforms", "{\"slug\":\"x\",\"name\":\"x\"}")
+                        .status())
+                .isEqualTo(403);
+
+        JsonNode listed =
+                api.get("/api/v1/system/api_tokens").json().get("data").get(0);
+        assertThat(listed.get("subject").asString()).isEqualTo("runner-1");
+        assertThat(listed.get("scopes").get(0).asString()).isEqualTo("disk_images:read");
+        assertThat(listed.has("token")).as("the token itself is never listed").isFalse();
+
+        assertThat(api.delete("/api/v1/system/api_tokens/" + id).status()).isEqualTo(204);
+        Api.Response afterRevoke = runner.get(PUBLICATIONS);
+        assertThat(afterRevoke.status()).isEqualTo(401);
+        assertThat(afterRevoke.json().get("detail").asString()).contains("revoked");
+    }
+
+    @Test
+    void tokenCreationValidatesItsInput() {
+        Api.Response r =
+                api.post("/api/v1/system/api_tokens", "{\"subject\":\"\",\"scopes\":[\"root\"],\"ttl\":\"forever\"}");
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().get("errors").findValuesAsString("field")).contains("scopes[0]", "ttl");
+        assertThat(api.delete("/api/v1/system/api_tokens/" + java.util.UUID.randomUUID())
+                        .status())
+                .isEqualTo(404);
+    }
+}
