@@ -32,6 +32,14 @@ public class Workers {
                 .list();
     }
 
+    @Transactional(readOnly = true)
+    public boolean exists(UUID id) {
+        return jdbc.sql("select exists (select 1 from worker where id = :id)")
+                .param("id", id)
+                .query(Boolean.class)
+                .single();
+    }
+
     private static Instant instant(Timestamp ts) {
         return ts == null ? null : ts.toInstant();
     }

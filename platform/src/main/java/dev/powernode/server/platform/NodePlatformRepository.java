@@ -72,6 +72,42 @@ class NodePlatformRepository {
                 .update();
     }
 
+    void pointTo(
+            UUID id,
+            ArtifactFamily family,
+            Arch arch,
+            String ociRef,
+            String gitSha,
+            UUID fileObjectId,
+            java.time.Instant now) {
+        jdbc.sql("""
+                update node_platform set disk_image_oci_ref = :ociRef, disk_image_git_sha = :gitSha,
+                    disk_image_file_object_id = :file, updated_at = :now
+                where id = :id and primary_artifact_family = :family and primary_arch = :arch
+                """)
+                .param("id", id)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .param("ociRef", ociRef)
+                .param("gitSha", gitSha)
+                .param("file", fileObjectId)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    void recordOutcome(UUID id, PublicationStatus status, String error, java.time.Instant now) {
+        jdbc.sql("""
+                update node_platform set disk_image_publication_status = :status,
+                    disk_image_publication_error = :error, updated_at = :now
+                where id = :id
+                """)
+                .param("id", id)
+                .param("status", status.value())
+                .param("error", error)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
     Optional<NodePlatform> findById(UUID id) {
         return jdbc.sql("select * from node_platform where id = :id")
                 .param("id", id)

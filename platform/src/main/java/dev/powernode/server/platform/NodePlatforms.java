@@ -5,6 +5,7 @@ import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
+import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.shared.Violations;
 import java.time.Clock;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** NodePlatforms: create, read and change their settings and verification policy. */
@@ -158,6 +160,27 @@ public class NodePlatforms {
                 clock.instant());
         repository.updateSettings(updated);
         return updated;
+    }
+
+    /** Locks the platform row until the surrounding transaction ends (serializes promotions). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void lockForPromotion(UUID id) {
+        repository.lockById(id).orElseThrow(() -> notFound(id.toString()));
+    }
+
+    /**
+     * Moves the pointer columns to a newly current publication when {@code (family, arch)} is the
+     * platform's primary triple; other triples have no pointer columns.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void pointTo(UUID id, ArtifactFamily family, Arch arch, String ociRef, String gitSha, UUID fileObjectId) {
+        repository.pointTo(id, family, arch, ociRef, gitSha, fileObjectId, clock.instant());
+    }
+
+    /** The outcome of the platform's latest ingest, for operators ({@code error} null on success). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void recordPublicationOutcome(UUID id, PublicationStatus status, String error) {
+        repository.recordOutcome(id, status, error, clock.instant());
     }
 
     @SuppressWarnings("OptionalUsedAsFieldOrParameterType")

@@ -33,7 +33,12 @@ public record DiskImagePublication(
         Instant retiredAt,
         Instant purgedAt,
         String errorMessage,
-        Instant createdAt) {
+        Instant createdAt,
+        String runId,
+        String deliveryId,
+        String verifiedBy,
+        String lastAttemptError,
+        Instant nextAttemptAt) {
 
     /** Git's default abbreviation. */
     public static final int GIT_SHA_SHORT = 7;
@@ -42,6 +47,11 @@ public record DiskImagePublication(
 
     public String gitShaShort() {
         return gitSha == null ? null : gitSha.substring(0, Math.min(GIT_SHA_SHORT, gitSha.length()));
+    }
+
+    /** The registry reference of the artifact's manifest, as the webhook gave it. */
+    public dev.powernode.common.oci.OciRef ref() {
+        return dev.powernode.common.oci.OciRef.parse(ociRef);
     }
 
     public String sha256Short() {

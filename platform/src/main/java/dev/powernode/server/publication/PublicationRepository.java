@@ -32,6 +32,167 @@ class PublicationRepository {
                 .optional();
     }
 
+    Optional<DiskImagePublication> lockById(UUID id) {
+        return jdbc.sql("select * from disk_image_publication where id = :id for update")
+                .param("id", id)
+                .query(PublicationRepository::map)
+                .optional();
+    }
+
+    /** The current publication of a triple, locked. */
+    Optional<DiskImagePublication> lockActive(UUID platformId, ArtifactFamily family, Arch arch) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where node_platform_id = :platform and artifact_family = :family and arch = :arch and active
+                for update
+                """)
+                .param("platform", platformId)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .query(PublicationRepository::map)
+                .optional();
+    }
+
+    void insert(NewPublication n, UUID id, Instant now) {
+        jdbc.sql("""
+                insert into disk_image_publication (id, node_platform_id, artifact_family, arch, status, active,
+                    firmware_ref, git_sha, oci_ref, sha256, size_bytes, attempt_count, webhook_id, webhook_label,
+                    triggered_by_worker_id, run_id, delivery_id, created_at, updated_at)
+                values (:id, :platform, :family, :arch, :status, false, :firmwareRef, :gitSha, :ociRef, :sha256,
+                    :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :now, :now)
+                """)
+                .param("id", id)
+                .param("platform", n.nodePlatformId())
+                .param("family", n.family().value())
+                .param("arch", n.arch().value())
+                .param("status", n.initialStatus().value())
+                .param("firmwareRef", n.firmwareRef())
+                .param("gitSha", n.gitSha())
+                .param("ociRef", n.ociRef())
+                .param("sha256", n.sha256())
+                .param("size", n.sizeBytes())
+                .param("webhookId", n.webhookId())
+                .param("webhookLabel", n.webhookLabel())
+                .param("workerId", n.workerId())
+                .param("runId", n.runId())
+                .param("deliveryId", n.deliveryId())
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    void transition(UUID id, PublicationStatus from, PublicationStatus to, String actor, String reason, Instant at) {
+        jdbc.sql("""
+                insert into disk_image_publication_transition (publication_id, from_status, to_status, actor, reason, at)
+                values (:id, :from, :to, :actor, :reason, :at)
+                """)
+                .param("id", id)
+                .param("from", from == null ? null : from.value())
+                .param("to", to.value())
+                .param("actor", actor)
+                .param("reason", reason)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    List<Transition> transitions(UUID id) {
+        return jdbc.sql("select * from disk_image_publication_transition where publication_id = :id order by id")
+                .param("id", id)
+                .query((rs, n) -> new Transition(
+                        rs.getString("from_status") == null
+                                ? null
+                                : PublicationStatus.parse("from_status", rs.getString("from_status")),
+                        PublicationStatus.parse("to_status", rs.getString("to_status")),
+                        rs.getString("actor"),
+                        rs.getString("reason"),
+                        rs.getTimestamp("at").toInstant()))
+                .list();
+    }
+
+    void startAttempt(UUID id, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'verifying', attempt_count = attempt_count + 1,
+                    next_attempt_at = null, updated_at = :now where id = :id
+                """).param("id", id).param("now", Timestamp.from(now)).update();
+    }
+
+    void requeue(UUID id, String reason, Instant next, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'queued', last_attempt_error = :reason,
+                    next_attempt_at = :next, updated_at = :now where id = :id
+                """)
+                .param("id", id)
+                .param("reason", reason)
+                .param("next", Timestamp.from(next))
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    void fail(UUID id, String reason, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'failed', active = false, error_message = :reason,
+                    next_attempt_at = null, updated_at = :now where id = :id
+                """)
+                .param("id", id)
+                .param("reason", reason)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    void retire(UUID id, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'retired', active = false, retired_at = :now,
+                    updated_at = :now where id = :id
+                """).param("id", id).param("now", Timestamp.from(now)).update();
+    }
+
+    void markPublished(
+            UUID id,
+            UUID fileObjectId,
+            UUID priorFileObjectId,
+            boolean active,
+            long size,
+            String verifiedBy,
+            boolean bundle,
+            boolean attestation,
+            String predicate,
+            Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'published', active = :active, file_object_id = :file,
+                    prior_file_object_id = :prior, size_bytes = :size, verified_by = :verifiedBy,
+                    cosign_bundle_present = :bundle, attestation_present = :attestation,
+                    attestation_predicate = :predicate, verified_at = :now, published_at = :now,
+                    error_message = null, last_attempt_error = null, next_attempt_at = null, updated_at = :now
+                where id = :id
+                """)
+                .param("id", id)
+                .param("active", active)
+                .param("file", fileObjectId)
+                .param("prior", priorFileObjectId)
+                .param("size", size)
+                .param("verifiedBy", verifiedBy)
+                .param("bundle", bundle)
+                .param("attestation", attestation)
+                .param("predicate", predicate)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    void insertFileObject(
+            UUID id, String storage, String location, String mediaType, String sha256, long size, Instant now) {
+        jdbc.sql("""
+                insert into file_object (id, storage, location, media_type, sha256, size_bytes, created_at)
+                values (:id, :storage, :location, :mediaType, :sha256, :size, :now)
+                """)
+                .param("id", id)
+                .param("storage", storage)
+                .param("location", location)
+                .param("mediaType", mediaType)
+                .param("sha256", sha256)
+                .param("size", size)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
     List<DiskImagePublication> page(PublicationQuery q, PageRequest page) {
         Map<String, Object> params = new HashMap<>();
         String where = where(q, params);
@@ -103,7 +264,12 @@ class PublicationRepository {
                 instant(rs.getTimestamp("retired_at")),
                 instant(rs.getTimestamp("purged_at")),
                 rs.getString("error_message"),
-                instant(rs.getTimestamp("created_at")));
+                instant(rs.getTimestamp("created_at")),
+                rs.getString("run_id"),
+                rs.getString("delivery_id"),
+                rs.getString("verified_by"),
+                rs.getString("last_attempt_error"),
+                instant(rs.getTimestamp("next_attempt_at")));
     }
 
     private static Instant instant(Timestamp ts) {

@@ -1,19 +1,37 @@
 package dev.powernode.server.publication;
 
+import dev.powernode.common.oci.Descriptor;
+import dev.powernode.server.oci.FetchedArtifact;
+import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
+import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.signing.VerifiedArtifact;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Reads DiskImagePublications; newest first. */
+/**
+ * DiskImagePublications: reading them, and every change of their state. Each change is checked
+ * against the lifecycle, appended to the history, and mirrored on the platform in one transaction.
+ */
 @Service
 public class Publications {
-    private final PublicationRepository repository;
+    public static final String SYSTEM = "system";
 
-    Publications(PublicationRepository repository) {
+    private final PublicationRepository repository;
+    private final NodePlatforms platforms;
+    private final Clock clock;
+
+    Publications(PublicationRepository repository, NodePlatforms platforms, Clock clock) {
         this.repository = repository;
+        this.platforms = platforms;
+        this.clock = clock;
     }
 
     @Transactional(readOnly = true)
@@ -24,9 +42,143 @@ public class Publications {
     /** The publication with this id, or NOT_FOUND ({@code publication/not-found}). */
     @Transactional(readOnly = true)
     public DiskImagePublication get(UUID id) {
-        return repository
-                .findById(id)
-                .orElseThrow(() ->
-                        DomainException.notFound("publication/not-found", "no disk image publication '" + id + "'"));
+        return repository.findById(id).orElseThrow(() -> notFound(id));
+    }
+
+    @Transactional(readOnly = true)
+    public List<Transition> history(UUID id) {
+        get(id);
+        return repository.transitions(id);
+    }
+
+    /** Records a new publication; callers schedule its processing in the same transaction. */
+    @Transactional
+    public DiskImagePublication enqueue(NewPublication n) {
+        UUID id = UUID.randomUUID();
+        Instant now = clock.instant();
+        repository.insert(n, id, now);
+        repository.transition(id, null, n.initialStatus(), n.actor(), n.reason(), now);
+        return get(id);
+    }
+
+    /**
+     * Starts an ingest attempt: {@code queued} (or {@code verifying}, when a previous attempt was
+     * interrupted) becomes {@code verifying} and {@code attempt_count} grows. Empty when there is
+     * nothing to do (already published, failed, ...), which makes the job idempotent.
+     */
+    @Transactional
+    public Optional<DiskImagePublication> beginAttempt(UUID id) {
+        DiskImagePublication p = repository.lockById(id).orElse(null);
+        if (p == null
+                || (p.status() != PublicationStatus.QUEUED
+                        && p.status() != PublicationStatus.VERIFYING
+                        && p.status() != PublicationStatus.AWAITING_UPLOAD)) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        repository.startAttempt(id, now);
+        String reason = p.status() == PublicationStatus.VERIFYING
+                ? "attempt " + (p.attemptCount() + 1) + " (the previous one was interrupted)"
+                : "attempt " + (p.attemptCount() + 1);
+        repository.transition(id, p.status(), PublicationStatus.VERIFYING, SYSTEM, reason, now);
+        return repository.findById(id);
+    }
+
+    /** A transient failure: back to {@code queued} until {@code nextAttemptAt}. */
+    @Transactional
+    public void retryLater(UUID id, String reason, Instant nextAttemptAt) {
+        DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
+        Lifecycle.check(id, p.status(), PublicationStatus.QUEUED);
+        Instant now = clock.instant();
+        repository.requeue(id, reason, nextAttemptAt, now);
+        repository.transition(id, p.status(), PublicationStatus.QUEUED, SYSTEM, "transient: " + reason, now);
+    }
+
+    /** A permanent failure: {@code failed} with {@code reason} as its error message. */
+    @Transactional
+    public void fail(UUID id, String reason) {
+        DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
+        if (p.status() == PublicationStatus.FAILED) {
+            return;
+        }
+        Lifecycle.check(id, p.status(), PublicationStatus.FAILED);
+        Instant now = clock.instant();
+        repository.fail(id, reason, now);
+        repository.transition(id, p.status(), PublicationStatus.FAILED, SYSTEM, reason, now);
+        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.FAILED, reason);
+    }
+
+    /**
+     * Publishes a verified artifact and auto-promotes it: it becomes its triple's current
+     * publication, the previous current one is retired, and the platform's pointer columns follow
+     * when the triple is the platform's primary one. A publication older than the triple's current
+     * one (builds finishing out of order) is published and immediately retired instead.
+     */
+    @Transactional
+    public DiskImagePublication publish(VerifiedArtifact verified) {
+        FetchedArtifact artifact = verified.artifact();
+        UUID id = artifact.publicationId();
+        // lock order: platform row, then publications, so concurrent promotions of a triple queue up
+        platforms.lockForPromotion(get(id).nodePlatformId());
+        DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
+        Lifecycle.check(id, p.status(), PublicationStatus.PUBLISHED);
+        Instant now = clock.instant();
+
+        Descriptor primary = artifact.primaryLayer();
+        UUID fileObjectId = UUID.randomUUID();
+        repository.insertFileObject(
+                fileObjectId,
+                "oci",
+                artifact.ref().toString() + "#" + primary.digest(),
+                primary.mediaType(),
+                primary.digest().hex(),
+                primary.size(),
+                now);
+
+        Optional<DiskImagePublication> current =
+                repository.lockActive(p.nodePlatformId(), p.artifactFamily(), p.arch());
+        boolean supersedes = current.isEmpty() || !current.get().createdAt().isAfter(p.createdAt());
+        if (supersedes && current.isPresent()) {
+            DiskImagePublication previous = current.get();
+            repository.retire(previous.id(), now);
+            repository.transition(
+                    previous.id(),
+                    PublicationStatus.PUBLISHED,
+                    PublicationStatus.RETIRED,
+                    SYSTEM,
+                    "auto-promote: superseded by " + id,
+                    now);
+        }
+        repository.markPublished(
+                id,
+                fileObjectId,
+                supersedes && current.isPresent() ? current.get().fileObjectId() : null,
+                supersedes,
+                primary.size(),
+                verified.verifiedBy(),
+                verified.cosignBundlePresent(),
+                verified.attestationPresent(),
+                verified.attestationPredicate(),
+                now);
+        repository.transition(
+                id, p.status(), PublicationStatus.PUBLISHED, SYSTEM, "verified: " + verified.verifiedBy(), now);
+        if (supersedes) {
+            platforms.pointTo(p.nodePlatformId(), p.artifactFamily(), p.arch(), p.ociRef(), p.gitSha(), fileObjectId);
+        } else {
+            repository.retire(id, now);
+            repository.transition(
+                    id,
+                    PublicationStatus.PUBLISHED,
+                    PublicationStatus.RETIRED,
+                    SYSTEM,
+                    "auto-promote: a newer publication (" + current.get().id() + ") is already current",
+                    now);
+        }
+        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
+        return get(id);
+    }
+
+    private static DomainException notFound(UUID id) {
+        return DomainException.notFound("publication/not-found", "no disk image publication '" + id + "'");
     }
 }

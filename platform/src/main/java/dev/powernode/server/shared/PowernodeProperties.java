@@ -2,12 +2,16 @@ package dev.powernode.server.shared;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Service configuration. Every value has an environment variable (see README, Configuration) and
- * a default fit for a developer machine.
+ * Service configuration. Every value has an environment variable (README, Configuration) and a
+ * default fit for a developer machine.
  *
  * @param publicUrl base URL the platform is reached at; webhook URLs are built from it
  * @param home directory for generated dev keys and local artifact storage
@@ -17,7 +21,14 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("powernode")
 public record PowernodeProperties(
-        URI publicUrl, Path home, String jwtSecret, String masterKey, DataSize maxRequestBody) {
+        URI publicUrl,
+        Path home,
+        String jwtSecret,
+        String masterKey,
+        DataSize maxRequestBody,
+        Registry registry,
+        Ingest ingest,
+        Webhook webhook) {
 
     public PowernodeProperties {
         if (publicUrl == null) {
@@ -28,6 +39,106 @@ public record PowernodeProperties(
         }
         if (maxRequestBody == null) {
             maxRequestBody = DataSize.ofMegabytes(1);
+        }
+        if (registry == null) {
+            registry = new Registry(null, null, null, null);
+        }
+        if (ingest == null) {
+            ingest = new Ingest(0, 0, null, null, null, null);
+        }
+        if (webhook == null) {
+            webhook = new Webhook(null, null);
+        }
+    }
+
+    /**
+     * Registries the platform may pull from (no SSRF: an {@code oci_ref} elsewhere is refused).
+     *
+     * @param allowedHosts {@code host[:port]} entries
+     * @param plainHttp registries reached over http (loopback development registries)
+     * @param credentials {@code host[:port]=user:password} entries separated by {@code ;}
+     * @param readTimeout a transfer with no bytes for this long counts as broken
+     */
+    public record Registry(
+            List<String> allowedHosts, List<String> plainHttp, String credentials, Duration readTimeout) {
+        public Registry {
+            allowedHosts = clean(allowedHosts);
+            plainHttp = clean(plainHttp);
+            if (readTimeout == null) {
+                readTimeout = Duration.ofSeconds(30);
+            }
+        }
+
+        /** Parsed {@link #credentials}: registry → [user, password]. */
+        public Map<String, String[]> credentialMap() {
+            Map<String, String[]> out = new LinkedHashMap<>();
+            if (credentials == null || credentials.isBlank()) {
+                return out;
+            }
+            for (String entry : credentials.split(";")) {
+                int eq = entry.indexOf('=');
+                int colon = entry.indexOf(':', eq + 1);
+                if (eq <= 0 || colon < 0) {
+                    throw new IllegalStateException(
+                            "POWERNODE_REGISTRY_CREDENTIALS entries must look like host:port=user:password");
+                }
+                out.put(
+                        entry.substring(0, eq).strip(),
+                        new String[] {entry.substring(eq + 1, colon), entry.substring(colon + 1)});
+            }
+            return out;
+        }
+
+        private static List<String> clean(List<String> in) {
+            return in == null
+                    ? List.of()
+                    : in.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        }
+    }
+
+    /**
+     * The ingest job.
+     *
+     * @param threads concurrent ingests per replica
+     * @param maxAttempts attempts before a transiently failing ingest is marked failed
+     * @param backoffBase first retry delay; doubles per attempt up to {@code backoffMax}
+     * @param pollingInterval how often the scheduler looks for due jobs
+     * @param heartbeatInterval how often running jobs prove they are alive (a dead replica's jobs are
+     *     revived after a few missed beats)
+     */
+    public record Ingest(
+            int threads,
+            int maxAttempts,
+            Duration backoffBase,
+            Duration backoffMax,
+            Duration pollingInterval,
+            Duration heartbeatInterval) {
+        public Ingest {
+            threads = threads <= 0 ? 4 : threads;
+            maxAttempts = maxAttempts <= 0 ? 5 : maxAttempts;
+            backoffBase = backoffBase == null ? Duration.ofSeconds(5) : backoffBase;
+            backoffMax = backoffMax == null ? Duration.ofMinutes(5) : backoffMax;
+            pollingInterval = pollingInterval == null ? Duration.ofSeconds(2) : pollingInterval;
+            heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(5) : heartbeatInterval;
+        }
+
+        /** Delay before attempt {@code n + 1} after {@code n} failed ones. */
+        public Duration backoff(int failedAttempts) {
+            Duration d = backoffBase.multipliedBy(1L << Math.min(20, Math.max(0, failedAttempts - 1)));
+            return d.compareTo(backoffMax) > 0 ? backoffMax : d;
+        }
+    }
+
+    /**
+     * The inbound webhook.
+     *
+     * @param window how far the timestamp may be from the platform's clock
+     * @param maxBody larger bodies are refused (and recorded) with 413
+     */
+    public record Webhook(Duration window, DataSize maxBody) {
+        public Webhook {
+            window = window == null ? Duration.ofSeconds(300) : window;
+            maxBody = maxBody == null ? DataSize.ofKilobytes(64) : maxBody;
         }
     }
 }

@@ -1,0 +1,142 @@
+package dev.powernode.server.webhook;
+
+import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.shared.SecretBox;
+import dev.powernode.server.shared.Violations;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Per-pipeline webhooks ({@code provision_disk_image_webhook}): keyed by operator label, a fresh
+ * secret minted on every call (rotation), shown once, stored AES-GCM encrypted.
+ */
+@Service
+public class DiskImageWebhooks {
+    static final Pattern LABEL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+    static final String PATH = "/api/v1/system/webhooks/disk_image/built/";
+
+    private final JdbcClient jdbc;
+    private final SecretBox box;
+    private final PowernodeProperties props;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, PowernodeProperties props, Clock clock) {
+        this.jdbc = jdbc;
+        this.box = box;
+        this.props = props;
+        this.clock = clock;
+    }
+
+    /** A webhook known to the platform (never its secret). */
+    public record Webhook(UUID id, String label, String platformApiBase, Instant createdAt, Instant rotatedAt) {}
+
+    /**
+     * Creates the webhook of {@code label}, or rotates its secret when it exists. Idempotent on the
+     * label: concurrent calls for one label leave one webhook (the last secret wins).
+     */
+    @Transactional
+    public ProvisionedWebhook provision(String label, String platformApiBase) {
+        Violations v = new Violations();
+        if (label == null || !LABEL.matcher(label).matches()) {
+            v.add("label", "must be 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+        }
+        if (platformApiBase != null && !isHttpUrl(platformApiBase)) {
+            v.add("platform_api_base", "must be an absolute http(s) URL");
+        }
+        v.throwIfAny();
+        Instant now = clock.instant();
+        UUID fresh = UUID.randomUUID();
+        jdbc.sql("""
+                insert into disk_image_webhook (id, label, secret_ciphertext, platform_api_base, created_at, rotated_at)
+                values (:id, :label, '\\x'::bytea, :base, :now, :now)
+                on conflict (label) do nothing
+                """)
+                .param("id", fresh)
+                .param("label", label)
+                .param("base", platformApiBase)
+                .param("now", Timestamp.from(now))
+                .update();
+        UUID id = jdbc.sql("select id from disk_image_webhook where label = :label for update")
+                .param("label", label)
+                .query(UUID.class)
+                .single();
+        boolean rotated = !id.equals(fresh);
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        String secret = HexFormat.of().formatHex(raw);
+        byte[] sealed = box.seal(secret.getBytes(StandardCharsets.US_ASCII), aad(id));
+        jdbc.sql("""
+                update disk_image_webhook set secret_ciphertext = :sealed, rotated_at = :now,
+                    platform_api_base = coalesce(:base, platform_api_base)
+                where id = :id
+                """)
+                .param("id", id)
+                .param("sealed", sealed)
+                .param("base", platformApiBase)
+                .param("now", Timestamp.from(now))
+                .update();
+        String base = platformApiBase != null
+                ? platformApiBase
+                : jdbc.sql("select coalesce(platform_api_base, :def) from disk_image_webhook where id = :id")
+                        .param("id", id)
+                        .param("def", props.publicUrl().toString())
+                        .query(String.class)
+                        .single();
+        return new ProvisionedWebhook(id, label, url(base, id), secret, rotated);
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<Webhook> find(UUID id) {
+        return jdbc.sql("select * from disk_image_webhook where id = :id")
+                .param("id", id)
+                .query((rs, n) -> new Webhook(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("label"),
+                        rs.getString("platform_api_base"),
+                        rs.getTimestamp("created_at").toInstant(),
+                        rs.getTimestamp("rotated_at").toInstant()))
+                .optional();
+    }
+
+    /** The HMAC key of a webhook (the secret's ASCII bytes), decrypted. */
+    byte[] secret(UUID id) {
+        byte[] sealed = jdbc.sql("select secret_ciphertext from disk_image_webhook where id = :id")
+                .param("id", id)
+                .query(byte[].class)
+                .optional()
+                .orElseThrow(() -> DomainException.notFound("webhook/not-found", "no webhook " + id));
+        return box.open(sealed, aad(id));
+    }
+
+    static String url(String base, UUID id) {
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + PATH + id;
+    }
+
+    private static byte[] aad(UUID id) {
+        return ("disk_image_webhook:" + id).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static boolean isHttpUrl(String s) {
+        try {
+            URI u = new URI(s);
+            return u.isAbsolute()
+                    && u.getHost() != null
+                    && ("http".equals(u.getScheme()) || "https".equals(u.getScheme()));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
