@@ -67,6 +67,11 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(
                         a -> a.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/error")
                                 .permitAll()
+                                // authenticated by its HMAC signature (WebhookReceiver), not by a bearer token
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/webhooks/disk_image/built/*")
+                                .permitAll()
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")
+                                .hasAuthority(ADMIN)
                                 .requestMatchers("/api/v1/system/api_tokens", "/api/v1/system/api_tokens/**")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.GET, "/api/v1/**")

@@ -28,10 +28,12 @@ class IngestScheduler implements SmartLifecycle {
 
     private final CustomTask<Void> task;
     private final Scheduler scheduler;
+    private final boolean enabled;
     private volatile boolean running;
 
     IngestScheduler(DataSource dataSource, PowernodeProperties props, DiskImagePublicationProcessor processor) {
         PowernodeProperties.Ingest cfg = props.ingest();
+        this.enabled = cfg.enabled();
         this.task = Tasks.custom(TASK, Void.class).execute((instance, context) -> {
             UUID id = UUID.fromString(instance.getId());
             Instant retryAt = processor.process(id);
@@ -46,7 +48,6 @@ class IngestScheduler implements SmartLifecycle {
                 .heartbeatInterval(cfg.heartbeatInterval())
                 .missedHeartbeatsLimit(4)
                 .enableImmediateExecution()
-                .registerShutdownHook()
                 .build();
     }
 
@@ -57,14 +58,20 @@ class IngestScheduler implements SmartLifecycle {
 
     @Override
     public void start() {
-        scheduler.start();
+        if (enabled) {
+            scheduler.start();
+            log.info("ingest scheduler started");
+        } else {
+            log.warn("ingest jobs are not run by this replica (powernode.ingest.enabled=false)");
+        }
         running = true;
-        log.info("ingest scheduler started");
     }
 
     @Override
     public void stop() {
-        scheduler.stop();
+        if (enabled) {
+            scheduler.stop();
+        }
         running = false;
     }
 

@@ -44,7 +44,7 @@ public record PowernodeProperties(
             registry = new Registry(null, null, null, null);
         }
         if (ingest == null) {
-            ingest = new Ingest(0, 0, null, null, null, null);
+            ingest = new Ingest(null, 0, 0, null, null, null, null);
         }
         if (webhook == null) {
             webhook = new Webhook(null, null);
@@ -99,6 +99,7 @@ public record PowernodeProperties(
     /**
      * The ingest job.
      *
+     * @param enabled run ingest jobs in this replica (false: only accept and queue them)
      * @param threads concurrent ingests per replica
      * @param maxAttempts attempts before a transiently failing ingest is marked failed
      * @param backoffBase first retry delay; doubles per attempt up to {@code backoffMax}
@@ -107,6 +108,7 @@ public record PowernodeProperties(
      *     revived after a few missed beats)
      */
     public record Ingest(
+            Boolean enabled,
             int threads,
             int maxAttempts,
             Duration backoffBase,
@@ -114,6 +116,7 @@ public record PowernodeProperties(
             Duration pollingInterval,
             Duration heartbeatInterval) {
         public Ingest {
+            enabled = enabled == null || enabled;
             threads = threads <= 0 ? 4 : threads;
             maxAttempts = maxAttempts <= 0 ? 5 : maxAttempts;
             backoffBase = backoffBase == null ? Duration.ofSeconds(5) : backoffBase;

@@ -21,6 +21,8 @@ import org.springframework.test.context.ContextConfiguration;
             "powernode.jwt-secret=" + Api.JWT_SECRET,
             "powernode.master-key=" + Api.MASTER_KEY,
             "powernode.max-request-body=64KB",
+            // contexts share one database: only ingest tests (with their registry) run jobs
+            "powernode.ingest.enabled=false",
         })
 @ContextConfiguration(initializers = TestDatabase.class)
 public @interface IntegrationTest {}
