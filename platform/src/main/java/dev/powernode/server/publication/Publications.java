@@ -137,7 +137,7 @@ public class Publications {
 
         Optional<DiskImagePublication> current =
                 repository.lockActive(p.nodePlatformId(), p.artifactFamily(), p.arch());
-        boolean supersedes = current.isEmpty() || !current.get().createdAt().isAfter(p.createdAt());
+        boolean supersedes = current.isEmpty() || isNewer(p, current.get());
         if (supersedes && current.isPresent()) {
             DiskImagePublication previous = current.get();
             repository.retire(previous.id(), now);
@@ -176,6 +176,12 @@ public class Publications {
         }
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
         return get(id);
+    }
+
+    /** Announcement order: creation time, ties broken like PostgreSQL orders uuids (bytewise). */
+    static boolean isNewer(DiskImagePublication a, DiskImagePublication b) {
+        int byTime = a.createdAt().compareTo(b.createdAt());
+        return byTime != 0 ? byTime > 0 : a.id().toString().compareTo(b.id().toString()) > 0;
     }
 
     private static DomainException notFound(UUID id) {
