@@ -51,6 +51,16 @@ public record OciRef(String registry, String repository, Digest digest, String t
         return new OciRef(host, rest.substring(0, colon), null, rest.substring(colon + 1));
     }
 
+    /** Whether {@code text} is a valid {@code host[:port]} (it goes into request URLs verbatim). */
+    static boolean isRegistry(String text) {
+        return text != null && HOST.matcher(text).matches();
+    }
+
+    /** Whether {@code text} is a valid repository name (it goes into request paths verbatim). */
+    static boolean isRepository(String text) {
+        return text != null && text.length() <= 255 && REPO.matcher(text).matches();
+    }
+
     public static OciRef of(String registry, String repository, Digest digest) {
         return new OciRef(registry, repository, digest, null);
     }
