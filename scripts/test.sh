@@ -26,6 +26,8 @@ while (($#)); do
 done
 
 pn_ensure_base_tools
+# the real OCI registry binary the ingest tests start as a child process
+pn_ensure_packages docker-registry:docker-registry
 pn_ensure_postgres
 
 user=powernode_test

@@ -25,7 +25,16 @@ pn_ensure_packages() {
   if ((${#missing[@]})); then
     pn_log "installing ${missing[*]}"
     pn_as_root apt-get update -qq
+    # packages such as docker-registry would start a system service listening on all interfaces;
+    # we start what we need ourselves, on 127.0.0.1, so keep invoke-rc.d from starting anything
+    local guard=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' | pn_as_root tee /usr/sbin/policy-rc.d >/dev/null
+      pn_as_root chmod +x /usr/sbin/policy-rc.d
+      guard=1
+    fi
     DEBIAN_FRONTEND=noninteractive pn_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    ((guard)) && pn_as_root rm -f /usr/sbin/policy-rc.d
   fi
 }
 

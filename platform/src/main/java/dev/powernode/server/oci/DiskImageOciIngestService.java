@@ -73,7 +73,7 @@ public class DiskImageOciIngestService {
                 r = client.fetchBlob(ref.registry(), ref.repository(), layer, null, RegistryClient.Progress.NONE);
             } catch (RegistryException e) {
                 if (e.kind() == RegistryException.Kind.DIGEST_MISMATCH) {
-                    throw new VerificationFailure("oci/blob-digest-mismatch", e.getMessage());
+                    throw new VerificationFailure("oci/blob-digest-mismatch", "digest mismatch: " + e.getMessage());
                 }
                 if (e.kind() == RegistryException.Kind.NOT_FOUND) {
                     throw new VerificationFailure(

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.powernode.common.cosign.CosignSigner;
 import dev.powernode.common.cosign.SimpleSigning;
-import dev.powernode.common.oci.DiskImageArtifacts;
 import dev.powernode.common.oci.Digest;
+import dev.powernode.common.oci.DiskImageArtifacts;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
@@ -73,8 +73,10 @@ class IngestFlowTest {
                         + REGISTRY.publicKeyPem().replace("\n", "\\n") + "\"]}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         platformId = created.json().get("id").asString();
-        JsonNode w = admin.post("/api/v1/system/disk_image_webhooks", "{\"label\":\"builder\"}").json();
-        webhook = new WebhookCaller(admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+        JsonNode w = admin.post("/api/v1/system/disk_image_webhooks", "{\"label\":\"builder\"}")
+                .json();
+        webhook = new WebhookCaller(
+                admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
     }
 
     @Test
@@ -90,8 +92,10 @@ class IngestFlowTest {
         assertThat(p1.get("file_object_id").isNull()).isFalse();
         assertThat(p1.get("prior_file_object_id").isNull()).isTrue();
 
-        JsonNode platform = admin.get("/api/v1/system/node_platforms/" + platformId).json();
-        assertThat(platform.get("disk_image_oci_ref").asString()).isEqualTo(first.ref().toString());
+        JsonNode platform =
+                admin.get("/api/v1/system/node_platforms/" + platformId).json();
+        assertThat(platform.get("disk_image_oci_ref").asString())
+                .isEqualTo(first.ref().toString());
         assertThat(platform.get("disk_image_file_object_id").asString())
                 .isEqualTo(p1.get("file_object_id").asString());
         assertThat(platform.get("disk_image_publication_status").asString()).isEqualTo("published");
@@ -104,7 +108,8 @@ class IngestFlowTest {
         JsonNode p2 = awaitFinal(announce(second.ref(), second));
         assertThat(p2.get("status").asString()).isEqualTo("published");
         assertThat(p2.get("active").asBoolean()).isTrue();
-        assertThat(p2.get("prior_file_object_id").asString()).isEqualTo(p1.get("file_object_id").asString());
+        assertThat(p2.get("prior_file_object_id").asString())
+                .isEqualTo(p1.get("file_object_id").asString());
 
         JsonNode retired = get(p1.get("id").asString());
         assertThat(retired.get("status").asString()).isEqualTo("retired");
@@ -207,7 +212,12 @@ class IngestFlowTest {
         DiskImageArtifacts.Pushed a = REGISTRY.push("lies", 10_000, 10);
         REGISTRY.sign(a.ref());
         Api.Response r = webhook.send(WebhookCaller.body(
-                "bookworm", "uefi_disk", "amd64", a.ref().toString(), "ff".repeat(32), a.primary().size()));
+                "bookworm",
+                "uefi_disk",
+                "amd64",
+                a.ref().toString(),
+                "ff".repeat(32),
+                a.primary().size()));
         JsonNode p = awaitFinal(r.json().get("publication_id").asString());
         assertThat(p.get("status").asString()).isEqualTo("failed");
         assertThat(p.get("error_message").asString()).contains("announced");
@@ -221,7 +231,11 @@ class IngestFlowTest {
         List<Future<Api.Response>> calls = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             Callable<Api.Response> call = () -> webhook.send(WebhookCaller.body(
-                    "bookworm", "uefi_disk", "amd64", a.ref().toString(), a.primary().digest().hex(),
+                    "bookworm",
+                    "uefi_disk",
+                    "amd64",
+                    a.ref().toString(),
+                    a.primary().digest().hex(),
                     a.primary().size()));
             calls.add(pool.submit(call));
         }
@@ -232,12 +246,16 @@ class IngestFlowTest {
             ids.add(r.json().get("publication_id").asString());
         }
         pool.shutdown();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> jdbc.sql(
-                                "select count(*) from disk_image_publication where status in ('queued', 'verifying')")
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() ->
+                        jdbc.sql("select count(*) from disk_image_publication where status in ('queued', 'verifying')")
+                                        .query(Long.class)
+                                        .single()
+                                == 0);
+        assertThat(jdbc.sql("select count(*) from disk_image_publication where active")
                         .query(Long.class)
-                        .single()
-                == 0);
-        assertThat(jdbc.sql("select count(*) from disk_image_publication where active").query(Long.class).single())
+                        .single())
                 .isEqualTo(1);
         assertThat(jdbc.sql("select count(*) from disk_image_publication where status = 'published'")
                         .query(Long.class)
@@ -247,7 +265,8 @@ class IngestFlowTest {
                         .query(Long.class)
                         .single())
                 .isEqualTo(49);
-        String newest = jdbc.sql("select id::text from disk_image_publication order by created_at desc, id desc limit 1")
+        String newest = jdbc.sql(
+                        "select id::text from disk_image_publication order by created_at desc, id desc limit 1")
                 .query(String.class)
                 .single();
         String active = jdbc.sql("select id::text from disk_image_publication where active")
@@ -258,7 +277,12 @@ class IngestFlowTest {
 
     private String announce(OciRef ref, DiskImageArtifacts.Pushed a) {
         Api.Response r = webhook.send(WebhookCaller.body(
-                "bookworm", "uefi_disk", "amd64", ref.toString(), a.primary().digest().hex(), a.primary().size()));
+                "bookworm",
+                "uefi_disk",
+                "amd64",
+                ref.toString(),
+                a.primary().digest().hex(),
+                a.primary().size()));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         return r.json().get("publication_id").asString();
     }
