@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Bench (not a test): webhook acceptance under load from a separate process, against the platform
+# jar on a throwaway database. Then checks that every 202 has its publication row (zero lost).
+# Target (issue 3): >= 1,500 accepted req/s with p99 < 50 ms on this 2-core machine.
+# usage: bench/webhook-load.sh [REQUESTS=20000] [CONCURRENCY=32]
+# The service runs as an accept-only replica (POWERNODE_INGEST_ENABLED=false), so the figure is the
+# receiver's; BENCH_INGEST=true runs the ingest jobs in the same process as well.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/env.sh"
+
+requests=${1:-20000}
+concurrency=${2:-32}
+port=${BENCH_PORT:-18182}
+
+pn_ensure_base_tools
+pn_ensure_postgres
+user=powernode_test password=powernode_test
+db="powernode_bench_$(date +%s)_$$"
+pn_ensure_role "$user" "$password"
+pn_ensure_database "$db" "$user"
+[[ -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_build
+
+secret=$(head -c 32 /dev/urandom | base64)
+master=$(head -c 32 /dev/urandom | base64)
+home=$(mktemp -d)
+pid=
+cleanup() {
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  pn_drop_database "$db"
+  rm -rf "$home"
+}
+trap cleanup EXIT
+
+POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
+  POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$port POWERNODE_JWT_SECRET=$secret \
+  POWERNODE_PUBLIC_URL="http://127.0.0.1:$port" \
+  POWERNODE_MASTER_KEY=$master POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
+  POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
+  java -Xms512m -Xmx512m -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 90); do
+  curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { tail -n 30 "$home/platform.log" >&2; pn_die "platform exited"; }
+  sleep 1
+done
+
+export POWERNODE_API_URL="http://127.0.0.1:$port"
+POWERNODE_TOKEN=$(POWERNODE_JWT_SECRET=$secret "$PN_ROOT/bin/powernode" token mint --subject bench --scope system:admin)
+export POWERNODE_TOKEN
+pub=$(mktemp)
+openssl ecparam -genkey -name prime256v1 2>/dev/null | openssl ec -pubout 2>/dev/null >"$pub"
+"$PN_ROOT/bin/powernode" platforms create --slug bench --name Bench --public-key-file "$pub" >/dev/null
+hook=$(curl -fs -X POST -H "Authorization: Bearer $POWERNODE_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"label":"bench"}' "$POWERNODE_API_URL/api/v1/system/disk_image_webhooks")
+url=$(sed -n 's/.*"webhook_url":"\([^"]*\)".*/\1/p' <<<"$hook")
+wsecret=$(sed -n 's/.*"webhook_secret":"\([^"]*\)".*/\1/p' <<<"$hook")
+digest=$(printf 'bench' | sha256sum | cut -c1-64)
+ids=$(mktemp)
+
+java "$PN_ROOT/bench/WebhookLoad.java" "$url" "$wsecret" bench "127.0.0.1:5999/bench@sha256:$digest" \
+  "$digest" 1024 "$requests" "$concurrency" "$ids"
+
+accepted=$(wc -l <"$ids")
+PGPASSWORD=$password psql -qAtX -h 127.0.0.1 -U $user -d "$db" -v ON_ERROR_STOP=1 <<SQL
+create temp table accepted (id uuid);
+\copy accepted from '$ids'
+select format('  zero lost: %s of %s accepted ids have a publication row and a delivery; %s rows in all',
+  (select count(*) from accepted a join disk_image_publication p on p.id = a.id
+     join webhook_delivery d on d.publication_id = a.id and d.http_status = 202),
+  $accepted, (select count(*) from disk_image_publication));
+SQL
