@@ -26,6 +26,9 @@ while (($#)); do
 done
 
 pn_ensure_base_tools
+# The testkit runs the real registry binary as a child process per test class; the package's own
+# system service is neither needed nor used.
+pn_ensure_packages docker-registry:docker-registry
 pn_ensure_postgres
 
 user=powernode_test
