@@ -26,7 +26,8 @@ while (($#)); do
 done
 
 pn_ensure_base_tools
-# the real OCI registry binary the ingest tests start as a child process
+# The testkit runs the real registry binary as a child process per test class; the package's own
+# system service is neither needed nor used.
 pn_ensure_packages docker-registry:docker-registry
 pn_ensure_postgres
 

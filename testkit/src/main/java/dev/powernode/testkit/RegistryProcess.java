@@ -83,6 +83,19 @@ public final class RegistryProcess implements AutoCloseable {
         });
     }
 
+    /**
+     * Starts a registry that accepts Bearer tokens from {@code tokens} (distribution's {@code auth:
+     * token} mode). {@link #username()} and {@link #password()} are the token server's.
+     */
+    public static RegistryProcess startWithTokenAuth(TokenServer tokens) {
+        return start(tokens.username(), tokens.password(), dir -> {
+            Path bundle = dir.resolve("token-signer.pem");
+            Files.writeString(bundle, tokens.certificatePem(), StandardCharsets.US_ASCII);
+            return "auth:\n  token:\n    realm: " + tokens.realm() + "\n    service: " + tokens.service()
+                    + "\n    issuer: " + tokens.issuer() + "\n    rootcertbundle: " + bundle + "\n";
+        });
+    }
+
     /** Writes the auth section's files into the registry's directory and returns its YAML. */
     @FunctionalInterface
     interface AuthSection {

@@ -38,10 +38,11 @@ final class OciFixtures {
 
     /**
      * An OCI artifact manifest the way we publish them: artifactType, the empty config, layers,
-     * optional subject. Distribution 2.8 stores it as an image manifest: it checks that config and
-     * layers exist in the repository but not their media types (the empty config type is accepted),
-     * and ignores artifactType and subject (it has no referrers support), keeping the bytes as sent.
-     * The empty config blob must be pushed first.
+     * optional subject. Distribution 2.8 (Debian's docker-registry) accepts this as an image
+     * manifest with the empty config type and octet-stream layers, keeping the bytes as sent; it
+     * ignores artifactType and subject (no referrers support) and refuses the manifest with
+     * MANIFEST_BLOB_UNKNOWN unless the config and layer blobs are in the repository, so the empty
+     * config blob is pushed first.
      */
     static byte[] artifactManifest(String artifactType, List<Descriptor> layers, Descriptor subject, String note) {
         Map<String, Object> manifest = new LinkedHashMap<>();

@@ -395,12 +395,12 @@ public final class RegistryClient {
                 .uri(url(registry, "/v2/" + repository(repository) + "/blobs/" + digest))
                 .pull(repository);
         HttpResponse<InputStream> response = send(call);
-        discardIfPresent(response);
-        return switch (response.statusCode()) {
-            case 200 -> true;
-            case 404 -> false;
-            default -> throw failure(call, response);
-        };
+        int status = response.statusCode();
+        if (status != 200 && status != 404) {
+            throw failure(call, response);
+        }
+        discard(response);
+        return status == 200;
     }
 
     /** Monolithic upload of a small blob (POST + PUT?digest=); skipped when it already exists. */
@@ -713,6 +713,10 @@ public final class RegistryClient {
             throw new RegistryException(RegistryException.Kind.INVALID, call.what + ": unusable upload Location");
         }
         if (!onRegistry(resolved, call.registry)) {
+            if (!OciRef.isRegistry(resolved.getRawAuthority())) {
+                throw new RegistryException(
+                        RegistryException.Kind.INVALID, call.what + ": unusable upload Location authority");
+            }
             requireAllowed(resolved.getRawAuthority());
         }
         return resolved;
