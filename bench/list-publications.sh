@@ -23,7 +23,7 @@ secret=$(head -c 32 /dev/urandom | base64)
 home=$(mktemp -d)
 pid=
 cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   pn_drop_database "$db"
   rm -rf "$home"
 }

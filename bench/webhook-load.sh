@@ -25,8 +25,9 @@ master=$(head -c 32 /dev/urandom | base64)
 home=$(mktemp -d)
 pid=
 cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   pn_drop_database "$db"
+  cp "$home/platform.log" "${TMPDIR:-/tmp}/webhook-load-platform.log" 2>/dev/null || true
   rm -rf "$home"
 }
 trap cleanup EXIT
@@ -36,7 +37,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_PUBLIC_URL="http://127.0.0.1:$port" \
   POWERNODE_MASTER_KEY=$master POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
   POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
-  java -Xms512m -Xmx512m -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+  java -Xms512m -Xmx512m ${BENCH_JAVA_OPTS:-} -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break

@@ -35,7 +35,7 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (WebhookController.isReceiver(request.getRequestURI())) {
+        if (WebhookIntakeFilter.isIntake(request)) {
             // the receiver enforces its own, smaller limit and records the refusal as a delivery
             chain.doFilter(request, response);
             return;

@@ -3,6 +3,10 @@ package dev.powernode.server.ingest;
 import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.NewPublication;
 import dev.powernode.server.publication.Publications;
+import java.sql.Timestamp;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -11,10 +15,84 @@ import org.springframework.transaction.annotation.Transactional;
 public class Ingest {
     private final Publications publications;
     private final IngestScheduler scheduler;
+    private final JdbcClient jdbc;
 
-    Ingest(Publications publications, IngestScheduler scheduler) {
+    Ingest(Publications publications, IngestScheduler scheduler, JdbcClient jdbc) {
         this.publications = publications;
         this.scheduler = scheduler;
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * The webhook's hot path in one SQL statement, so it is atomic without an explicit transaction
+     * and costs one round trip: when the platform (by id or slug) exists and has a verification
+     * policy, insert the {@code queued} publication, its first history entry, its db-scheduler job
+     * (the row {@code SchedulerClient.schedule} would write) and the 202 delivery. Returns the
+     * publication id, or empty when the platform is unknown or has no policy (nothing written). A
+     * repeated delivery id violates {@code webhook_delivery_accepted_once} and writes nothing.
+     */
+    public Optional<UUID> accept(UUID id, NewPublication n, String platformRef, AcceptedDelivery d) {
+        UUID platformId = parseUuid(platformRef);
+        Timestamp at = Timestamp.from(d.receivedAt());
+        return jdbc.sql("""
+                with platform as (
+                    select id from node_platform
+                    where (id = :platformId or slug = :slug)
+                      and (cosign_identity_regexp is not null or cardinality(cosign_public_keys) > 0)
+                ), pub as (
+                    insert into disk_image_publication (id, node_platform_id, artifact_family, arch, status, active,
+                        firmware_ref, git_sha, oci_ref, sha256, size_bytes, attempt_count, webhook_id, webhook_label,
+                        triggered_by_worker_id, run_id, delivery_id, created_at, updated_at)
+                    select :id, platform.id, :family, :arch, 'queued', false, :firmwareRef, :gitSha, :ociRef,
+                        :sha256, :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :at, :at
+                    from platform
+                    returning id
+                ), history as (
+                    insert into disk_image_publication_transition (publication_id, from_status, to_status, actor,
+                        reason, at)
+                    select id, null, 'queued', :actor, :reason, :at from pub
+                ), job as (
+                    insert into scheduled_tasks (task_name, task_instance, task_data, execution_time, picked, version)
+                    select :task, id::text, null, :at, false, 1 from pub
+                ), delivery as (
+                    insert into webhook_delivery (id, requested_webhook_id, webhook_id, delivery_id, received_at,
+                        signature_valid, http_status, publication_id, response_body)
+                    select :rowId, :requested, :webhookId, :deliveryId, :at, true, 202, id, :body from pub
+                )
+                select id from pub
+                """)
+                .param("platformId", platformId)
+                .param("slug", platformId == null ? platformRef : null)
+                .param("id", id)
+                .param("family", n.family().value())
+                .param("arch", n.arch().value())
+                .param("firmwareRef", n.firmwareRef())
+                .param("gitSha", n.gitSha())
+                .param("ociRef", n.ociRef())
+                .param("sha256", n.sha256())
+                .param("size", n.sizeBytes())
+                .param("webhookId", n.webhookId())
+                .param("webhookLabel", n.webhookLabel())
+                .param("workerId", n.workerId())
+                .param("runId", n.runId())
+                .param("deliveryId", n.deliveryId())
+                .param("actor", n.actor())
+                .param("reason", n.reason())
+                .param("task", IngestScheduler.TASK)
+                .param("rowId", d.rowId())
+                .param("requested", d.requestedWebhookId())
+                .param("body", d.responseBody())
+                .param("at", at)
+                .query(UUID.class)
+                .optional();
+    }
+
+    private static UUID parseUuid(String s) {
+        try {
+            return s != null && s.length() == 36 ? UUID.fromString(s) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Creates the {@code queued} publication and its job in the caller's transaction (or a new one). */

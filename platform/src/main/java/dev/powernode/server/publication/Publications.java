@@ -58,7 +58,38 @@ public class Publications {
         Instant now = clock.instant();
         repository.insert(n, id, now);
         repository.transition(id, null, n.initialStatus(), n.actor(), n.reason(), now);
-        return get(id);
+        return new DiskImagePublication(
+                id,
+                n.nodePlatformId(),
+                n.family(),
+                n.arch(),
+                n.initialStatus(),
+                false,
+                n.firmwareRef(),
+                n.gitSha(),
+                n.ociRef(),
+                n.sha256(),
+                n.sizeBytes(),
+                0,
+                null,
+                false,
+                false,
+                null,
+                null,
+                n.webhookId(),
+                n.webhookLabel(),
+                n.workerId(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                now,
+                n.runId(),
+                n.deliveryId(),
+                null,
+                null,
+                null);
     }
 
     /**

@@ -9,10 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -32,6 +35,7 @@ public class DiskImageWebhooks {
     private final PowernodeProperties props;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final Map<UUID, Credentials> cache = new ConcurrentHashMap<>();
 
     DiskImageWebhooks(JdbcClient jdbc, SecretBox box, PowernodeProperties props, Clock clock) {
         this.jdbc = jdbc;
@@ -39,6 +43,15 @@ public class DiskImageWebhooks {
         this.props = props;
         this.clock = clock;
     }
+
+    /**
+     * How long a replica keeps a webhook's decrypted secret. A rotation made on another replica
+     * reaches this one within this time; the replica that rotates drops its copy at once.
+     */
+    public static final Duration CACHE_TTL = Duration.ofSeconds(5);
+
+    /** What the receiver needs of a webhook: its label and HMAC key. */
+    record Credentials(String label, byte[] secret, Instant fetchedAt) {}
 
     /** A webhook known to the platform (never its secret). */
     public record Webhook(UUID id, String label, String platformApiBase, Instant createdAt, Instant rotatedAt) {}
@@ -88,6 +101,7 @@ public class DiskImageWebhooks {
                 .param("base", platformApiBase)
                 .param("now", Timestamp.from(now))
                 .update();
+        cache.remove(id);
         String base = platformApiBase != null
                 ? platformApiBase
                 : jdbc.sql("select coalesce(platform_api_base, :def) from disk_image_webhook where id = :id")
@@ -109,6 +123,22 @@ public class DiskImageWebhooks {
                         rs.getTimestamp("created_at").toInstant(),
                         rs.getTimestamp("rotated_at").toInstant()))
                 .optional();
+    }
+
+    /** Label and HMAC key of a webhook (cached for {@link #CACHE_TTL}), or empty when unknown. */
+    Optional<Credentials> credentials(UUID id) {
+        Instant now = clock.instant();
+        Credentials cached = cache.get(id);
+        if (cached != null && cached.fetchedAt().plus(CACHE_TTL).isAfter(now)) {
+            return Optional.of(cached);
+        }
+        Optional<Credentials> fresh = jdbc.sql("select label, secret_ciphertext from disk_image_webhook where id = :id")
+                .param("id", id)
+                .query((rs, n) -> new Credentials(
+                        rs.getString("label"), box.open(rs.getBytes("secret_ciphertext"), aad(id)), now))
+                .optional();
+        fresh.ifPresentOrElse(c -> cache.put(id, c), () -> cache.remove(id));
+        return fresh;
     }
 
     /** The HMAC key of a webhook (the secret's ASCII bytes), decrypted. */

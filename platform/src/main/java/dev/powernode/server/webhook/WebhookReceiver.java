@@ -3,11 +3,11 @@ package dev.powernode.server.webhook;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.webhook.WebhookSignature;
 import dev.powernode.server.ci.Workers;
+import dev.powernode.server.ingest.AcceptedDelivery;
 import dev.powernode.server.ingest.Ingest;
 import dev.powernode.server.oci.Registries;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
-import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.NewPublication;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -67,7 +66,6 @@ public class WebhookReceiver {
     private final Registries registries;
     private final Ingest ingest;
     private final JdbcClient jdbc;
-    private final TransactionTemplate tx;
     private final JsonMapper json;
     private final PowernodeProperties.Webhook config;
     private final Clock clock;
@@ -79,7 +77,6 @@ public class WebhookReceiver {
             Registries registries,
             Ingest ingest,
             JdbcClient jdbc,
-            TransactionTemplate tx,
             JsonMapper json,
             PowernodeProperties props,
             Clock clock) {
@@ -89,7 +86,6 @@ public class WebhookReceiver {
         this.registries = registries;
         this.ingest = ingest;
         this.jdbc = jdbc;
-        this.tx = tx;
         this.json = json;
         this.config = props.webhook();
         this.clock = clock;
@@ -108,7 +104,9 @@ public class WebhookReceiver {
     public Receipt receive(String webhookPath, String deliveryId, String timestamp, String signature, byte[] body) {
         Instant now = clock.instant();
         UUID webhookId = parseUuid(webhookPath);
-        if (webhookId == null || webhooks.find(webhookId).isEmpty()) {
+        DiskImageWebhooks.Credentials hook =
+                webhookId == null ? null : webhooks.credentials(webhookId).orElse(null);
+        if (hook == null) {
             throw reject(
                     webhookPath,
                     null,
@@ -167,7 +165,7 @@ public class WebhookReceiver {
                     WebhookSignature.TIMESTAMP_HEADER + " must be unix seconds",
                     now);
         }
-        if (!WebhookSignature.verify(webhooks.secret(webhookId), ts, body, signature)) {
+        if (!WebhookSignature.verify(hook.secret(), ts, body, signature)) {
             throw reject(
                     webhookPath,
                     webhookId,
@@ -189,46 +187,95 @@ public class WebhookReceiver {
                     "timestamp " + ts + " is more than " + config.window().toSeconds() + " s from the platform's clock",
                     now);
         }
+        Announcement a;
+        try {
+            a = parse(webhookPath, webhookId, deliveryId, body, now);
+        } catch (DomainException refused) {
+            // a repeat of an accepted delivery gets the first answer even if it would not pass today
+            Optional<Receipt> first = firstReceipt(webhookId, deliveryId, now);
+            if (first.isPresent()) {
+                return first.get();
+            }
+            record(
+                    webhookPath,
+                    webhookId,
+                    deliveryId,
+                    true,
+                    refused.kind().httpStatus(),
+                    refused.getMessage(),
+                    null,
+                    null,
+                    null,
+                    now);
+            throw refused;
+        }
+        UUID publicationId = UUID.randomUUID();
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("publication_id", publicationId.toString());
+        response.put("status", PublicationStatus.QUEUED.value());
+        response.put("delivery_id", deliveryId);
+        String responseBody = json.writeValueAsString(response);
+        Optional<UUID> accepted;
+        try {
+            accepted = ingest.accept(
+                    publicationId,
+                    new NewPublication(
+                            null,
+                            a.family(),
+                            a.arch(),
+                            PublicationStatus.QUEUED,
+                            a.ref().toString(),
+                            a.sha256(),
+                            a.size(),
+                            a.gitSha(),
+                            a.firmwareRef(),
+                            a.runId(),
+                            webhookId,
+                            hook.label(),
+                            deliveryId,
+                            a.workerId(),
+                            "webhook:" + hook.label(),
+                            "announced by delivery " + deliveryId),
+                    a.platformRef(),
+                    new AcceptedDelivery(UUID.randomUUID(), webhookPath, webhookId, deliveryId, now, responseBody));
+        } catch (DuplicateKeyException repeated) {
+            // this delivery id was accepted before (or concurrently): nothing new was kept
+            return firstReceipt(webhookId, deliveryId, now).orElseThrow(() -> repeated);
+        }
+        if (accepted.isPresent()) {
+            return new Receipt(202, responseBody);
+        }
+        DomainException refused = platformRefusal(a.platformRef());
         Optional<Receipt> first = firstReceipt(webhookId, deliveryId, now);
         if (first.isPresent()) {
             return first.get();
         }
-        Announcement a = parse(webhookPath, webhookId, deliveryId, body, now);
-        try {
-            return tx.execute(status -> accept(webhookPath, webhookId, deliveryId, a, now));
-        } catch (DuplicateKeyException raced) {
-            // the same delivery was accepted concurrently: answer as the first one did
-            return firstReceipt(webhookId, deliveryId, now).orElseThrow(() -> raced);
-        }
+        record(
+                webhookPath,
+                webhookId,
+                deliveryId,
+                true,
+                refused.kind().httpStatus(),
+                refused.getMessage(),
+                null,
+                null,
+                null,
+                now);
+        throw refused;
     }
 
-    private Receipt accept(String path, UUID webhookId, String deliveryId, Announcement a, Instant now) {
-        String label =
-                webhooks.find(webhookId).map(DiskImageWebhooks.Webhook::label).orElse(null);
-        DiskImagePublication p = ingest.enqueue(new NewPublication(
-                a.platform().id(),
-                a.family(),
-                a.arch(),
-                PublicationStatus.QUEUED,
-                a.ref().toString(),
-                a.sha256(),
-                a.size(),
-                a.gitSha(),
-                a.firmwareRef(),
-                a.runId(),
-                webhookId,
-                label,
-                deliveryId,
-                a.workerId(),
-                "webhook:" + label,
-                "announced by delivery " + deliveryId));
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("publication_id", p.id().toString());
-        response.put("status", p.status().value());
-        response.put("delivery_id", deliveryId);
-        String body = json.writeValueAsString(response);
-        record(path, webhookId, deliveryId, true, 202, null, p.id(), body, null, now);
-        return new Receipt(202, body);
+    /** Why the intake statement found no platform to publish for. */
+    private DomainException platformRefusal(String platformRef) {
+        Optional<NodePlatform> platform = platforms.find(platformRef);
+        String message = platform.isEmpty()
+                ? "no node platform '" + platformRef + "'"
+                : "platform '" + platform.get().slug() + "' has no verification policy (set cosign_public_keys, or"
+                        + " cosign_identity_regexp and cosign_oidc_issuer): nothing can be published for it";
+        return new DomainException(
+                ErrorKind.INVALID,
+                "validation/invalid",
+                "platform: " + message,
+                List.of(new FieldError("platform", message)));
     }
 
     private Optional<Receipt> firstReceipt(UUID webhookId, String deliveryId, Instant now) {
@@ -257,7 +304,7 @@ public class WebhookReceiver {
     }
 
     record Announcement(
-            NodePlatform platform,
+            String platformRef,
             ArtifactFamily family,
             Arch arch,
             OciRef ref,
@@ -273,26 +320,10 @@ public class WebhookReceiver {
         try {
             root = json.readTree(body);
         } catch (JacksonException e) {
-            throw reject(
-                    path,
-                    webhookId,
-                    deliveryId,
-                    true,
-                    ErrorKind.BAD_REQUEST,
-                    "webhook/malformed-json",
-                    "body is not well-formed JSON",
-                    now);
+            throw new DomainException(ErrorKind.BAD_REQUEST, "webhook/malformed-json", "body is not well-formed JSON");
         }
         if (root == null || !root.isObject()) {
-            throw reject(
-                    path,
-                    webhookId,
-                    deliveryId,
-                    true,
-                    ErrorKind.BAD_REQUEST,
-                    "webhook/malformed-json",
-                    "body must be a JSON object",
-                    now);
+            throw new DomainException(ErrorKind.BAD_REQUEST, "webhook/malformed-json", "body must be a JSON object");
         }
         Violations v = new Violations();
         for (String name : root.propertyNames()) {
@@ -352,29 +383,11 @@ public class WebhookReceiver {
                 v.add("worker_id", "no worker " + workerText);
             }
         }
-        NodePlatform platform = null;
-        if (platformRef != null) {
-            platform = platforms.find(platformRef).orElse(null);
-            if (platform == null) {
-                v.add("platform", "no node platform '" + platformRef + "'");
-            } else if (!platform.hasVerificationPolicy()) {
-                v.add(
-                        "platform",
-                        "platform '" + platform.slug() + "' has no verification policy (set"
-                                + " cosign_public_keys, or cosign_identity_regexp and cosign_oidc_issuer): nothing can be"
-                                + " published for it");
-            }
-        }
         if (ref != null && !registries.isAllowed(ref)) {
             v.add("oci_ref", "registry " + ref.registry() + " is not allowed (POWERNODE_REGISTRY_ALLOWED_HOSTS)");
         }
-        try {
-            v.throwIfAny();
-        } catch (DomainException e) {
-            record(path, webhookId, deliveryId, true, 422, e.getMessage(), null, null, null, now);
-            throw e;
-        }
-        return new Announcement(platform, family, arch, ref, sha, size, gitSha, firmwareRef, runId, workerId);
+        v.throwIfAny();
+        return new Announcement(platformRef, family, arch, ref, sha, size, gitSha, firmwareRef, runId, workerId);
     }
 
     private static String text(JsonNode root, String name, boolean required, int max, Violations v) {

@@ -1,0 +1,94 @@
+package dev.powernode.server.api;
+
+import dev.powernode.common.webhook.WebhookSignature;
+import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.ProblemResponses;
+import dev.powernode.server.shared.Problems;
+import dev.powernode.server.webhook.Receipt;
+import dev.powernode.server.webhook.WebhookReceiver;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * {@code POST /api/v1/system/webhooks/disk_image/built/{webhook_id}}, served straight from the
+ * servlet filter chain. The route is authenticated by its HMAC signature, so bearer-token
+ * security and MVC dispatch add nothing but cost, and this is the route CI fleets hammer; the
+ * request log and the problem+json error format are the same as everywhere else.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+class WebhookIntakeFilter extends OncePerRequestFilter {
+    static final String PREFIX = "/api/v1/system/webhooks/disk_image/built/";
+    private static final Logger log = LoggerFactory.getLogger(WebhookIntakeFilter.class);
+
+    private final WebhookReceiver receiver;
+    private final ProblemResponses problems;
+
+    WebhookIntakeFilter(WebhookReceiver receiver, ProblemResponses problems) {
+        this.receiver = receiver;
+        this.problems = problems;
+    }
+
+    static boolean isIntake(HttpServletRequest request) {
+        return request.getRequestURI().startsWith(PREFIX);
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !isIntake(request);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String path = request.getRequestURI();
+        if (!"POST".equals(request.getMethod())) {
+            response.setHeader("Allow", "POST");
+            problems.write(response, 405, "http/405", "only POST is supported here", path);
+            return;
+        }
+        String webhookId = path.substring(PREFIX.length());
+        try {
+            byte[] body;
+            try (InputStream in = request.getInputStream()) {
+                body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, receiver.maxBody() + 1));
+            }
+            Receipt receipt = receiver.receive(
+                    webhookId,
+                    request.getHeader(WebhookSignature.DELIVERY_HEADER),
+                    request.getHeader(WebhookSignature.TIMESTAMP_HEADER),
+                    request.getHeader(WebhookSignature.SIGNATURE_HEADER),
+                    body);
+            byte[] out = receipt.body().getBytes(StandardCharsets.UTF_8);
+            response.setStatus(receipt.status());
+            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            response.setContentLength(out.length);
+            response.getOutputStream().write(out);
+        } catch (DomainException e) {
+            problems.write(response, Problems.of(e, path));
+        } catch (RuntimeException e) {
+            log.error("unexpected error receiving a webhook on {}", path, e);
+            problems.write(
+                    response,
+                    Problems.of(
+                            500,
+                            "internal",
+                            "an unexpected error occurred; quote the request_id when reporting it",
+                            List.of(),
+                            path));
+        }
+    }
+}
