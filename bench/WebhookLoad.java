@@ -22,6 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  * throughput and latency percentiles, and writes the publication ids of all 202s to IDS_FILE so the
  * caller can check every one has a row. JDK only; run by bench/webhook-load.sh.
  * Args: WEBHOOK_URL SECRET PLATFORM OCI_REF SHA256 SIZE REQUESTS CONCURRENCY IDS_FILE
+ * With CONCURRENCY 0 it only writes the pre-signed requests to IDS_FILE, one per line
+ * (delivery id, timestamp, signature, body; tab-separated), for bench/webhook-load.lua under wrk.
  */
 public class WebhookLoad {
     public static void main(String[] a) throws Exception {
@@ -34,6 +36,7 @@ public class WebhookLoad {
         Path idsFile = Path.of(a[8]);
 
         List<HttpRequest> prepared = new ArrayList<>(requests);
+        List<String> bodies = new ArrayList<>(requests);
         long ts = System.currentTimeMillis() / 1000;
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret, "HmacSHA256"));
@@ -41,6 +44,7 @@ public class WebhookLoad {
             String body = "{\"platform\":\"" + platform + "\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\","
                     + "\"oci_ref\":\"" + ociRef + "\",\"sha256\":\"" + sha + "\",\"size_bytes\":" + size
                     + ",\"git_sha\":\"0123456789abcdef0123456789abcdef01234567\",\"run_id\":\"" + i + "\"}";
+            bodies.add(body);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             mac.update((ts + ".").getBytes(StandardCharsets.US_ASCII));
             String sig = "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes));
@@ -52,6 +56,16 @@ public class WebhookLoad {
                     .timeout(Duration.ofSeconds(30))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                     .build());
+        }
+        if (concurrency == 0) {
+            List<String> lines = new ArrayList<>(requests);
+            for (int i = 0; i < requests; i++) {
+                HttpRequest r = prepared.get(i);
+                lines.add(r.headers().firstValue("X-Powernode-Delivery").orElseThrow() + "\t" + ts + "\t"
+                        + r.headers().firstValue("X-Powernode-Signature").orElseThrow() + "\t" + bodies.get(i));
+            }
+            Files.write(idsFile, lines);
+            return;
         }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         // warm-up on a separate delivery-id space is not possible without creating rows; the first

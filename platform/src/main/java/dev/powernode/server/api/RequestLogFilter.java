@@ -1,12 +1,12 @@
 package dev.powernode.server.api;
 
+import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,7 @@ class RequestLogFilter extends OncePerRequestFilter {
         String incoming = request.getHeader("X-Request-Id");
         String requestId = incoming != null && SANE_ID.matcher(incoming).matches()
                 ? incoming
-                : UUID.randomUUID().toString();
+                : Ids.newId().toString();
         MDC.put(Problems.REQUEST_ID, requestId);
         response.setHeader("X-Request-Id", requestId);
         long start = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.powernode.server.platform;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
@@ -53,7 +54,7 @@ public class NodePlatforms {
         v.throwIfAny();
         Instant now = clock.instant();
         NodePlatform platform = new NodePlatform(
-                UUID.randomUUID(),
+                Ids.newId(),
                 spec.slug(),
                 spec.name().strip(),
                 spec.buildScript(),

@@ -4,6 +4,7 @@ import dev.powernode.common.oci.Descriptor;
 import dev.powernode.server.oci.FetchedArtifact;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
@@ -54,7 +55,7 @@ public class Publications {
     /** Records a new publication; callers schedule its processing in the same transaction. */
     @Transactional
     public DiskImagePublication enqueue(NewPublication n) {
-        UUID id = UUID.randomUUID();
+        UUID id = Ids.newId();
         Instant now = clock.instant();
         repository.insert(n, id, now);
         repository.transition(id, null, n.initialStatus(), n.actor(), n.reason(), now);
@@ -156,7 +157,7 @@ public class Publications {
         Instant now = clock.instant();
 
         Descriptor primary = artifact.primaryLayer();
-        UUID fileObjectId = UUID.randomUUID();
+        UUID fileObjectId = Ids.newId();
         repository.insertFileObject(
                 fileObjectId,
                 "oci",

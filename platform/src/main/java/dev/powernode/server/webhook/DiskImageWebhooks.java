@@ -1,6 +1,7 @@
 package dev.powernode.server.webhook;
 
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.SecretBox;
 import dev.powernode.server.shared.Violations;
@@ -71,7 +72,7 @@ public class DiskImageWebhooks {
         }
         v.throwIfAny();
         Instant now = clock.instant();
-        UUID fresh = UUID.randomUUID();
+        UUID fresh = Ids.newId();
         jdbc.sql("""
                 insert into disk_image_webhook (id, label, secret_ciphertext, platform_api_base, created_at, rotated_at)
                 values (:id, :label, '\\x'::bytea, :base, :now, :now)

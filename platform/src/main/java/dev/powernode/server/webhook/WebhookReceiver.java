@@ -14,6 +14,7 @@ import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.FieldError;
+import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.shared.Violations;
@@ -209,7 +210,7 @@ public class WebhookReceiver {
                     now);
             throw refused;
         }
-        UUID publicationId = UUID.randomUUID();
+        UUID publicationId = Ids.newId();
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("publication_id", publicationId.toString());
         response.put("status", PublicationStatus.QUEUED.value());
@@ -237,7 +238,7 @@ public class WebhookReceiver {
                             "webhook:" + hook.label(),
                             "announced by delivery " + deliveryId),
                     a.platformRef(),
-                    new AcceptedDelivery(UUID.randomUUID(), webhookPath, webhookId, deliveryId, now, responseBody));
+                    new AcceptedDelivery(Ids.newId(), webhookPath, webhookId, deliveryId, now, responseBody));
         } catch (DuplicateKeyException repeated) {
             // this delivery id was accepted before (or concurrently): nothing new was kept
             return firstReceipt(webhookId, deliveryId, now).orElseThrow(() -> repeated);
@@ -449,7 +450,7 @@ public class WebhookReceiver {
                     signature_valid, http_status, reason, publication_id, response_body, duplicate_of)
                 values (:id, :path, :webhook, :delivery, :at, :valid, :status, :reason, :publication, :body, :dup)
                 """)
-                .param("id", UUID.randomUUID())
+                .param("id", Ids.newId())
                 .param("path", path.length() > 200 ? path.substring(0, 200) : path)
                 .param("webhook", webhookId)
                 .param(
