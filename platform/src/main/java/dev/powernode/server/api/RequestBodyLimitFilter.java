@@ -35,7 +35,7 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (WebhookIntakeFilter.isIntake(request)) {
+        if (WebhookIntakeFilter.isIntake(request) || isUploadContent(request)) {
             // the receiver enforces its own, smaller limit and records the refusal as a delivery
             chain.doFilter(request, response);
             return;
@@ -46,6 +46,11 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(new LimitedRequest(request), response);
+    }
+
+    /** Direct-upload bodies are artifacts: bounded by their declared size, not by this limit. */
+    private static boolean isUploadContent(HttpServletRequest request) {
+        return WorkerTokenFilter.isWorkerApi(request) && request.getRequestURI().endsWith("/content");
     }
 
     private String tooLarge() {

@@ -8,6 +8,7 @@ import java.util.UUID;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -38,7 +39,23 @@ class SecurityConfiguration {
     static final String WRITE = "SCOPE_" + Scope.DISK_IMAGES_WRITE.value();
     static final String ADMIN = "SCOPE_" + Scope.SYSTEM_ADMIN.value();
 
+    /**
+     * The runner-facing API is authenticated by worker token in WorkerTokenFilter (before this
+     * chain); it must not reach the JWT resource server, which would reject the opaque token.
+     */
     @Bean
+    @Order(1)
+    SecurityFilterChain workerApiSecurity(HttpSecurity http) throws Exception {
+        http.securityMatcher("/api/v1/system/worker_api/**")
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(c -> c.disable())
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
     SecurityFilterChain apiSecurity(HttpSecurity http, JwtDecoder decoder, ProblemResponses problems) throws Exception {
         var bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
         var bearerDenied = new BearerTokenAccessDeniedHandler();
@@ -70,6 +87,8 @@ class SecurityConfiguration {
                                 // authenticated by its HMAC signature (WebhookReceiver), not by a bearer token
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/webhooks/disk_image/built/*")
                                 .permitAll()
+                                .requestMatchers(HttpMethod.POST, "/api/v1/workers")
+                                .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers("/api/v1/system/api_tokens", "/api/v1/system/api_tokens/**")

@@ -38,7 +38,9 @@ public record DiskImagePublication(
         String deliveryId,
         String verifiedBy,
         String lastAttemptError,
-        Instant nextAttemptAt) {
+        Instant nextAttemptAt,
+        String uploadSignature,
+        String uploadMediaType) {
 
     /** Git's default abbreviation. */
     public static final int GIT_SHA_SHORT = 7;

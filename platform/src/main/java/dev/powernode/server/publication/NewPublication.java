@@ -22,4 +22,6 @@ public record NewPublication(
         String deliveryId,
         UUID workerId,
         String actor,
-        String reason) {}
+        String reason,
+        String uploadSignature,
+        String uploadMediaType) {}

@@ -57,9 +57,10 @@ class PublicationRepository {
         jdbc.sql("""
                 insert into disk_image_publication (id, node_platform_id, artifact_family, arch, status, active,
                     firmware_ref, git_sha, oci_ref, sha256, size_bytes, attempt_count, webhook_id, webhook_label,
-                    triggered_by_worker_id, run_id, delivery_id, created_at, updated_at)
+                    triggered_by_worker_id, run_id, delivery_id, upload_signature, upload_media_type, created_at, updated_at)
                 values (:id, :platform, :family, :arch, :status, false, :firmwareRef, :gitSha, :ociRef, :sha256,
-                    :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :now, :now)
+                    :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :uploadSignature,
+                    :uploadMediaType, :now, :now)
                 """)
                 .param("id", id)
                 .param("platform", n.nodePlatformId())
@@ -76,6 +77,8 @@ class PublicationRepository {
                 .param("workerId", n.workerId())
                 .param("runId", n.runId())
                 .param("deliveryId", n.deliveryId())
+                .param("uploadSignature", n.uploadSignature())
+                .param("uploadMediaType", n.uploadMediaType())
                 .param("now", Timestamp.from(now))
                 .update();
     }
@@ -269,7 +272,9 @@ class PublicationRepository {
                 rs.getString("delivery_id"),
                 rs.getString("verified_by"),
                 rs.getString("last_attempt_error"),
-                instant(rs.getTimestamp("next_attempt_at")));
+                instant(rs.getTimestamp("next_attempt_at")),
+                rs.getString("upload_signature"),
+                rs.getString("upload_media_type"));
     }
 
     private static Instant instant(Timestamp ts) {

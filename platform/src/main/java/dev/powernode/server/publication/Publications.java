@@ -1,7 +1,5 @@
 package dev.powernode.server.publication;
 
-import dev.powernode.common.oci.Descriptor;
-import dev.powernode.server.oci.FetchedArtifact;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
@@ -90,7 +88,9 @@ public class Publications {
                 n.deliveryId(),
                 null,
                 null,
-                null);
+                null,
+                n.uploadSignature(),
+                n.uploadMediaType());
     }
 
     /**
@@ -148,23 +148,21 @@ public class Publications {
      */
     @Transactional
     public DiskImagePublication publish(VerifiedArtifact verified) {
-        FetchedArtifact artifact = verified.artifact();
-        UUID id = artifact.publicationId();
+        UUID id = verified.publicationId();
         // lock order: platform row, then publications, so concurrent promotions of a triple queue up
         platforms.lockForPromotion(get(id).nodePlatformId());
         DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
         Lifecycle.check(id, p.status(), PublicationStatus.PUBLISHED);
         Instant now = clock.instant();
 
-        Descriptor primary = artifact.primaryLayer();
         UUID fileObjectId = Ids.newId();
         repository.insertFileObject(
                 fileObjectId,
-                "oci",
-                artifact.ref().toString() + "#" + primary.digest(),
-                primary.mediaType(),
-                primary.digest().hex(),
-                primary.size(),
+                verified.storage(),
+                verified.location(),
+                verified.mediaType(),
+                verified.sha256(),
+                verified.size(),
                 now);
 
         Optional<DiskImagePublication> current =
@@ -186,7 +184,7 @@ public class Publications {
                 fileObjectId,
                 supersedes && current.isPresent() ? current.get().fileObjectId() : null,
                 supersedes,
-                primary.size(),
+                verified.size(),
                 verified.verifiedBy(),
                 verified.cosignBundlePresent(),
                 verified.attestationPresent(),

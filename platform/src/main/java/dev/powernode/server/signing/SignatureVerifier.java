@@ -12,6 +12,7 @@ import dev.powernode.common.oci.RegistryException;
 import dev.powernode.server.oci.FetchedArtifact;
 import dev.powernode.server.oci.Registries;
 import dev.powernode.server.shared.VerificationFailure;
+import dev.powernode.server.storage.StoredArtifact;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -118,8 +119,14 @@ public class SignatureVerifier {
                 reasons.add("signature " + index + ": signs " + signed + ", not the manifest " + digest);
                 continue;
             }
+            Descriptor primary = artifact.primaryLayer();
             return new VerifiedArtifact(
-                    artifact,
+                    artifact.publicationId(),
+                    "oci",
+                    artifact.ref() + "#" + primary.digest(),
+                    primary.mediaType(),
+                    primary.digest().hex(),
+                    primary.size(),
                     "cosign key-pair: cosign_public_keys[" + matchedKey + "] (" + fingerprint(keys.get(matchedKey))
                             + ")",
                     false,
@@ -131,6 +138,73 @@ public class SignatureVerifier {
         }
         throw new VerificationFailure(
                 "signature/invalid", "no signature satisfies the platform's policy: " + String.join("; ", reasons));
+    }
+
+    /**
+     * Verifies a directly uploaded file against a {@code cosign sign-blob} key-pair signature
+     * (base64 ECDSA/RSA/Ed25519 over the file's bytes) and the platform's public keys.
+     */
+    public VerifiedArtifact verifyBlob(
+            VerificationPolicy policy, StoredArtifact stored, String signature, String mediaType) {
+        if (policy.isEmpty()) {
+            throw new VerificationFailure(
+                    "signature/no-policy", "the platform has no verification policy: nothing may be published");
+        }
+        if (signature == null || signature.isBlank()) {
+            throw new VerificationFailure("signature/missing", "the upload carries no signature");
+        }
+        if (policy.publicKeys().isEmpty()) {
+            throw new VerificationFailure(
+                    "signature/invalid",
+                    "a key-pair blob signature, but the platform has no cosign_public_keys (keyless blob bundles"
+                            + " are not accepted by this verifier yet)");
+        }
+        byte[] sig;
+        try {
+            sig = java.util.Base64.getDecoder().decode(signature.strip());
+        } catch (IllegalArgumentException e) {
+            throw new VerificationFailure("signature/invalid", "the upload's signature is not base64");
+        }
+        for (int k = 0; k < policy.publicKeys().size(); k++) {
+            PublicKey key = PemKeys.publicKey(policy.publicKeys().get(k));
+            if (verifiesFile(key, stored.path(), sig)) {
+                return new VerifiedArtifact(
+                        stored.publicationId(),
+                        "local",
+                        stored.path().toString(),
+                        mediaType,
+                        stored.sha256(),
+                        stored.size(),
+                        "cosign sign-blob key-pair: cosign_public_keys[" + k + "] (" + fingerprint(key) + ")",
+                        false,
+                        false,
+                        null);
+            }
+        }
+        throw new VerificationFailure(
+                "signature/invalid",
+                "the upload's signature does not verify with any of the platform's "
+                        + policy.publicKeys().size() + " public key(s)");
+    }
+
+    private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {
+        String algorithm = key instanceof java.security.interfaces.ECKey
+                ? "SHA256withECDSA"
+                : key instanceof java.security.interfaces.RSAKey ? "SHA256withRSA" : "Ed25519";
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            java.security.Signature s = java.security.Signature.getInstance(algorithm);
+            s.initVerify(key);
+            byte[] buffer = new byte[256 * 1024];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                s.update(buffer, 0, n);
+            }
+            return s.verify(signature);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static String fingerprint(PublicKey key) {

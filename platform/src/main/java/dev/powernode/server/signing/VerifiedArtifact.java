@@ -1,35 +1,74 @@
 package dev.powernode.server.signing;
 
-import dev.powernode.server.oci.FetchedArtifact;
+import java.util.UUID;
 
 /**
- * Proof that a fetched artifact (bytes re-hashed) carries a signature over its manifest digest
- * that satisfies its platform's policy. Only {@link SignatureVerifier} makes one; publishing takes one.
+ * Proof that an artifact's bytes were re-hashed (pulled from the registry, or received by direct
+ * upload) and carry a signature that satisfies its platform's policy. Only {@link
+ * SignatureVerifier} makes one; publishing takes one.
  *
+ * @param storage {@code oci} or {@code local}
+ * @param location where the primary artifact lives (an OCI reference with the blob digest, or a path)
  * @param verifiedBy which key or identity satisfied the policy, for the audit trail
  */
 public final class VerifiedArtifact {
-    private final FetchedArtifact artifact;
+    private final UUID publicationId;
+    private final String storage;
+    private final String location;
+    private final String mediaType;
+    private final String sha256;
+    private final long size;
     private final String verifiedBy;
     private final boolean cosignBundlePresent;
     private final boolean attestationPresent;
     private final String attestationPredicate;
 
     VerifiedArtifact(
-            FetchedArtifact artifact,
+            UUID publicationId,
+            String storage,
+            String location,
+            String mediaType,
+            String sha256,
+            long size,
             String verifiedBy,
             boolean cosignBundlePresent,
             boolean attestationPresent,
             String attestationPredicate) {
-        this.artifact = artifact;
+        this.publicationId = publicationId;
+        this.storage = storage;
+        this.location = location;
+        this.mediaType = mediaType;
+        this.sha256 = sha256;
+        this.size = size;
         this.verifiedBy = verifiedBy;
         this.cosignBundlePresent = cosignBundlePresent;
         this.attestationPresent = attestationPresent;
         this.attestationPredicate = attestationPredicate;
     }
 
-    public FetchedArtifact artifact() {
-        return artifact;
+    public UUID publicationId() {
+        return publicationId;
+    }
+
+    public String storage() {
+        return storage;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public String mediaType() {
+        return mediaType;
+    }
+
+    /** Hex SHA-256 of the primary artifact, as measured. */
+    public String sha256() {
+        return sha256;
+    }
+
+    public long size() {
+        return size;
     }
 
     public String verifiedBy() {

@@ -236,7 +236,9 @@ public class WebhookReceiver {
                             deliveryId,
                             a.workerId(),
                             "webhook:" + hook.label(),
-                            "announced by delivery " + deliveryId),
+                            "announced by delivery " + deliveryId,
+                            null,
+                            null),
                     a.platformRef(),
                     new AcceptedDelivery(Ids.newId(), webhookPath, webhookId, deliveryId, now, responseBody));
         } catch (DuplicateKeyException repeated) {

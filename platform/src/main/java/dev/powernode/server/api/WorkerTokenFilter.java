@@ -1,0 +1,65 @@
+package dev.powernode.server.api;
+
+import dev.powernode.server.ci.Worker;
+import dev.powernode.server.ci.Workers;
+import dev.powernode.server.shared.ProblemResponses;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Optional;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Authenticates the runner-facing API ({@code /api/v1/system/worker_api/**}) by worker token
+ * ({@code Authorization: Bearer pnw_...}), not by operator JWT. The worker is handed to the
+ * controller as a request attribute; anything else is a 401 problem.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 3)
+class WorkerTokenFilter extends OncePerRequestFilter {
+    static final String PREFIX = "/api/v1/system/worker_api/";
+    static final String WORKER = "powernode.worker";
+
+    private final Workers workers;
+    private final ProblemResponses problems;
+
+    WorkerTokenFilter(Workers workers, ProblemResponses problems) {
+        this.workers = workers;
+        this.problems = problems;
+    }
+
+    static boolean isWorkerApi(HttpServletRequest request) {
+        return request.getRequestURI().startsWith(PREFIX);
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !isWorkerApi(request);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader("Authorization");
+        Optional<Worker> worker = header != null && header.startsWith("Bearer ")
+                ? workers.authenticate(header.substring(7).strip())
+                : Optional.empty();
+        if (worker.isEmpty()) {
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"powernode-workers\"");
+            problems.write(
+                    response,
+                    401,
+                    "auth/worker-unauthenticated",
+                    "a worker token is required (Authorization: Bearer pnw_...)",
+                    request.getRequestURI());
+            return;
+        }
+        request.setAttribute(WORKER, worker.get());
+        chain.doFilter(request, response);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.powernode.server.upload;
+
+import dev.powernode.server.platform.NodePlatform;
+import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.publication.DiskImagePublication;
+import dev.powernode.server.publication.NewPublication;
+import dev.powernode.server.publication.Publications;
+import dev.powernode.server.shared.Arch;
+import dev.powernode.server.shared.ArtifactFamily;
+import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.ErrorKind;
+import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.Violations;
+import dev.powernode.server.signing.SignatureVerifier;
+import dev.powernode.server.signing.VerificationPolicy;
+import dev.powernode.server.signing.VerifiedArtifact;
+import dev.powernode.server.storage.LocalArtifactStore;
+import dev.powernode.server.storage.StoredArtifact;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+
+/**
+ * The fallback for runners without a registry: announce ({@code awaiting_upload}), stream the
+ * file in (hashed on the way, resumable at the received length), then verify its sign-blob
+ * signature against the platform's policy and publish it like any other artifact. A partial or
+ * mismatching file is never published; an unsigned one never either.
+ */
+@Service
+public class DiskImageDirectUploadIngestService {
+    static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+    static final Pattern GIT_SHA = Pattern.compile("[0-9a-f]{7,64}");
+    static final long MAX_SIZE = 1L << 40;
+
+    private final Publications publications;
+    private final NodePlatforms platforms;
+    private final LocalArtifactStore store;
+    private final SignatureVerifier signatures;
+    private final ConcurrentHashMap<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    DiskImageDirectUploadIngestService(
+            Publications publications,
+            NodePlatforms platforms,
+            LocalArtifactStore store,
+            SignatureVerifier signatures) {
+        this.publications = publications;
+        this.platforms = platforms;
+        this.store = store;
+        this.signatures = signatures;
+    }
+
+    /** Records the announced upload; the worker then sends the bytes. */
+    public DiskImagePublication create(UUID workerId, String workerLabel, DirectUpload u) {
+        Violations v = new Violations();
+        ArtifactFamily family = null;
+        Arch arch = null;
+        NodePlatform platform = null;
+        if (u.platform() == null || u.platform().isBlank()) {
+            v.add("platform", "is required");
+        } else {
+            platform = platforms.find(u.platform()).orElse(null);
+            if (platform == null) {
+                v.add("platform", "no node platform '" + u.platform() + "'");
+            } else if (!platform.hasVerificationPolicy()) {
+                v.add(
+                        "platform",
+                        "platform '" + platform.slug() + "' has no verification policy: nothing can be"
+                                + " published for it");
+            }
+        }
+        try {
+            family = ArtifactFamily.parse("artifact_family", String.valueOf(u.artifactFamily()));
+        } catch (DomainException e) {
+            v.add("artifact_family", e.fieldErrors().get(0).message());
+        }
+        try {
+            arch = Arch.parse("arch", String.valueOf(u.arch()));
+        } catch (DomainException e) {
+            v.add("arch", e.fieldErrors().get(0).message());
+        }
+        if (u.sha256() == null || !HEX64.matcher(u.sha256()).matches()) {
+            v.add("sha256", "must be 64 lowercase hex digits");
+        }
+        if (u.sizeBytes() == null || u.sizeBytes() < 0 || u.sizeBytes() > MAX_SIZE) {
+            v.add("size_bytes", "must be an integer between 0 and " + MAX_SIZE);
+        }
+        if (u.gitSha() == null || !GIT_SHA.matcher(u.gitSha()).matches()) {
+            v.add("git_sha", "must be 7-64 lowercase hex digits");
+        }
+        if (u.signature() == null || u.signature().isBlank() || u.signature().length() > 4096) {
+            v.add(
+                    "signature",
+                    "a cosign sign-blob signature (base64) of the file is required: unsigned uploads are"
+                            + " never published");
+        }
+        if (u.mediaType() != null && u.mediaType().length() > 255) {
+            v.add("media_type", "at most 255 characters");
+        }
+        v.throwIfAny();
+        return publications.enqueue(new NewPublication(
+                platform.id(),
+                family,
+                arch,
+                PublicationStatus.AWAITING_UPLOAD,
+                null,
+                u.sha256(),
+                u.sizeBytes(),
+                u.gitSha(),
+                u.firmwareRef(),
+                u.runId(),
+                null,
+                null,
+                null,
+                workerId,
+                "worker:" + workerLabel,
+                "direct upload announced",
+                u.signature().strip(),
+                u.mediaType() == null ? "application/octet-stream" : u.mediaType()));
+    }
+
+    public UploadState state(UUID workerId, UUID publicationId) {
+        DiskImagePublication p = owned(workerId, publicationId);
+        long received = p.status() == PublicationStatus.AWAITING_UPLOAD ? store.received(publicationId) : sizeOf(p);
+        return new UploadState(p, received);
+    }
+
+    /**
+     * Receives bytes from {@code offset} (the number received so far; anything else is a
+     * CONFLICT naming the right offset). When the file is complete it is verified and published
+     * (or failed) before this returns.
+     */
+    public UploadState upload(UUID workerId, UUID publicationId, long offset, InputStream body) {
+        DiskImagePublication p = owned(workerId, publicationId);
+        if (p.status() != PublicationStatus.AWAITING_UPLOAD) {
+            throw DomainException.conflict(
+                    "upload/not-awaiting",
+                    "publication " + publicationId + " is " + p.status().value() + ", not awaiting_upload");
+        }
+        ReentrantLock lock = locks.computeIfAbsent(publicationId, k -> new ReentrantLock());
+        if (!lock.tryLock()) {
+            throw DomainException.conflict("upload/in-progress", "another upload to " + publicationId + " is running");
+        }
+        try {
+            Optional<StoredArtifact> stored;
+            try {
+                stored = store.append(publicationId, offset, body, p.sizeBytes(), p.sha256());
+            } catch (DomainException e) {
+                if (e.code().equals("upload/digest-mismatch") || e.code().equals("upload/too-long")) {
+                    store.discard(publicationId);
+                    publications.beginAttempt(publicationId);
+                    publications.fail(publicationId, e.getMessage());
+                }
+                throw e;
+            }
+            if (stored.isEmpty()) {
+                return new UploadState(publications.get(publicationId), store.received(publicationId));
+            }
+            publications.beginAttempt(publicationId);
+            try {
+                NodePlatform platform = platforms.get(p.nodePlatformId());
+                VerifiedArtifact verified = signatures.verifyBlob(
+                        VerificationPolicy.of(platform), stored.get(), p.uploadSignature(), p.uploadMediaType());
+                publications.publish(verified);
+            } catch (DomainException e) {
+                publications.fail(publicationId, e.getMessage());
+            }
+            DiskImagePublication done = publications.get(publicationId);
+            return new UploadState(done, sizeOf(done));
+        } finally {
+            lock.unlock();
+            locks.remove(publicationId, lock);
+        }
+    }
+
+    private DiskImagePublication owned(UUID workerId, UUID publicationId) {
+        DiskImagePublication p = publications.get(publicationId);
+        if (!workerId.equals(p.triggeredByWorkerId()) || p.ociRef() != null) {
+            throw new DomainException(
+                    ErrorKind.NOT_FOUND,
+                    "publication/not-found",
+                    "no direct upload '" + publicationId + "' of this worker");
+        }
+        return p;
+    }
+
+    private static long sizeOf(DiskImagePublication p) {
+        return p.sizeBytes() == null ? 0 : p.sizeBytes();
+    }
+}
