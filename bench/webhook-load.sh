@@ -16,6 +16,7 @@ requests=$((seconds * 4000 + 3000))
 port=${BENCH_PORT:-18182}
 
 pn_ensure_base_tools
+pn_ensure_packages wrk:wrk
 pn_ensure_postgres
 user=powernode_test password=powernode_test
 db="powernode_bench_$(date +%s)_$$"
