@@ -29,9 +29,15 @@ class IngestScheduler implements SmartLifecycle {
     private final CustomTask<Void> task;
     private final Scheduler scheduler;
     private final boolean enabled;
+    private final java.time.Clock clock;
     private volatile boolean running;
 
-    IngestScheduler(DataSource dataSource, PowernodeProperties props, DiskImagePublicationProcessor processor) {
+    IngestScheduler(
+            DataSource dataSource,
+            PowernodeProperties props,
+            DiskImagePublicationProcessor processor,
+            java.time.Clock clock) {
+        this.clock = clock;
         PowernodeProperties.Ingest cfg = props.ingest();
         this.enabled = cfg.enabled();
         this.task = Tasks.custom(TASK, Void.class).execute((instance, context) -> {
@@ -53,7 +59,7 @@ class IngestScheduler implements SmartLifecycle {
 
     /** Schedules the ingest of a publication now; joins the caller's transaction. */
     void scheduleNow(UUID publicationId) {
-        scheduler.scheduleIfNotExists(task.instance(publicationId.toString()), Instant.now());
+        scheduler.scheduleIfNotExists(task.instance(publicationId.toString()), clock.instant());
     }
 
     @Override

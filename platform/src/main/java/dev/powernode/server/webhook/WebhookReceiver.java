@@ -192,23 +192,7 @@ public class WebhookReceiver {
         try {
             a = parse(webhookPath, webhookId, deliveryId, body, now);
         } catch (DomainException refused) {
-            // a repeat of an accepted delivery gets the first answer even if it would not pass today
-            Optional<Receipt> first = firstReceipt(webhookId, deliveryId, now);
-            if (first.isPresent()) {
-                return first.get();
-            }
-            record(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    true,
-                    refused.kind().httpStatus(),
-                    refused.getMessage(),
-                    null,
-                    null,
-                    null,
-                    now);
-            throw refused;
+            return answerRepeatOrRefuse(webhookPath, webhookId, deliveryId, refused, now);
         }
         UUID publicationId = Ids.newId();
         Map<String, Object> response = new LinkedHashMap<>();
@@ -249,12 +233,21 @@ public class WebhookReceiver {
             return new Receipt(202, responseBody);
         }
         DomainException refused = platformRefusal(a.platformRef());
+        return answerRepeatOrRefuse(webhookPath, webhookId, deliveryId, refused, now);
+    }
+
+    /**
+     * A refused call: a repeat of an accepted delivery still gets the first answer (even if it
+     * would not pass today); anything else is recorded and refused.
+     */
+    private Receipt answerRepeatOrRefuse(
+            String path, UUID webhookId, String deliveryId, DomainException refused, Instant now) {
         Optional<Receipt> first = firstReceipt(webhookId, deliveryId, now);
         if (first.isPresent()) {
             return first.get();
         }
         record(
-                webhookPath,
+                path,
                 webhookId,
                 deliveryId,
                 true,
