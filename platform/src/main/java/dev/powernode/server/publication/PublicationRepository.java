@@ -196,6 +196,85 @@ class PublicationRepository {
                 .update();
     }
 
+    void recordPointerChange(
+            UUID platformId,
+            ArtifactFamily family,
+            Arch arch,
+            UUID from,
+            UUID to,
+            String actor,
+            String reason,
+            Instant at) {
+        jdbc.sql("""
+                insert into disk_image_pointer_change (node_platform_id, artifact_family, arch, from_publication_id,
+                    to_publication_id, actor, reason, at)
+                values (:platform, :family, :arch, :from, :to, :actor, :reason, :at)
+                """)
+                .param("platform", platformId)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .param("from", from)
+                .param("to", to)
+                .param("actor", actor)
+                .param("reason", reason)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    /** Makes a published or retired publication the current one of its triple again. */
+    void activate(UUID id, UUID priorFileObjectId, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'published', active = true, retired_at = null,
+                    prior_file_object_id = coalesce(:prior, prior_file_object_id), updated_at = :now
+                where id = :id
+                """)
+                .param("id", id)
+                .param("prior", priorFileObjectId)
+                .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    long auditCount(UUID platformId) {
+        return jdbc.sql("""
+                select (select count(*) from disk_image_pointer_change where node_platform_id = :platform)
+                     + (select count(*) from disk_image_publication_transition t
+                        join disk_image_publication p on p.id = t.publication_id where p.node_platform_id = :platform)
+                """).param("platform", platformId).query(Long.class).single();
+    }
+
+    List<AuditEntry> audit(UUID platformId, PageRequest page) {
+        return jdbc.sql("""
+                select * from (
+                    select 'pointer' as kind, c.at, c.id as seq, c.actor, c.reason, c.to_publication_id as publication_id,
+                        c.artifact_family, c.arch, c.from_publication_id::text as from_value,
+                        c.to_publication_id::text as to_value
+                    from disk_image_pointer_change c where c.node_platform_id = :platform
+                    union all
+                    select 'transition', t.at, t.id, t.actor, t.reason, t.publication_id, p.artifact_family, p.arch,
+                        t.from_status, t.to_status
+                    from disk_image_publication_transition t
+                    join disk_image_publication p on p.id = t.publication_id
+                    where p.node_platform_id = :platform
+                ) entries
+                order by at desc, kind, seq desc
+                limit :limit offset :offset
+                """)
+                .param("platform", platformId)
+                .param("limit", page.perPage())
+                .param("offset", page.offset())
+                .query((rs, n) -> new AuditEntry(
+                        rs.getString("kind"),
+                        rs.getTimestamp("at").toInstant(),
+                        rs.getString("actor"),
+                        rs.getString("reason"),
+                        rs.getObject("publication_id", UUID.class),
+                        ArtifactFamily.parse("artifact_family", rs.getString("artifact_family")),
+                        Arch.parse("arch", rs.getString("arch")),
+                        rs.getString("from_value"),
+                        rs.getString("to_value")))
+                .list();
+    }
+
     List<DiskImagePublication> page(PublicationQuery q, PageRequest page) {
         Map<String, Object> params = new HashMap<>();
         String where = where(q, params);

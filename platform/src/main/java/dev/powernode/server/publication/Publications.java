@@ -2,6 +2,7 @@ package dev.powernode.server.publication;
 
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
@@ -193,6 +194,15 @@ public class Publications {
         repository.transition(
                 id, p.status(), PublicationStatus.PUBLISHED, SYSTEM, "verified: " + verified.verifiedBy(), now);
         if (supersedes) {
+            repository.recordPointerChange(
+                    p.nodePlatformId(),
+                    p.artifactFamily(),
+                    p.arch(),
+                    current.map(DiskImagePublication::id).orElse(null),
+                    id,
+                    SYSTEM,
+                    "auto-promote",
+                    now);
             platforms.pointTo(p.nodePlatformId(), p.artifactFamily(), p.arch(), p.ociRef(), p.gitSha(), fileObjectId);
         } else {
             repository.retire(id, now);
@@ -206,6 +216,82 @@ public class Publications {
         }
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
         return get(id);
+    }
+
+    /**
+     * {@code system_set_default_disk_image_publication}: makes {@code publicationId} the current
+     * publication of its triple on {@code platformId} (promote, or roll back to an older one). The
+     * target must be {@code published}, or {@code retired} with its artifact still there (not
+     * purged); it becomes published and active, the previous current one is retired, the
+     * platform's pointers follow, all in one transaction, audited with {@code actor}. Setting the
+     * current publication again is a no-op.
+     */
+    @Transactional
+    public DiskImagePublication setDefault(UUID platformId, UUID publicationId, String actor) {
+        platforms.lockForPromotion(platformId);
+        DiskImagePublication target = repository.lockById(publicationId).orElseThrow(() -> notFound(publicationId));
+        if (!target.nodePlatformId().equals(platformId)) {
+            throw new DomainException(
+                    ErrorKind.INVALID,
+                    "publication/other-platform",
+                    "publication " + publicationId + " belongs to another platform");
+        }
+        if (target.status() != PublicationStatus.PUBLISHED && target.status() != PublicationStatus.RETIRED) {
+            String why = switch (target.status()) {
+                case PURGED -> "its artifact was purged by retention";
+                case FAILED -> "it failed verification: " + target.errorMessage();
+                default -> "it is still " + target.status().value() + " (not verified yet)";
+            };
+            throw DomainException.conflict(
+                    "publication/not-promotable", "publication " + publicationId + " cannot become current: " + why);
+        }
+        if (target.active()) {
+            return target;
+        }
+        Instant now = clock.instant();
+        Optional<DiskImagePublication> current =
+                repository.lockActive(platformId, target.artifactFamily(), target.arch());
+        String reason = current.isPresent() && isNewer(current.get(), target) ? "rollback" : "set-default";
+        if (current.isPresent()) {
+            repository.retire(current.get().id(), now);
+            repository.transition(
+                    current.get().id(),
+                    PublicationStatus.PUBLISHED,
+                    PublicationStatus.RETIRED,
+                    actor,
+                    reason + ": replaced by " + publicationId,
+                    now);
+        }
+        repository.activate(
+                publicationId, current.map(DiskImagePublication::fileObjectId).orElse(null), now);
+        if (target.status() == PublicationStatus.RETIRED) {
+            repository.transition(
+                    publicationId, PublicationStatus.RETIRED, PublicationStatus.PUBLISHED, actor, reason, now);
+        }
+        repository.recordPointerChange(
+                platformId,
+                target.artifactFamily(),
+                target.arch(),
+                current.map(DiskImagePublication::id).orElse(null),
+                publicationId,
+                actor,
+                reason,
+                now);
+        platforms.pointTo(
+                platformId,
+                target.artifactFamily(),
+                target.arch(),
+                target.ociRef(),
+                target.gitSha(),
+                target.fileObjectId());
+        return get(publicationId);
+    }
+
+    /** A platform's audit trail, newest first: pointer changes and state transitions. */
+    @Transactional(readOnly = true)
+    public Page<AuditEntry> audit(UUID platformId, PageRequest page) {
+        return new Page<>(
+                repository.audit(platformId, page), page.page(), page.perPage(), repository.auditCount(platformId));
     }
 
     /** Announcement order: creation time, ties broken like PostgreSQL orders uuids (bytewise). */

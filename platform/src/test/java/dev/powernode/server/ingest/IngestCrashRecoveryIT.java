@@ -162,8 +162,9 @@ class IngestCrashRecoveryIT {
                 .migrate();
         try (Connection c = db();
                 Statement s = c.createStatement()) {
-            s.execute("truncate scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition,"
-                    + " disk_image_publication, worker, disk_image_webhook, node_platform, file_object cascade");
+            s.execute(
+                    "truncate disk_image_pointer_change, scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition,"
+                            + " disk_image_publication, worker, disk_image_webhook, node_platform, file_object cascade");
         }
     }
 

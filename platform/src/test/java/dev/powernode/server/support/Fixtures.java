@@ -18,7 +18,7 @@ public final class Fixtures {
 
     public void reset() {
         jdbc.sql("""
-                truncate scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition, disk_image_publication,
+                truncate disk_image_pointer_change, scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition, disk_image_publication,
                     worker, disk_image_webhook, node_platform, file_object cascade
                 """).update();
     }
