@@ -1,9 +1,12 @@
 package dev.powernode.server.ingest;
 
+import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.NewPublication;
 import dev.powernode.server.publication.Publications;
+import dev.powernode.server.shared.Jobs;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -14,13 +17,17 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class Ingest {
     private final Publications publications;
-    private final IngestScheduler scheduler;
+    private final Jobs jobs;
+    private final CustomTask<Void> task;
     private final JdbcClient jdbc;
+    private final Clock clock;
 
-    Ingest(Publications publications, IngestScheduler scheduler, JdbcClient jdbc) {
+    Ingest(Publications publications, Jobs jobs, CustomTask<Void> ingestPublicationTask, JdbcClient jdbc, Clock clock) {
         this.publications = publications;
-        this.scheduler = scheduler;
+        this.jobs = jobs;
+        this.task = ingestPublicationTask;
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     /**
@@ -78,7 +85,7 @@ public class Ingest {
                 .param("deliveryId", n.deliveryId())
                 .param("actor", n.actor())
                 .param("reason", n.reason())
-                .param("task", IngestScheduler.TASK)
+                .param("task", IngestTask.TASK)
                 .param("rowId", d.rowId())
                 .param("requested", d.requestedWebhookId())
                 .param("body", d.responseBody())
@@ -99,7 +106,7 @@ public class Ingest {
     @Transactional
     public DiskImagePublication enqueue(NewPublication announced) {
         DiskImagePublication p = publications.enqueue(announced);
-        scheduler.scheduleNow(p.id());
+        jobs.client().scheduleIfNotExists(task.instance(p.id().toString()), clock.instant());
         return p;
     }
 }

@@ -26,9 +26,9 @@ final class Lifecycle {
         ALLOWED.put(AWAITING_UPLOAD, EnumSet.of(VERIFYING, FAILED));
         // verifying -> verifying: a new attempt after one that was interrupted (crash, dead replica)
         ALLOWED.put(VERIFYING, EnumSet.of(PUBLISHED, QUEUED, FAILED, VERIFYING));
-        ALLOWED.put(PUBLISHED, EnumSet.of(RETIRED));
+        ALLOWED.put(PUBLISHED, EnumSet.of(RETIRED, PURGED));
         ALLOWED.put(RETIRED, EnumSet.of(PUBLISHED, PURGED));
-        ALLOWED.put(FAILED, EnumSet.noneOf(PublicationStatus.class));
+        ALLOWED.put(FAILED, EnumSet.of(PURGED));
         ALLOWED.put(PURGED, EnumSet.noneOf(PublicationStatus.class));
     }
 

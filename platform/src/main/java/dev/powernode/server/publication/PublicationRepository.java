@@ -141,6 +141,13 @@ class PublicationRepository {
                 .update();
     }
 
+    void purge(UUID id, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set status = 'purged', active = false, purged_at = :now, updated_at = :now
+                where id = :id
+                """).param("id", id).param("now", Timestamp.from(now)).update();
+    }
+
     void retire(UUID id, Instant now) {
         jdbc.sql("""
                 update disk_image_publication set status = 'retired', active = false, retired_at = :now,

@@ -287,6 +287,23 @@ public class Publications {
         return get(publicationId);
     }
 
+    /**
+     * Marks a publication purged after retention deleted its artifact (a tombstone kept for
+     * audit). Only an inactive published, retired or failed publication can be purged; returns
+     * false when it is already purged or has become current again since it was planned.
+     */
+    @Transactional
+    public boolean purge(UUID id, String reason) {
+        DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
+        if (p.active() || !Lifecycle.allows(p.status(), PublicationStatus.PURGED)) {
+            return false;
+        }
+        Instant now = clock.instant();
+        repository.purge(id, now);
+        repository.transition(id, p.status(), PublicationStatus.PURGED, SYSTEM, "retention: " + reason, now);
+        return true;
+    }
+
     /** A platform's audit trail, newest first: pointer changes and state transitions. */
     @Transactional(readOnly = true)
     public Page<AuditEntry> audit(UUID platformId, PageRequest page) {

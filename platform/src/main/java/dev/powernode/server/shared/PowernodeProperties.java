@@ -28,7 +28,8 @@ public record PowernodeProperties(
         DataSize maxRequestBody,
         Registry registry,
         Ingest ingest,
-        Webhook webhook) {
+        Webhook webhook,
+        Retention retention) {
 
     public PowernodeProperties {
         if (publicUrl == null) {
@@ -48,6 +49,9 @@ public record PowernodeProperties(
         }
         if (webhook == null) {
             webhook = new Webhook(null, null);
+        }
+        if (retention == null) {
+            retention = new Retention(null, null, null);
         }
     }
 
@@ -142,6 +146,21 @@ public record PowernodeProperties(
         public Webhook {
             window = window == null ? Duration.ofSeconds(300) : window;
             maxBody = maxBody == null ? DataSize.ofKilobytes(64) : maxBody;
+        }
+    }
+
+    /**
+     * Retention of published artifacts.
+     *
+     * @param cron when the sweep runs (db-scheduler cron, seconds first; default hourly)
+     * @param grace a retired publication stays restorable (rollback target) at least this long
+     * @param failedMaxAge failed publications older than this are purged too
+     */
+    public record Retention(String cron, Duration grace, Duration failedMaxAge) {
+        public Retention {
+            cron = cron == null || cron.isBlank() ? "0 0 * * * *" : cron;
+            grace = grace == null ? Duration.ofHours(24) : grace;
+            failedMaxAge = failedMaxAge == null ? Duration.ofDays(7) : failedMaxAge;
         }
     }
 }

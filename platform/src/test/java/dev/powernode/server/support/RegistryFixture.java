@@ -72,6 +72,8 @@ public final class RegistryFixture implements AutoCloseable {
         props.add("powernode.ingest.backoff-max", () -> "1s");
         props.add("powernode.ingest.polling-interval", () -> "200ms");
         props.add("powernode.ingest.heartbeat-interval", () -> "1s");
+        // retention runs only when a test asks for it
+        props.add("powernode.retention.cron", () -> "0 0 0 1 1 *");
     }
 
     public String publicKeyPem() {

@@ -1,0 +1,180 @@
+package dev.powernode.server.retention;
+
+import dev.powernode.common.oci.OciRef;
+import dev.powernode.common.oci.RegistryException;
+import dev.powernode.server.oci.Registries;
+import dev.powernode.server.publication.Publications;
+import dev.powernode.server.shared.PowernodeProperties;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/**
+ * {@code DiskImageRetentionService}: per (platform, family, arch) triple keep the newest
+ * {@code disk_image_retention_count} published/retired publications; never the current one, never
+ * a retired one inside the grace window; failed ones older than their maximum age go too. A run
+ * follows its plan row by row: delete the artifact (manifest by digest, and its signature), then
+ * mark the row {@code purged}. A registry 404 counts as already deleted; any other error leaves the
+ * row for the next run. Each row is independent, so a run that dies half-way is finished by the next.
+ */
+@Service
+public class RetentionPolicy {
+    private static final Logger log = LoggerFactory.getLogger(RetentionPolicy.class);
+
+    private final JdbcClient jdbc;
+    private final Publications publications;
+    private final Registries registries;
+    private final PowernodeProperties.Retention config;
+    private final Clock clock;
+
+    RetentionPolicy(
+            JdbcClient jdbc, Publications publications, Registries registries, PowernodeProperties props, Clock clock) {
+        this.jdbc = jdbc;
+        this.publications = publications;
+        this.registries = registries;
+        this.config = props.retention();
+        this.clock = clock;
+    }
+
+    /** The dry run: what a run now would purge, for one platform or (null) all. */
+    public List<RetentionCandidate> plan(UUID platformId) {
+        Instant now = clock.instant();
+        return jdbc.sql("""
+                with ranked as (
+                    select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.active,
+                        p.retired_at, p.oci_ref, p.file_object_id, np.disk_image_retention_count as keep,
+                        row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
+                                           order by p.created_at desc, p.id desc) as rank
+                    from disk_image_publication p join node_platform np on np.id = p.node_platform_id
+                    where p.status in ('published', 'retired')
+                      and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
+                ), candidates as (
+                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, file_object_id,
+                        'newer than it: ' || (rank - 1) || ', disk_image_retention_count ' || keep as reason
+                    from ranked
+                    where rank > keep and not active and (status = 'published' or retired_at < :graceCutoff)
+                    union all
+                    select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.oci_ref,
+                        p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
+                    from disk_image_publication p join node_platform np on np.id = p.node_platform_id
+                    where p.status = 'failed' and p.updated_at < :failedCutoff
+                      and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
+                )
+                select c.*, f.storage, f.location,
+                    exists (
+                        select 1 from disk_image_publication q
+                        left join file_object fq on fq.id = q.file_object_id
+                        where q.id <> c.id and q.status not in ('purged', 'failed')
+                          and ((c.oci_ref is not null and q.oci_ref = c.oci_ref)
+                               or (f.storage = 'local' and fq.location = f.location))
+                          and not exists (select 1 from candidates o where o.id = q.id)
+                    ) as shared
+                from candidates c left join file_object f on f.id = c.file_object_id
+                order by c.slug, c.artifact_family, c.arch, c.id
+                """)
+                .param("platform", platformId)
+                .param("graceCutoff", Timestamp.from(now.minus(config.grace())))
+                .param("failedCutoff", Timestamp.from(now.minus(config.failedMaxAge())))
+                .param("failedAge", config.failedMaxAge().toString())
+                .query((rs, n) -> new RetentionCandidate(
+                        rs.getObject("id", UUID.class),
+                        rs.getObject("node_platform_id", UUID.class),
+                        rs.getString("slug"),
+                        rs.getString("artifact_family"),
+                        rs.getString("arch"),
+                        rs.getString("status"),
+                        rs.getString("oci_ref"),
+                        rs.getString("storage"),
+                        rs.getString("location"),
+                        rs.getBoolean("shared"),
+                        rs.getString("reason")))
+                .list();
+    }
+
+    /** Runs retention now, for one platform or (null) all. */
+    public RetentionReport run(UUID platformId) {
+        long start = System.nanoTime();
+        List<RetentionCandidate> plan = plan(platformId);
+        int purged = 0;
+        int deleted = 0;
+        int gone = 0;
+        int shared = 0;
+        List<String> errors = new ArrayList<>();
+        for (RetentionCandidate c : plan) {
+            try {
+                if (c.artifactShared()) {
+                    shared++;
+                } else if (deleteArtifact(c)) {
+                    deleted++;
+                } else {
+                    gone++;
+                }
+            } catch (RuntimeException e) {
+                errors.add(c.publicationId() + ": " + e.getMessage());
+                log.warn("retention left {} for the next run: {}", c.publicationId(), e.getMessage());
+                continue;
+            }
+            if (publications.purge(c.publicationId(), c.reason())) {
+                purged++;
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!plan.isEmpty()) {
+            log.info(
+                    "retention: {} planned, {} purged ({} artifacts deleted, {} already gone, {} shared kept), {} errors,"
+                            + " {} ms",
+                    plan.size(),
+                    purged,
+                    deleted,
+                    gone,
+                    shared,
+                    errors.size(),
+                    millis);
+        }
+        return new RetentionReport(plan.size(), purged, deleted, gone, shared, errors, millis);
+    }
+
+    /** True when something was deleted, false when it was already gone; throws to retry later. */
+    private boolean deleteArtifact(RetentionCandidate c) {
+        if (c.ociRef() != null) {
+            OciRef ref = OciRef.parse(c.ociRef());
+            if (!registries.isAllowed(ref)) {
+                throw new IllegalStateException("registry " + ref.registry() + " is not allowed any more");
+            }
+            boolean deleted = registries.client().deleteManifest(ref);
+            deleteSignature(ref);
+            return deleted;
+        }
+        if ("local".equals(c.storage()) && c.location() != null) {
+            try {
+                return Files.deleteIfExists(Path.of(c.location()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot delete " + c.location() + ": " + e.getMessage(), e);
+            }
+        }
+        return false;
+    }
+
+    /** The signature manifest has no other user; failing to delete it does not keep the row. */
+    private void deleteSignature(OciRef ref) {
+        OciRef sig = ref.withTag(ref.digest().tagPrefix() + ".sig");
+        try {
+            registries
+                    .client()
+                    .headManifest(sig)
+                    .ifPresent(d -> registries.client().deleteManifest(sig.withDigest(d.digest())));
+        } catch (RegistryException e) {
+            log.info("could not delete the signature {} (left in the registry): {}", sig, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.powernode.server.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.powernode.common.oci.DiskImageArtifacts;
+import dev.powernode.common.oci.OciRef;
+import dev.powernode.common.oci.RegistryException;
+import dev.powernode.common.token.Scope;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.RegistryFixture;
+import dev.powernode.server.support.WebhookCaller;
+import dev.powernode.testkit.FaultProxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Retention against the real registry: the right rows kept, manifests really deleted, tombstones
+ * left, registry failures finished by the next run, and the dry run equal to what a run does.
+ */
+@IntegrationTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class RetentionTest {
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+
+    @DynamicPropertySource
+    static void registry(DynamicPropertyRegistry props) {
+        REGISTRY.register(props);
+        props.add("powernode.retention.grace", () -> "1h");
+        props.add("powernode.retention.failed-max-age", () -> "1h");
+    }
+
+    @AfterAll
+    static void stop() {
+        REGISTRY.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    Api admin;
+    WebhookCaller webhook;
+    String platformId;
+    List<DiskImageArtifacts.Pushed> pushed = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        new Fixtures(jdbc).reset();
+        REGISTRY.proxy.passThrough();
+        admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        platformId = admin.post(
+                        "/api/v1/system/node_platforms",
+                        "{\"slug\":\"keep3\",\"name\":\"Keep 3\",\"disk_image_retention_count\":3,\"cosign_public_keys\":[\""
+                                + REGISTRY.publicKeyPem().replace("\n", "\\n") + "\"]}")
+                .json()
+                .get("id")
+                .asString();
+        JsonNode w = admin.post("/api/v1/system/disk_image_webhooks", "{\"label\":\"retention\"}")
+                .json();
+        webhook = new WebhookCaller(
+                admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+    }
+
+    /** Publishes {@code n} builds of uefi_disk/amd64 one after the other, through the proxy. */
+    void publish(int n, String repository) {
+        for (int i = 0; i < n; i++) {
+            DiskImageArtifacts.Pushed a = REGISTRY.push(repository, 5_000, pushed.size() + 1000L * repository.length());
+            REGISTRY.sign(a.ref());
+            String id = webhook.send(WebhookCaller.body(
+                            "keep3",
+                            "uefi_disk",
+                            "amd64",
+                            REGISTRY.viaProxy(a.ref()).toString(),
+                            a.primary().digest().hex(),
+                            a.primary().size()))
+                    .json()
+                    .get("publication_id")
+                    .asString();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "published".equals(status(id)));
+            pushed.add(a);
+            ids.add(id);
+        }
+        // retired long enough ago to be past the grace window
+        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
+                .update();
+    }
+
+    @Test
+    void keepsTheNewestThreeDeletesTheOtherManifestsAndLeavesTombstones() {
+        publish(7, "keep");
+
+        List<String> planned =
+                plan().stream().map(c -> c.get("publication_id").asString()).toList();
+        assertThat(planned).as("the four oldest").containsExactlyInAnyOrderElementsOf(ids.subList(0, 4));
+
+        JsonNode report = run();
+        assertThat(report.get("purged").asInt()).isEqualTo(4);
+        assertThat(report.get("artifacts_deleted").asInt()).isEqualTo(4);
+        assertThat(report.get("errors").size()).isZero();
+
+        for (int i = 0; i < 7; i++) {
+            String expected = i < 4 ? "purged" : (i == 6 ? "published" : "retired");
+            assertThat(status(ids.get(i))).as("publication %d", i).isEqualTo(expected);
+        }
+        assertThat(jdbc.sql(
+                                "select count(*) from disk_image_publication where status = 'purged' and purged_at is not null")
+                        .query(Long.class)
+                        .single())
+                .as("tombstones, not deleted rows")
+                .isEqualTo(4);
+        for (int i = 0; i < 7; i++) {
+            OciRef ref = pushed.get(i).ref();
+            if (i < 4) {
+                assertThatThrownBy(() -> REGISTRY.client.getManifest(ref))
+                        .isInstanceOfSatisfying(
+                                RegistryException.class,
+                                e -> assertThat(e.kind()).isEqualTo(RegistryException.Kind.NOT_FOUND));
+            } else {
+                assertThat(REGISTRY.client.getManifest(ref).digest()).isEqualTo(ref.digest());
+            }
+        }
+        assertThat(plan()).as("nothing left to do").isEmpty();
+    }
+
+    @Test
+    void aRegistryFailingHalfWayIsFinishedByTheNextRunWithoutPurgingTwice() {
+        publish(7, "flaky");
+        Set<String> planned =
+                plan().stream().map(c -> c.get("publication_id").asString()).collect(Collectors.toSet());
+        REGISTRY.proxy.failNext(2, 500, "DELETE", FaultProxy.MANIFEST_PATH);
+
+        JsonNode first = run();
+        assertThat(first.get("errors").size()).isEqualTo(2);
+        assertThat(first.get("purged").asInt()).isEqualTo(2);
+
+        JsonNode second = run();
+        assertThat(second.get("purged").asInt()).isEqualTo(2);
+        assertThat(second.get("errors").size()).isZero();
+
+        Set<String> purged =
+                new java.util.HashSet<>(jdbc.sql("select id::text from disk_image_publication where status = 'purged'")
+                        .query(String.class)
+                        .list());
+        assertThat(purged).as("exactly the planned rows").isEqualTo(planned);
+        assertThat(jdbc.sql("select count(*) from disk_image_publication_transition where to_status = 'purged'")
+                        .query(Long.class)
+                        .single())
+                .as("each purged once")
+                .isEqualTo(4);
+    }
+
+    @Test
+    void aRunThatDiedAfterDeletingFinishesOnTheNextRun() {
+        publish(4, "crash");
+        JsonNode candidate = plan().get(0);
+        // the state a crash between "delete manifest" and "mark purged" leaves behind
+        OciRef ref = OciRef.parse(candidate.get("oci_ref").asString());
+        REGISTRY.client.deleteManifest(new OciRef(REGISTRY.registry.registry(), ref.repository(), ref.digest(), null));
+
+        JsonNode report = run();
+
+        assertThat(report.get("purged").asInt()).isEqualTo(1);
+        assertThat(report.get("already_gone").asInt()).isEqualTo(1);
+        assertThat(status(candidate.get("publication_id").asString())).isEqualTo("purged");
+    }
+
+    @Test
+    void retiredPublicationsInsideTheGraceWindowAreKept() {
+        publish(5, "grace");
+        jdbc.sql("update disk_image_publication set retired_at = now() where id = :id::uuid")
+                .param("id", ids.get(0))
+                .update();
+        List<String> planned =
+                plan().stream().map(c -> c.get("publication_id").asString()).toList();
+        assertThat(planned).containsExactly(ids.get(1));
+    }
+
+    @Test
+    void loweringRetentionToOneNeverTouchesTheCurrentOneAndRaisingItResurrectsNothing() {
+        publish(4, "lower");
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
+        assertThat(run().get("purged").asInt()).isEqualTo(3);
+        assertThat(status(ids.get(3))).isEqualTo("published");
+        assertThat(jdbc.sql("select active from disk_image_publication where id = :id::uuid")
+                        .param("id", ids.get(3))
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":10}");
+        run();
+        assertThat(jdbc.sql("select count(*) from disk_image_publication where status = 'purged'")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(3);
+        assertThat(setDefault(ids.get(0)).status())
+                .as("a purged publication cannot come back")
+                .isEqualTo(409);
+    }
+
+    @Test
+    void anArtifactStillUsedByAKeptPublicationStaysInTheRegistry() {
+        publish(1, "shared");
+        DiskImageArtifacts.Pushed a = pushed.get(0);
+        // the same build announced again later: two rows, one artifact
+        String again = webhook.send(WebhookCaller.body(
+                        "keep3",
+                        "uefi_disk",
+                        "amd64",
+                        REGISTRY.viaProxy(a.ref()).toString(),
+                        a.primary().digest().hex(),
+                        a.primary().size()))
+                .json()
+                .get("publication_id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "published".equals(status(again)));
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
+        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
+                .update();
+
+        JsonNode report = run();
+
+        assertThat(report.get("purged").asInt()).isEqualTo(1);
+        assertThat(report.get("kept_shared").asInt()).isEqualTo(1);
+        assertThat(REGISTRY.client.getManifest(a.ref()).digest())
+                .isEqualTo(a.ref().digest());
+    }
+
+    @Test
+    void failedPublicationsOlderThanTheirMaximumAgeArePurged() {
+        String failed = webhook.send(WebhookCaller.body(
+                        "keep3",
+                        "uefi_disk",
+                        "amd64",
+                        REGISTRY.viaProxy(REGISTRY.push("failing", 1_000, 77).ref())
+                                .toString(),
+                        "ab".repeat(32),
+                        1_000))
+                .json()
+                .get("publication_id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(status(failed)));
+        assertThat(plan()).as("too recent").isEmpty();
+        jdbc.sql("update disk_image_publication set updated_at = now() - interval '2 hours' where id = :id::uuid")
+                .param("id", failed)
+                .update();
+        assertThat(run().get("purged").asInt()).isEqualTo(1);
+        assertThat(status(failed)).isEqualTo("purged");
+    }
+
+    List<JsonNode> plan() {
+        Api.Response r = admin.get("/api/v1/system/retention_plan?platform=keep3");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<JsonNode> out = new ArrayList<>();
+        r.json().get("data").forEach(out::add);
+        return out;
+    }
+
+    JsonNode run() {
+        Api.Response r = admin.post("/api/v1/system/retention_runs?platform=keep3", "");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json();
+    }
+
+    Api.Response setDefault(String id) {
+        return admin.post(
+                "/api/v1/system/node_platforms/" + platformId + "/default_disk_image_publication",
+                "{\"publication_id\":\"" + id + "\"}");
+    }
+
+    String status(String id) {
+        return jdbc.sql("select status from disk_image_publication where id = :id::uuid")
+                .param("id", id)
+                .query(String.class)
+                .single();
+    }
+}
