@@ -148,6 +148,32 @@ class PublicationRepository {
                 """).param("id", id).param("now", Timestamp.from(now)).update();
     }
 
+    int purgeAll(List<UUID> ids, List<String> reasons, Instant now) {
+        return jdbc.sql("""
+                with input as (
+                    select * from unnest(cast(:ids as uuid[]), cast(:reasons as text[])) as i(id, reason)
+                ), purged as (
+                    update disk_image_publication p
+                    set status = 'purged', active = false, purged_at = :now, updated_at = :now
+                    from input i, disk_image_publication old
+                    where p.id = i.id and old.id = p.id and not p.active
+                      and p.status in ('published', 'retired', 'failed')
+                    returning p.id, old.status as from_status
+                ), history as (
+                    insert into disk_image_publication_transition (publication_id, from_status, to_status, actor,
+                        reason, at)
+                    select purged.id, purged.from_status, 'purged', 'system', 'retention: ' || i.reason, :now
+                    from purged join input i on i.id = purged.id
+                )
+                select count(*) from purged
+                """)
+                .param("ids", ids.toArray(UUID[]::new))
+                .param("reasons", reasons.toArray(String[]::new))
+                .param("now", Timestamp.from(now))
+                .query(Integer.class)
+                .single();
+    }
+
     void retire(UUID id, Instant now) {
         jdbc.sql("""
                 update disk_image_publication set status = 'retired', active = false, retired_at = :now,

@@ -304,6 +304,18 @@ public class Publications {
         return true;
     }
 
+    /**
+     * {@link #purge} for many rows in one statement (retention sweeps): each row is purged only if
+     * it still may be (inactive published, retired or failed). Returns how many were purged.
+     */
+    @Transactional
+    public int purgeAll(List<UUID> ids, List<String> reasons) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return repository.purgeAll(ids, reasons, clock.instant());
+    }
+
     /** A platform's audit trail, newest first: pointer changes and state transitions. */
     @Transactional(readOnly = true)
     public Page<AuditEntry> audit(UUID platformId, PageRequest page) {

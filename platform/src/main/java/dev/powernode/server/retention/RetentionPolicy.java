@@ -12,8 +12,14 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,6 +36,10 @@ import org.springframework.stereotype.Service;
 @Service
 public class RetentionPolicy {
     private static final Logger log = LoggerFactory.getLogger(RetentionPolicy.class);
+    /** Registry deletes in flight at once: enough to hide round trips, few enough to be polite. */
+    static final int PARALLEL_DELETES = 8;
+
+    static final int BATCH = 1000;
 
     private final JdbcClient jdbc;
     private final Publications publications;
@@ -69,16 +79,20 @@ public class RetentionPolicy {
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status = 'failed' and p.updated_at < :failedCutoff
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
+                ), live_refs as (
+                    -- artifacts that stay: used by a live publication that is not itself going
+                    select q.oci_ref from disk_image_publication q
+                    where q.status not in ('purged', 'failed') and q.oci_ref is not null
+                      and q.id not in (select id from candidates)
+                ), live_files as (
+                    select fq.location from disk_image_publication q join file_object fq on fq.id = q.file_object_id
+                    where q.status not in ('purged', 'failed') and fq.storage = 'local'
+                      and q.id not in (select id from candidates)
                 )
                 select c.*, f.storage, f.location,
-                    exists (
-                        select 1 from disk_image_publication q
-                        left join file_object fq on fq.id = q.file_object_id
-                        where q.id <> c.id and q.status not in ('purged', 'failed')
-                          and ((c.oci_ref is not null and q.oci_ref = c.oci_ref)
-                               or (f.storage = 'local' and fq.location = f.location))
-                          and not exists (select 1 from candidates o where o.id = q.id)
-                    ) as shared
+                    coalesce(c.oci_ref in (select oci_ref from live_refs), false)
+                        or coalesce(f.storage = 'local' and f.location in (select location from live_files), false)
+                        as shared
                 from candidates c left join file_object f on f.id = c.file_object_id
                 order by c.slug, c.artifact_family, c.arch, c.id
                 """)
@@ -101,32 +115,55 @@ public class RetentionPolicy {
                 .list();
     }
 
-    /** Runs retention now, for one platform or (null) all. */
+    /**
+     * Runs retention now, for one platform or (null) all. Artifacts are deleted by a few parallel
+     * workers; rows whose artifact is gone (or shared) are then marked purged in batches.
+     */
     public RetentionReport run(UUID platformId) {
         long start = System.nanoTime();
         List<RetentionCandidate> plan = plan(platformId);
+        AtomicInteger deleted = new AtomicInteger();
+        AtomicInteger gone = new AtomicInteger();
+        AtomicInteger shared = new AtomicInteger();
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        List<RetentionCandidate> done = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_DELETES);
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (RetentionCandidate c : plan) {
+                work.add(pool.submit(() -> {
+                    try {
+                        if (c.artifactShared()) {
+                            shared.incrementAndGet();
+                        } else if (deleteArtifact(c)) {
+                            deleted.incrementAndGet();
+                        } else {
+                            gone.incrementAndGet();
+                        }
+                        done.add(c);
+                    } catch (RuntimeException e) {
+                        errors.add(c.publicationId() + ": " + e.getMessage());
+                        log.warn("retention left {} for the next run: {}", c.publicationId(), e.getMessage());
+                    }
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("retention run interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("retention run failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
         int purged = 0;
-        int deleted = 0;
-        int gone = 0;
-        int shared = 0;
-        List<String> errors = new ArrayList<>();
-        for (RetentionCandidate c : plan) {
-            try {
-                if (c.artifactShared()) {
-                    shared++;
-                } else if (deleteArtifact(c)) {
-                    deleted++;
-                } else {
-                    gone++;
-                }
-            } catch (RuntimeException e) {
-                errors.add(c.publicationId() + ": " + e.getMessage());
-                log.warn("retention left {} for the next run: {}", c.publicationId(), e.getMessage());
-                continue;
-            }
-            if (publications.purge(c.publicationId(), c.reason())) {
-                purged++;
-            }
+        for (int i = 0; i < done.size(); i += BATCH) {
+            List<RetentionCandidate> batch = done.subList(i, Math.min(done.size(), i + BATCH));
+            purged += publications.purgeAll(
+                    batch.stream().map(RetentionCandidate::publicationId).toList(),
+                    batch.stream().map(RetentionCandidate::reason).toList());
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!plan.isEmpty()) {
@@ -135,13 +172,14 @@ public class RetentionPolicy {
                             + " {} ms",
                     plan.size(),
                     purged,
-                    deleted,
-                    gone,
-                    shared,
+                    deleted.get(),
+                    gone.get(),
+                    shared.get(),
                     errors.size(),
                     millis);
         }
-        return new RetentionReport(plan.size(), purged, deleted, gone, shared, errors, millis);
+        return new RetentionReport(
+                plan.size(), purged, deleted.get(), gone.get(), shared.get(), List.copyOf(errors), millis);
     }
 
     /** True when something was deleted, false when it was already gone; throws to retry later. */
