@@ -91,7 +91,11 @@ class SecurityConfiguration {
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")
                                 .hasAuthority(ADMIN)
-                                .requestMatchers("/api/v1/system/api_tokens", "/api/v1/system/api_tokens/**")
+                                .requestMatchers(
+                                        "/api/v1/system/api_tokens",
+                                        "/api/v1/system/api_tokens/**",
+                                        "/api/v1/system/event_subscriptions",
+                                        "/api/v1/system/event_subscriptions/**")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.GET, "/api/v1/**")
                                 .hasAnyAuthority(READ, ADMIN)

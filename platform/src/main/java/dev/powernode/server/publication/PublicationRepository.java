@@ -174,6 +174,16 @@ class PublicationRepository {
                 .single();
     }
 
+    /** The rows of {@code ids} that {@link #purgeAll} purged at {@code now}. */
+    List<DiskImagePublication> purgedAt(List<UUID> ids, Instant now) {
+        return jdbc.sql(
+                        "select * from disk_image_publication where id = any(cast(:ids as uuid[])) and purged_at = :now")
+                .param("ids", ids.toArray(UUID[]::new))
+                .param("now", Timestamp.from(now))
+                .query(PublicationRepository::map)
+                .list();
+    }
+
     void retire(UUID id, Instant now) {
         jdbc.sql("""
                 update disk_image_publication set status = 'retired', active = false, retired_at = :now,

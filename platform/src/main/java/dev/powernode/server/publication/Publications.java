@@ -1,5 +1,7 @@
 package dev.powernode.server.publication;
 
+import dev.powernode.server.events.EventType;
+import dev.powernode.server.events.OutboundEvents;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
@@ -10,7 +12,9 @@ import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.signing.VerifiedArtifact;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -26,12 +30,30 @@ public class Publications {
 
     private final PublicationRepository repository;
     private final NodePlatforms platforms;
+    private final OutboundEvents events;
     private final Clock clock;
 
-    Publications(PublicationRepository repository, NodePlatforms platforms, Clock clock) {
+    Publications(PublicationRepository repository, NodePlatforms platforms, OutboundEvents events, Clock clock) {
         this.repository = repository;
         this.platforms = platforms;
+        this.events = events;
         this.clock = clock;
+    }
+
+    /** What outbound events say about a publication. */
+    static OutboundEvents.Fact fact(DiskImagePublication p, String reason) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("publication_id", p.id().toString());
+        data.put("platform_id", p.nodePlatformId().toString());
+        data.put("artifact_family", p.artifactFamily().value());
+        data.put("arch", p.arch().value());
+        data.put("status", p.status().value());
+        data.put("active", p.active());
+        data.put("oci_ref", p.ociRef());
+        data.put("sha256", p.sha256());
+        data.put("git_sha", p.gitSha());
+        data.put("reason", reason);
+        return new OutboundEvents.Fact(p.nodePlatformId(), p.id(), data);
     }
 
     @Transactional(readOnly = true)
@@ -139,6 +161,7 @@ public class Publications {
         repository.fail(id, reason, now);
         repository.transition(id, p.status(), PublicationStatus.FAILED, SYSTEM, reason, now);
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.FAILED, reason);
+        events.emit(EventType.FAILED, List.of(fact(get(id), reason)));
     }
 
     /**
@@ -215,7 +238,12 @@ public class Publications {
                     now);
         }
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
-        return get(id);
+        DiskImagePublication published = get(id);
+        events.emit(EventType.PUBLISHED, List.of(fact(published, "verified: " + verified.verifiedBy())));
+        if (supersedes) {
+            events.emit(EventType.PROMOTED, List.of(fact(published, "auto-promote")));
+        }
+        return published;
     }
 
     /**
@@ -284,7 +312,11 @@ public class Publications {
                 target.ociRef(),
                 target.gitSha(),
                 target.fileObjectId());
-        return get(publicationId);
+        DiskImagePublication promoted = get(publicationId);
+        events.emit(
+                reason.equals("rollback") ? EventType.ROLLED_BACK : EventType.PROMOTED,
+                List.of(fact(promoted, reason + " by " + actor)));
+        return promoted;
     }
 
     /**
@@ -301,6 +333,7 @@ public class Publications {
         Instant now = clock.instant();
         repository.purge(id, now);
         repository.transition(id, p.status(), PublicationStatus.PURGED, SYSTEM, "retention: " + reason, now);
+        events.emit(EventType.PURGED, List.of(fact(get(id), reason)));
         return true;
     }
 
@@ -313,7 +346,14 @@ public class Publications {
         if (ids.isEmpty()) {
             return 0;
         }
-        return repository.purgeAll(ids, reasons, clock.instant());
+        Instant now = clock.instant();
+        int purged = repository.purgeAll(ids, reasons, now);
+        events.emit(
+                EventType.PURGED,
+                repository.purgedAt(ids, now).stream()
+                        .map(p -> fact(p, "retention"))
+                        .toList());
+        return purged;
     }
 
     /** A platform's audit trail, newest first: pointer changes and state transitions. */

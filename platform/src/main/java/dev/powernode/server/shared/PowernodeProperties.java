@@ -29,7 +29,8 @@ public record PowernodeProperties(
         Registry registry,
         Ingest ingest,
         Webhook webhook,
-        Retention retention) {
+        Retention retention,
+        Events events) {
 
     public PowernodeProperties {
         if (publicUrl == null) {
@@ -52,6 +53,9 @@ public record PowernodeProperties(
         }
         if (retention == null) {
             retention = new Retention(null, null, null);
+        }
+        if (events == null) {
+            events = new Events(null, null);
         }
     }
 
@@ -161,6 +165,19 @@ public record PowernodeProperties(
             cron = cron == null || cron.isBlank() ? "0 0 * * * *" : cron;
             grace = grace == null ? Duration.ofHours(24) : grace;
             failedMaxAge = failedMaxAge == null ? Duration.ofDays(7) : failedMaxAge;
+        }
+    }
+
+    /**
+     * Outbound event delivery.
+     *
+     * @param pollInterval how often due deliveries are sent
+     * @param backoffBase first retry delay of a failed delivery, doubling up to an hour
+     */
+    public record Events(Duration pollInterval, Duration backoffBase) {
+        public Events {
+            pollInterval = pollInterval == null ? Duration.ofSeconds(2) : pollInterval;
+            backoffBase = backoffBase == null ? Duration.ofSeconds(10) : backoffBase;
         }
     }
 }

@@ -163,7 +163,7 @@ class IngestCrashRecoveryIT {
         try (Connection c = db();
                 Statement s = c.createStatement()) {
             s.execute(
-                    "truncate disk_image_pointer_change, scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition,"
+                    "truncate event_delivery, outbound_event, event_subscription, disk_image_pointer_change, scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition,"
                             + " disk_image_publication, worker, disk_image_webhook, node_platform, file_object cascade");
         }
     }

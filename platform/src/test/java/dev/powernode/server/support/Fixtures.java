@@ -18,9 +18,12 @@ public final class Fixtures {
 
     public void reset() {
         jdbc.sql("""
-                truncate disk_image_pointer_change, scheduled_tasks, api_token, webhook_delivery, disk_image_publication_transition, disk_image_publication,
+                truncate event_delivery, outbound_event, event_subscription, disk_image_pointer_change, api_token, webhook_delivery, disk_image_publication_transition, disk_image_publication,
                     worker, disk_image_webhook, node_platform, file_object cascade
                 """).update();
+        // job rows of earlier tests; the recurring jobs (retention, event delivery) keep their rows
+        jdbc.sql("delete from scheduled_tasks where task_name = 'ingest-publication'")
+                .update();
     }
 
     public UUID platform(String slug) {

@@ -1,0 +1,34 @@
+package dev.powernode.server.events;
+
+/** What operators can be told about; the CloudEvents type is {@code dev.powernode.disk_image.<value>}. */
+public enum EventType {
+    PUBLISHED("published"),
+    FAILED("failed"),
+    PROMOTED("promoted"),
+    ROLLED_BACK("rolled_back"),
+    PURGED("purged");
+
+    private final String value;
+
+    EventType(String value) {
+        this.value = value;
+    }
+
+    public String value() {
+        return value;
+    }
+
+    public String cloudEventType() {
+        return "dev.powernode.disk_image." + value;
+    }
+
+    public static EventType parse(String field, String value) {
+        for (EventType t : values()) {
+            if (t.value.equals(value)) {
+                return t;
+            }
+        }
+        throw dev.powernode.server.shared.DomainException.invalid(
+                field, "must be one of published, failed, promoted, rolled_back, purged; got '" + value + "'");
+    }
+}
