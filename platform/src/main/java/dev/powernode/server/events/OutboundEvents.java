@@ -100,10 +100,23 @@ public class OutboundEvents {
         }
     }
 
-    /** Records one event per fact and a pending delivery per interested subscription, in the caller's transaction. */
+    /** True when some subscription wants events of this type (nothing is stored for nobody). */
+    @Transactional(readOnly = true)
+    public boolean wanted(EventType type) {
+        return jdbc.sql("select exists (select 1 from event_subscription where cardinality(event_types) = 0"
+                        + " or :type = any(event_types))")
+                .param("type", type.value())
+                .query(Boolean.class)
+                .single();
+    }
+
+    /**
+     * Records one event per fact and a pending delivery per interested subscription, in the
+     * caller's transaction. Events nobody subscribed to are not stored (the audit trail has them).
+     */
     @Transactional(propagation = Propagation.MANDATORY)
     public void emit(EventType type, List<Fact> facts) {
-        if (facts.isEmpty()) {
+        if (facts.isEmpty() || !wanted(type)) {
             return;
         }
         Instant now = clock.instant();

@@ -205,6 +205,7 @@ public class Publications {
         }
         repository.markPublished(
                 id,
+                verified.signatureDigest(),
                 fileObjectId,
                 supersedes && current.isPresent() ? current.get().fileObjectId() : null,
                 supersedes,
@@ -348,11 +349,13 @@ public class Publications {
         }
         Instant now = clock.instant();
         int purged = repository.purgeAll(ids, reasons, now);
-        events.emit(
-                EventType.PURGED,
-                repository.purgedAt(ids, now).stream()
-                        .map(p -> fact(p, "retention"))
-                        .toList());
+        if (events.wanted(EventType.PURGED)) {
+            events.emit(
+                    EventType.PURGED,
+                    repository.purgedAt(ids, now).stream()
+                            .map(p -> fact(p, "retention"))
+                            .toList());
+        }
         return purged;
     }
 

@@ -14,6 +14,7 @@ public record RetentionCandidate(
         String arch,
         String status,
         String ociRef,
+        String signatureDigest,
         String storage,
         String location,
         boolean artifactShared,

@@ -1,5 +1,6 @@
 package dev.powernode.server.retention;
 
+import dev.powernode.common.oci.Digest;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryException;
 import dev.powernode.server.oci.Registries;
@@ -62,20 +63,20 @@ public class RetentionPolicy {
         return jdbc.sql("""
                 with ranked as (
                     select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.active,
-                        p.retired_at, p.oci_ref, p.file_object_id, np.disk_image_retention_count as keep,
+                        p.retired_at, p.oci_ref, p.signature_digest, p.file_object_id, np.disk_image_retention_count as keep,
                         row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
                                            order by p.created_at desc, p.id desc) as rank
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status in ('published', 'retired')
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
                 ), candidates as (
-                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, file_object_id,
+                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, signature_digest, file_object_id,
                         'newer than it: ' || (rank - 1) || ', disk_image_retention_count ' || keep as reason
                     from ranked
                     where rank > keep and not active and (status = 'published' or retired_at < :graceCutoff)
                     union all
                     select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.oci_ref,
-                        p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
+                        p.signature_digest, p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status = 'failed' and p.updated_at < :failedCutoff
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
@@ -108,6 +109,7 @@ public class RetentionPolicy {
                         rs.getString("arch"),
                         rs.getString("status"),
                         rs.getString("oci_ref"),
+                        rs.getString("signature_digest"),
                         rs.getString("storage"),
                         rs.getString("location"),
                         rs.getBoolean("shared"),
@@ -190,7 +192,7 @@ public class RetentionPolicy {
                 throw new IllegalStateException("registry " + ref.registry() + " is not allowed any more");
             }
             boolean deleted = registries.client().deleteManifest(ref);
-            deleteSignature(ref);
+            deleteSignature(ref, c.signatureDigest());
             return deleted;
         }
         if ("local".equals(c.storage()) && c.location() != null) {
@@ -204,9 +206,14 @@ public class RetentionPolicy {
     }
 
     /** The signature manifest has no other user; failing to delete it does not keep the row. */
-    private void deleteSignature(OciRef ref) {
+    private void deleteSignature(OciRef ref, String recordedDigest) {
         OciRef sig = ref.withTag(ref.digest().tagPrefix() + ".sig");
         try {
+            if (recordedDigest != null) {
+                // recorded when the signature verified: no need to ask the registry for it
+                registries.client().deleteManifest(ref.withDigest(Digest.parse(recordedDigest)));
+                return;
+            }
             registries
                     .client()
                     .headManifest(sig)

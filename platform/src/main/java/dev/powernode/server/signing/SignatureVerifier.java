@@ -131,7 +131,8 @@ public class SignatureVerifier {
                             + ")",
                     false,
                     false,
-                    null);
+                    null,
+                    signatures.digest().toString());
         }
         if (reasons.isEmpty()) {
             reasons.add("the signature manifest " + sigRef.tag() + " has no signatures");
@@ -178,6 +179,7 @@ public class SignatureVerifier {
                         "cosign sign-blob key-pair: cosign_public_keys[" + k + "] (" + fingerprint(key) + ")",
                         false,
                         false,
+                        null,
                         null);
             }
         }

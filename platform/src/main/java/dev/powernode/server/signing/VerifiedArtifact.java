@@ -22,6 +22,7 @@ public final class VerifiedArtifact {
     private final boolean cosignBundlePresent;
     private final boolean attestationPresent;
     private final String attestationPredicate;
+    private final String signatureDigest;
 
     VerifiedArtifact(
             UUID publicationId,
@@ -33,7 +34,8 @@ public final class VerifiedArtifact {
             String verifiedBy,
             boolean cosignBundlePresent,
             boolean attestationPresent,
-            String attestationPredicate) {
+            String attestationPredicate,
+            String signatureDigest) {
         this.publicationId = publicationId;
         this.storage = storage;
         this.location = location;
@@ -44,6 +46,12 @@ public final class VerifiedArtifact {
         this.cosignBundlePresent = cosignBundlePresent;
         this.attestationPresent = attestationPresent;
         this.attestationPredicate = attestationPredicate;
+        this.signatureDigest = signatureDigest;
+    }
+
+    /** {@code sha256:...} of the signature manifest in the registry, or null (direct uploads). */
+    public String signatureDigest() {
+        return signatureDigest;
     }
 
     public UUID publicationId() {

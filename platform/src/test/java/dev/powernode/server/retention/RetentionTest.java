@@ -135,6 +135,9 @@ class RetentionTest {
                         .isInstanceOfSatisfying(
                                 RegistryException.class,
                                 e -> assertThat(e.kind()).isEqualTo(RegistryException.Kind.NOT_FOUND));
+                assertThat(REGISTRY.client.headManifest(ref.withTag(ref.digest().tagPrefix() + ".sig")))
+                        .as("its signature is deleted too")
+                        .isEmpty();
             } else {
                 assertThat(REGISTRY.client.getManifest(ref).digest()).isEqualTo(ref.digest());
             }
