@@ -25,6 +25,10 @@ public final class PowernodeCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // bigger java.net.http body buffers: half the CPU when pushing or pulling large blobs
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 * 1024));
+        }
         System.exit(execute(args));
     }
 

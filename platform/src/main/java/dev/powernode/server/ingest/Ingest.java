@@ -41,7 +41,7 @@ public class Ingest {
     public Optional<UUID> accept(UUID id, NewPublication n, String platformRef, AcceptedDelivery d) {
         UUID platformId = parseUuid(platformRef);
         Timestamp at = Timestamp.from(d.receivedAt());
-        return jdbc.sql("""
+        Optional<UUID> accepted = jdbc.sql("""
                 with platform as (
                     select id from node_platform
                     where (id = :platformId or slug = :slug)
@@ -92,6 +92,9 @@ public class Ingest {
                 .param("at", at)
                 .query(UUID.class)
                 .optional();
+        // the statement committed on its own: wake the scheduler instead of waiting for its next poll
+        accepted.ifPresent(x -> jobs.checkNow());
+        return accepted;
     }
 
     private static UUID parseUuid(String s) {

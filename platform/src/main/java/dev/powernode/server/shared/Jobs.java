@@ -56,6 +56,16 @@ public class Jobs implements SmartLifecycle {
         return scheduler;
     }
 
+    /**
+     * Looks for due jobs now instead of at the next poll: for jobs written by plain SQL (the
+     * webhook intake), after their transaction committed.
+     */
+    public void checkNow() {
+        if (enabled && running) {
+            scheduler.triggerCheckForDueExecutions();
+        }
+    }
+
     @Override
     public void start() {
         if (enabled) {
