@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             TokenCommand.class,
             PlatformsCommand.class,
             PublicationsCommand.class,
+            PublishCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PowernodeCli implements Runnable {

@@ -1,0 +1,180 @@
+package dev.powernode.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.powernode.cli.PowernodeCli;
+import dev.powernode.common.cosign.PemKeys;
+import dev.powernode.common.token.Scope;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.RegistryFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The runner side end to end: {@code powernode publish} pushes to the real registry, signs with a
+ * cosign key pair, announces through the HMAC webhook, and waits for this service's verdict.
+ */
+@IntegrationTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class PublishCommandTest {
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+
+    @DynamicPropertySource
+    static void registry(DynamicPropertyRegistry props) {
+        REGISTRY.register(props);
+    }
+
+    @AfterAll
+    static void stop() {
+        REGISTRY.close();
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @TempDir
+    Path dir;
+
+    Api admin;
+    Path key;
+    Path secret;
+    String webhookUrl;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        new Fixtures(jdbc).reset();
+        admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        assertThat(admin.post(
+                                "/api/v1/system/node_platforms",
+                                "{\"slug\":\"cli\",\"name\":\"CLI\",\"cosign_public_keys\":[\""
+                                        + REGISTRY.publicKeyPem().replace("\n", "\\n") + "\"]}")
+                        .status())
+                .isEqualTo(201);
+        JsonNode w = admin.post(
+                        "/api/v1/system/disk_image_webhooks",
+                        "{\"label\":\"cli\",\"platform_api_base\":\"http://127.0.0.1:" + port + "\"}")
+                .json();
+        webhookUrl = w.get("webhook_url").asString();
+        secret =
+                Files.writeString(dir.resolve("secret"), w.get("webhook_secret").asString());
+        key = Files.writeString(dir.resolve("cosign.key"), PemKeys.toPem(REGISTRY.signingKey.getPrivate()));
+    }
+
+    Run publish(String... extra) throws Exception {
+        byte[] disk = new byte[300_000];
+        new Random(extra.length).nextBytes(disk);
+        Path img = Files.write(dir.resolve("disk.img"), disk);
+        Path cmdline = Files.writeString(dir.resolve("cmdline"), "console=ttyS0\n");
+        String[] base = {
+            "publish",
+            "--platform",
+            "cli",
+            "--family",
+            "uefi_disk",
+            "--arch",
+            "amd64",
+            "--registry",
+            REGISTRY.registry.registry() + "/cli-images",
+            "--plain-http",
+            "--registry-username",
+            REGISTRY.registry.username(),
+            "--sign-key",
+            key.toString(),
+            "--webhook-url",
+            webhookUrl,
+            "--webhook-secret-file",
+            secret.toString(),
+            "--git-sha",
+            "0123456789abcdef0123456789abcdef01234567",
+            "--wait",
+            "--wait-timeout",
+            "60s",
+            "--api-url",
+            "http://127.0.0.1:" + port,
+            "--token",
+            Api.token(Scope.DISK_IMAGES_READ)
+        };
+        String[] args = new String[base.length + extra.length + 2];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        args[args.length - 2] = img.toString();
+        args[args.length - 1] = cmdline.toString();
+        return run(args);
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            return new Run(PowernodeCli.execute(args), out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void publishPushesSignsAnnouncesAndWaitsUntilPublished() throws Exception {
+        Run r = publishWithPassword();
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        // stdout also carries this in-process service's log lines; the CLI's own output is the id
+        String id = r.out()
+                .lines()
+                .map(String::strip)
+                .filter(l -> l.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(r.err()).contains("pushed ", "signed ", "announced", "published and current");
+        JsonNode p = admin.get("/api/v1/system/disk_image_publications/" + id).json();
+        assertThat(p.get("status").asString()).isEqualTo("published");
+        assertThat(p.get("active").asBoolean()).isTrue();
+        assertThat(p.get("size_bytes").asLong()).isEqualTo(300_000);
+    }
+
+    @Test
+    void aWrongWebhookSecretIsAClearFailure() throws Exception {
+        Files.writeString(secret, "not-the-secret");
+        Run r = publishWithPassword();
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("webhook refused (HTTP 401)").doesNotContain("Exception");
+    }
+
+    @Test
+    void aKeyThePlatformDoesNotTrustEndsInFailedAndExitsNonZero() throws Exception {
+        Files.writeString(key, PemKeys.toPem(RegistryFixture.newKey().getPrivate()));
+        Run r = publishWithPassword();
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("publication failed").contains("does not verify");
+    }
+
+    Run publishWithPassword() throws Exception {
+        Path password = Files.writeString(dir.resolve("registry-password"), REGISTRY.registry.password());
+        return publish("--registry-password-file", password.toString());
+    }
+}
