@@ -43,6 +43,7 @@ profile_args=()
 ((slow)) && profile_args+=(-Dpowernode.slow=true)
 
 cd "$PN_ROOT"
+scripts/lint-workflows.sh
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \
   -Dpowernode.test.db.user="$user" \
