@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Builds Powernode boot artifacts from a real Debian kernel, loop-free.
+#
+# Usage: buildkit/build.sh --arch amd64 --out DIR [options]
+#
+#   --arch amd64           target architecture (arm64: not implemented yet)
+#   --out DIR              output directory (created; existing outputs replaced)
+#   --family LIST          comma-separated families to build, default: all
+#                          families: kernel, uki, img, qcow2, iso, ipxe
+#                          (kernel = kernel + initramfs.cpio.zst; img/qcow2/iso
+#                          need the UKI and build it implicitly)
+#   --initramfs minimal    busybox-static initramfs (dracut: not implemented yet)
+#   --kernel deb|FILE      "deb" (default): the kernel unpacked by setup.sh;
+#                          FILE: a bzImage to use instead
+#   --cmdline STRING       kernel command line (default: console=ttyS0 panic=-1)
+#   --esp-mib N            ESP size in MiB, >= 64 (default 128)
+#   --persist-mib N        persist partition size in MiB (default 64)
+#   -h, --help             this text
+#
+# Environment: SOURCE_DATE_EPOCH pins timestamps and derives GPT/filesystem
+# UUIDs and the FAT serial from it, so two builds are byte-identical.
+# BUILD_ID overrides the id the initramfs prints in its boot marker.
+set -euo pipefail
+
+KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
+# shellcheck source=lib/common.sh
+. "$KIT_DIR/lib/common.sh"
+# shellcheck source=lib/initramfs.sh
+. "$KIT_DIR/lib/initramfs.sh"
+# shellcheck source=lib/uki.sh
+. "$KIT_DIR/lib/uki.sh"
+# shellcheck source=lib/disk.sh
+. "$KIT_DIR/lib/disk.sh"
+# shellcheck source=lib/media.sh
+. "$KIT_DIR/lib/media.sh"
+
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+ARCH=""
+OUT=""
+FAMILIES="kernel,uki,img,qcow2,iso,ipxe"
+INITRAMFS=minimal
+KERNEL_SRC=deb
+CMDLINE="console=ttyS0 panic=-1"
+ESP_MIB=128
+PERSIST_MIB=64
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) ARCH="${2:?--arch needs a value}"; shift ;;
+    --out) OUT="${2:?--out needs a value}"; shift ;;
+    --family) FAMILIES="${2:?--family needs a value}"; shift ;;
+    --initramfs) INITRAMFS="${2:?--initramfs needs a value}"; shift ;;
+    --kernel) KERNEL_SRC="${2:?--kernel needs a value}"; shift ;;
+    --cmdline) CMDLINE="${2:?--cmdline needs a value}"; shift ;;
+    --esp-mib) ESP_MIB="${2:?--esp-mib needs a value}"; shift ;;
+    --persist-mib) PERSIST_MIB="${2:?--persist-mib needs a value}"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "build.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+[ -n "$ARCH" ] || { usage >&2; die "--arch is required"; }
+[ -n "$OUT" ] || { usage >&2; die "--out is required"; }
+case "$ARCH" in
+  amd64) EFI_NAME=BOOTX64.EFI; STUB_NAME=linuxx64.efi.stub ;;
+  arm64) die "--arch arm64 is not implemented yet (needs arm64 stub/kernel via dpkg --add-architecture and aarch64 objcopy)" ;;
+  *) die "unknown --arch: $ARCH (amd64|arm64)" ;;
+esac
+[ "$INITRAMFS" = minimal ] || die "--initramfs $INITRAMFS is not implemented yet (only: minimal)"
+
+want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+for f in ${FAMILIES//,/ }; do
+  case "$f" in kernel|uki|img|qcow2|iso|ipxe) ;; *) die "unknown family: $f" ;; esac
+done
+
+require_tools jq objcopy objdump sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
+want iso && require_tools xorriso
+
+if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+  BUILD_EPOCH="$SOURCE_DATE_EPOCH"
+else
+  BUILD_EPOCH="$(date +%s)"
+fi
+export BUILD_EPOCH
+GIT_SHA="$(git -C "$KIT_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
+BUILD_ID="${BUILD_ID:-${GIT_SHA:0:12}-$BUILD_EPOCH}"
+
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/powernode-build.XXXXXX")"
+trap 'rm -rf "$WORK_DIR"' EXIT
+TIMINGS_FILE="$OUT/timings.tsv"
+: >"$TIMINGS_FILE"
+
+# --- kernel -----------------------------------------------------------------
+stage_begin kernel
+if [ "$KERNEL_SRC" = deb ]; then
+  KERNEL_FILE="$(find "$CACHE_DIR/kernel-$ARCH/boot" -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort | tail -n1 || true)"
+  [ -n "$KERNEL_FILE" ] || KERNEL_FILE="$CACHE_DIR/kernel-$ARCH/boot/vmlinuz-MISSING"
+else
+  KERNEL_FILE="$KERNEL_SRC"
+fi
+require_real_kernel "$KERNEL_FILE"
+case "$KERNEL_FILE" in
+  */vmlinuz-*) KVER="${KERNEL_FILE##*/vmlinuz-}" ;;
+  *) KVER="$(file -b "$KERNEL_FILE" 2>/dev/null | sed -n 's/.*version \([^ ]*\).*/\1/p')"; KVER="${KVER:-unknown}" ;;
+esac
+cp "$KERNEL_FILE" "$OUT/kernel"
+touch -d "@$BUILD_EPOCH" "$OUT/kernel"
+stage_end
+
+# --- initramfs --------------------------------------------------------------
+stage_begin initramfs
+build_minimal_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID"
+printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
+stage_end
+
+# --- UKI --------------------------------------------------------------------
+if want uki || want img || want qcow2 || want iso || want ipxe; then
+  stage_begin uki
+  osrel="$WORK_DIR/os-release"
+  cat >"$osrel" <<OSREL
+NAME="Powernode"
+ID=powernode
+PRETTY_NAME="Powernode $BUILD_ID"
+VERSION_ID="$BUILD_ID"
+BUILD_ID="$BUILD_ID"
+OSREL
+  build_uki "$OUT/powernode-$ARCH.efi" "$CACHE_DIR/systemd-boot-efi/usr/lib/systemd/boot/efi/$STUB_NAME" \
+    "$OUT/kernel" "$OUT/initramfs.cpio.zst" "$CMDLINE" "$osrel" "$KVER"
+  stage_end
+fi
+
+# --- raw disk + qcow2 -------------------------------------------------------
+if want img || want qcow2; then
+  stage_begin disk
+  build_disk "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.efi" "$EFI_NAME" "$ESP_MIB" "$PERSIST_MIB"
+  stage_end
+fi
+if want qcow2; then
+  stage_begin qcow2
+  qemu-img convert -f raw -O qcow2 "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.qcow2"
+  stage_end
+fi
+
+# --- ISO + iPXE ---------------------------------------------------------------
+if want iso; then
+  stage_begin iso
+  build_iso "$OUT/powernode-$ARCH.iso" "$OUT/powernode-$ARCH.efi" "$EFI_NAME"
+  stage_end
+fi
+if want ipxe; then
+  stage_begin ipxe
+  build_ipxe_script "$OUT/powernode-$ARCH.ipxe" "powernode-$ARCH.efi" "$CMDLINE"
+  stage_end
+fi
+
+# --- manifest ---------------------------------------------------------------
+stage_begin manifest
+write_manifest "$OUT/manifest.json"
+stage_end
+log "outputs in $OUT"

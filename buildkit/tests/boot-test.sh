@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Structure checks and QEMU boot tests for a build.sh output directory.
+#
+# Usage: buildkit/tests/boot-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
+#
+#   --only LIST     comma-separated boots: direct,disk,qcow2,iso-cd,iso-disk,ipxe-bios
+#                   (default: all whose artifact exists)
+#   --timeout N     per-boot bound in seconds (default 120; TCG, no KVM)
+#
+# Each boot passes when the initramfs marker "POWERNODE-BOOT-OK <build id>"
+# appears on the serial console. Logs land in OUT_DIR/boot-logs/.
+set -euo pipefail
+
+ONLY=""
+TIMEOUT=120
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) ONLY="${2:?}"; shift ;;
+    --timeout) TIMEOUT="${2:?}"; shift ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "boot-test.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
+OUT="${1:?usage: boot-test.sh [--only LIST] OUT_DIR}"
+OUT="$(cd "$OUT" && pwd)"
+ARCH="$(jq -r .arch "$OUT/manifest.json")"
+BUILD_ID="$(cat "$OUT/build-id")"
+MARKER="POWERNODE-BOOT-OK $BUILD_ID"
+LOGS="$OUT/boot-logs"
+mkdir -p "$LOGS"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-boot.XXXXXX")"
+QEMU_PID=""
+cleanup() {
+  # Only our own QEMU (by PID) is stopped; other users' VMs are left alone.
+  if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then kill "$QEMU_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+FAILS=0
+RESULTS=()
+pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
+fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
+selected() {
+  [ -z "$ONLY" ] && return 0
+  case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
+
+# --- structure checks ----------------------------------------------------------
+check() {
+  local name="$1"; shift
+  if "$@" >"$WORK/check.out" 2>&1; then pass "check $name"; else fail "check $name"; sed 's/^/    /' "$WORK/check.out" >&2; fi
+}
+img="$OUT/powernode-$ARCH.img"
+uki="$OUT/powernode-$ARCH.efi"
+iso="$OUT/powernode-$ARCH.iso"
+
+uki_has_sections() {
+  local s x
+  s="$(objdump -h "$uki")"
+  for x in .osrel .cmdline .linux .initrd; do
+    grep -q " $x " <<<"$s" || { echo "missing $x"; return 1; }
+  done
+}
+gpt_valid() { sgdisk -v "$1" | tee /dev/stderr | grep -q "No problems found"; }
+part_offset() { sgdisk -i "$2" "$1" | awk '/First sector:/{print $3 * 512}'; }
+# fs_at IMG OFFSET LABEL TYPE [VERSION]: blkid probes the filesystem at an offset,
+# no loop device needed.
+fs_at() {
+  local o
+  o="$(blkid -p -O "$2" "$1")"
+  echo "$o"
+  grep -q "LABEL=\"$3\"" <<<"$o" && grep -q "TYPE=\"$4\"" <<<"$o" &&
+    { [ -z "${5:-}" ] || grep -q "VERSION=\"$5\"" <<<"$o"; }
+}
+esp_holds_uki() {
+  MTOOLS_SKIP_CHECK=1 mcopy -n -i "$img@@$(part_offset "$img" 1)" ::/EFI/BOOT/BOOTX64.EFI "$WORK/esp.efi" &&
+    cmp "$WORK/esp.efi" "$uki"
+}
+persist_fsck_clean() {
+  local off size
+  off="$(part_offset "$img" 2)"
+  size="$(sgdisk -i 2 "$img" | awk '/Partition size:/{print $3}')"
+  dd if="$img" of="$WORK/persist.ext4" bs=512 skip=$((off / 512)) count="$size" status=none
+  e2fsck -fn "$WORK/persist.ext4"
+}
+iso_has_uefi_eltorito() { xorriso -indev "$iso" -report_el_torito plain 2>&1 | tee /dev/stderr | grep -q "El Torito boot img : *1 *UEFI"; }
+iso_has_appended_esp() { sgdisk -p "$iso" 2>&1 | tee /dev/stderr | grep -qi " EF00 "; }
+
+if [ -f "$uki" ]; then check "UKI has .osrel .cmdline .linux .initrd" uki_has_sections; fi
+if [ -f "$img" ]; then
+  check "sgdisk -v" gpt_valid "$img"
+  check "partition 1 is FAT32 BOOT" fs_at "$img" "$(part_offset "$img" 1)" BOOT vfat FAT32
+  check "partition 2 is ext4 persist" fs_at "$img" "$(part_offset "$img" 2)" persist ext4
+  check "ESP holds /EFI/BOOT/BOOTX64.EFI identical to the UKI" esp_holds_uki
+  check "persist passes e2fsck -fn" persist_fsck_clean
+fi
+if [ -f "$OUT/powernode-$ARCH.qcow2" ]; then check "qemu-img check" qemu-img check "$OUT/powernode-$ARCH.qcow2"; fi
+if [ -f "$iso" ]; then
+  check "ISO El Torito has a UEFI boot image" iso_has_uefi_eltorito
+  check "ISO GPT has the appended ESP" iso_has_appended_esp
+fi
+
+# --- boots -----------------------------------------------------------------
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+
+# boot NAME QEMU_ARGS...: runs QEMU bounded by timeout, reports the time until
+# the marker shows on the serial console.
+boot() {
+  local name="$1"; shift
+  local log="$LOGS/$name.log" t0 t_marker="" rc
+  : >"$log"
+  t0="$(now)"
+  timeout --kill-after=5 "$TIMEOUT" qemu-system-x86_64 -machine q35 -m 512 -nographic -no-reboot \
+    "$@" </dev/null >"$log" 2>&1 &
+  QEMU_PID=$!
+  while kill -0 "$QEMU_PID" 2>/dev/null; do
+    if [ -z "$t_marker" ] && grep -qa "$MARKER" "$log"; then t_marker="$(now)"; fi
+    sleep 0.2
+  done
+  rc=0; wait "$QEMU_PID" || rc=$?
+  QEMU_PID=""
+  if [ -z "$t_marker" ] && grep -qa "$MARKER" "$log"; then t_marker="$(now)"; fi
+  if [ -n "$t_marker" ]; then
+    pass "boot $name: marker after $(elapsed "$t0" "$t_marker") s (qemu exit $rc, total $(elapsed "$t0" "$(now)") s)"
+  else
+    fail "boot $name: no marker within ${TIMEOUT}s (qemu exit $rc); log: $log"
+    tail -n 15 "$log" | sed 's/^/    /' >&2
+  fi
+}
+
+ovmf_args() {
+  cp "$OVMF_VARS" "$WORK/vars-$1.fd"
+  printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+    -drive "if=pflash,format=raw,unit=1,file=$WORK/vars-$1.fd"
+}
+
+if selected direct && [ -f "$OUT/kernel" ]; then
+  boot direct -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "console=ttyS0 panic=-1"
+fi
+if [ "$ARCH" = amd64 ] && [ -f "$OVMF_CODE" ]; then
+  # snapshot=on: the artifacts under test are never written by a boot.
+  if selected disk && [ -f "$img" ]; then
+    mapfile -t fw < <(ovmf_args disk)
+    boot disk "${fw[@]}" -drive "if=virtio,format=raw,snapshot=on,file=$img"
+  fi
+  if selected qcow2 && [ -f "$OUT/powernode-$ARCH.qcow2" ]; then
+    mapfile -t fw < <(ovmf_args qcow2)
+    boot qcow2 "${fw[@]}" -drive "if=virtio,format=qcow2,snapshot=on,file=$OUT/powernode-$ARCH.qcow2"
+  fi
+  if selected iso-cd && [ -f "$iso" ]; then
+    mapfile -t fw < <(ovmf_args iso-cd)
+    boot iso-cd "${fw[@]}" -drive "if=none,id=cd0,media=cdrom,readonly=on,file=$iso" \
+      -device ide-cd,drive=cd0
+  fi
+  if selected iso-disk && [ -f "$iso" ]; then
+    mapfile -t fw < <(ovmf_args iso-disk)
+    boot iso-disk "${fw[@]}" -drive "if=virtio,format=raw,snapshot=on,file=$iso"
+  fi
+elif [ ! -f "$OVMF_CODE" ]; then
+  fail "OVMF not found at $OVMF_CODE (run buildkit/setup.sh)"
+fi
+if selected ipxe-bios && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
+  # SeaBIOS + QEMU's iPXE option ROM fetch the script over the built-in TFTP;
+  # the script takes its BIOS branch (kernel + initramfs).
+  boot ipxe-bios -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
+    -device virtio-net-pci,netdev=n0 -boot n
+fi
+
+echo
+echo "summary:"
+printf '  %s\n' "${RESULTS[@]}"
+[ "$FAILS" -eq 0 ] || { echo "$FAILS failure(s)" >&2; exit 1; }
