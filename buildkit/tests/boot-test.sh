@@ -66,7 +66,10 @@ uki_has_sections() {
     grep -q " $x " <<<"$s" || { echo "missing $x"; return 1; }
   done
 }
-gpt_valid() { sgdisk -v "$1" | tee /dev/stderr | grep -q "No problems found"; }
+# Output is captured before grep: with pipefail, grep -q closing the pipe early
+# would fail the producer with SIGPIPE and make checks flaky.
+matches() { local o; o="$("${@:2}" 2>&1)" || true; echo "$o"; grep -qE -- "$1" <<<"$o"; }
+gpt_valid() { matches "No problems found" sgdisk -v "$1"; }
 part_offset() { sgdisk -i "$2" "$1" | awk '/First sector:/{print $3 * 512}'; }
 # fs_at IMG OFFSET LABEL TYPE [VERSION]: blkid probes the filesystem at an offset,
 # no loop device needed.
@@ -88,8 +91,8 @@ persist_fsck_clean() {
   dd if="$img" of="$WORK/persist.ext4" bs=512 skip=$((off / 512)) count="$size" status=none
   e2fsck -fn "$WORK/persist.ext4"
 }
-iso_has_uefi_eltorito() { xorriso -indev "$iso" -report_el_torito plain 2>&1 | tee /dev/stderr | grep -q "El Torito boot img : *1 *UEFI"; }
-iso_has_appended_esp() { sgdisk -p "$iso" 2>&1 | tee /dev/stderr | grep -qi " EF00 "; }
+iso_has_uefi_eltorito() { matches "El Torito boot img : *1 *UEFI" xorriso -indev "$iso" -report_el_torito plain; }
+iso_has_appended_esp() { matches " EF00 " sgdisk -p "$iso"; }
 
 if [ -f "$uki" ]; then check "UKI has .osrel .cmdline .linux .initrd" uki_has_sections; fi
 if [ -f "$img" ]; then
