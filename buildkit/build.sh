@@ -6,7 +6,7 @@
 #   --arch amd64           target architecture (arm64: not implemented yet)
 #   --out DIR              output directory (created; existing outputs replaced)
 #   --family LIST          comma-separated families to build, default: all
-#                          families: kernel, uki, img, qcow2, iso, ipxe
+#                          families: kernel, uki, img, qcow2, iso, ipxe, oci
 #                          (kernel = kernel + initramfs.cpio.zst; img/qcow2/iso
 #                          need the UKI and build it implicitly)
 #   --initramfs minimal    busybox-static initramfs (dracut: not implemented yet)
@@ -35,12 +35,14 @@ CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
 . "$KIT_DIR/lib/disk.sh"
 # shellcheck source=lib/media.sh
 . "$KIT_DIR/lib/media.sh"
+# shellcheck source=lib/oci.sh
+. "$KIT_DIR/lib/oci.sh"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 ARCH=""
 OUT=""
-FAMILIES="kernel,uki,img,qcow2,iso,ipxe"
+FAMILIES="kernel,uki,img,qcow2,iso,ipxe,oci"
 INITRAMFS=minimal
 KERNEL_SRC=deb
 CMDLINE="console=ttyS0 panic=-1"
@@ -74,7 +76,7 @@ esac
 
 want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 for f in ${FAMILIES//,/ }; do
-  case "$f" in kernel|uki|img|qcow2|iso|ipxe) ;; *) die "unknown family: $f" ;; esac
+  case "$f" in kernel|uki|img|qcow2|iso|ipxe|oci) ;; *) die "unknown family: $f" ;; esac
 done
 
 require_tools jq objcopy objdump sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
@@ -135,7 +137,7 @@ printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
 stage_end
 
 # --- UKI --------------------------------------------------------------------
-if want uki || want img || want qcow2 || want iso || want ipxe; then
+if want uki || want img || want qcow2 || want iso || want ipxe || want oci; then
   stage_begin uki
   osrel="$WORK_DIR/os-release"
   cat >"$osrel" <<OSREL
@@ -171,6 +173,14 @@ fi
 if want ipxe; then
   stage_begin ipxe
   build_ipxe_script "$OUT/powernode-$ARCH.ipxe" "powernode-$ARCH.efi" "$CMDLINE"
+  stage_end
+fi
+
+# --- OCI image layout -------------------------------------------------------
+if want oci; then
+  stage_begin oci
+  build_oci "$OUT/powernode-$ARCH.oci" "$OUT/powernode-$ARCH.oci.tar" "$OUT/powernode-$ARCH.efi" \
+    "$OUT/kernel" "$OUT/initramfs.cpio.zst" "$KVER"
   stage_end
 fi
 

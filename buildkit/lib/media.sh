@@ -57,6 +57,7 @@ family_of() {
     *.qcow2) echo qcow2 ;;
     *.iso) echo iso ;;
     *.ipxe) echo ipxe ;;
+    *.oci.tar) echo oci ;;
     *) echo other ;;
   esac
 }
@@ -68,7 +69,7 @@ family_of() {
 # verify and label it. Contains no wall-clock time, so it is reproducible too.
 write_manifest() {
   local out="$1" f name entries=()
-  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe; do
+  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/*.oci.tar; do
     [ -f "$f" ] || continue
     name="${f##*/}"
     entries+=("$(jq -n --arg name "$name" --arg sha "$(sha256_of "$f")" --argjson size "$(size_of "$f")" \

@@ -103,6 +103,18 @@ if [ -f "$img" ]; then
   check "persist passes e2fsck -fn" persist_fsck_clean
 fi
 if [ -f "$OUT/powernode-$ARCH.qcow2" ]; then check "qemu-img check" qemu-img check "$OUT/powernode-$ARCH.qcow2"; fi
+oci="$OUT/powernode-$ARCH.oci"
+oci_valid() { matches "\"Architecture\": \"$ARCH\"" skopeo inspect "oci:$oci:latest"; }
+# skopeo copy re-reads every blob and checks it against its digest.
+oci_blobs_match() { skopeo copy --quiet "oci:$oci:latest" "oci:$WORK/oci-copy:latest"; }
+if [ -d "$oci" ]; then
+  if command -v skopeo >/dev/null; then
+    check "skopeo inspect oci:" oci_valid
+    check "skopeo copy verifies all blob digests" oci_blobs_match
+  else
+    fail "skopeo not installed (run buildkit/setup.sh)"
+  fi
+fi
 if [ -f "$iso" ]; then
   check "ISO El Torito has a UEFI boot image" iso_has_uefi_eltorito
   check "ISO GPT has the appended ESP" iso_has_appended_esp
