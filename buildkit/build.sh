@@ -6,7 +6,8 @@
 #   --arch amd64           target architecture (arm64: not implemented yet)
 #   --out DIR              output directory (created; existing outputs replaced)
 #   --family LIST          comma-separated families to build, default: all
-#                          families: kernel, uki, img, qcow2, iso, ipxe, oci
+#                          families: kernel, uki, img, qcow2, iso, ipxe, oci,
+#                          composefs (composefs-style EROFS + objects, root only)
 #                          (kernel = kernel + initramfs.cpio.zst; img/qcow2/iso
 #                          need the UKI and build it implicitly)
 #   --initramfs minimal    busybox-static initramfs (dracut: not implemented yet)
@@ -37,12 +38,14 @@ CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
 . "$KIT_DIR/lib/media.sh"
 # shellcheck source=lib/oci.sh
 . "$KIT_DIR/lib/oci.sh"
+# shellcheck source=lib/composefs.sh
+. "$KIT_DIR/lib/composefs.sh"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 ARCH=""
 OUT=""
-FAMILIES="kernel,uki,img,qcow2,iso,ipxe,oci"
+FAMILIES="kernel,uki,img,qcow2,iso,ipxe,oci,composefs"
 INITRAMFS=minimal
 KERNEL_SRC=deb
 CMDLINE="console=ttyS0 panic=-1"
@@ -76,7 +79,7 @@ esac
 
 want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 for f in ${FAMILIES//,/ }; do
-  case "$f" in kernel|uki|img|qcow2|iso|ipxe|oci) ;; *) die "unknown family: $f" ;; esac
+  case "$f" in kernel|uki|img|qcow2|iso|ipxe|oci|composefs) ;; *) die "unknown family: $f" ;; esac
 done
 
 require_tools jq objcopy objdump sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
@@ -137,7 +140,7 @@ printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
 stage_end
 
 # --- UKI --------------------------------------------------------------------
-if want uki || want img || want qcow2 || want iso || want ipxe || want oci; then
+if want uki || want img || want qcow2 || want iso || want ipxe || want oci || want composefs; then
   stage_begin uki
   osrel="$WORK_DIR/os-release"
   cat >"$osrel" <<OSREL
@@ -181,6 +184,22 @@ if want oci; then
   stage_begin oci
   build_oci "$OUT/powernode-$ARCH.oci" "$OUT/powernode-$ARCH.oci.tar" "$OUT/powernode-$ARCH.efi" \
     "$OUT/kernel" "$OUT/initramfs.cpio.zst" "$KVER"
+  stage_end
+fi
+
+# --- composefs-style blob ----------------------------------------------------
+if want composefs; then
+  stage_begin composefs
+  # The root filesystem view: the initramfs tree plus kernel and UKI where a
+  # bootc-like image keeps them (the same content as the OCI layers).
+  rootfs="$WORK_DIR/rootfs"
+  rm -rf "$rootfs"
+  cp -a "$WORK_DIR/initramfs-root" "$rootfs"
+  mkdir -p "$rootfs/usr/lib/modules/$KVER" "$rootfs/boot/EFI/Linux"
+  cp "$OUT/kernel" "$rootfs/usr/lib/modules/$KVER/vmlinuz"
+  cp "$OUT/powernode-$ARCH.efi" "$rootfs/boot/EFI/Linux/powernode-$ARCH.efi"
+  build_composefs_style "$OUT/powernode-$ARCH.composefs.erofs" "$OUT/powernode-$ARCH.composefs-objects" \
+    "$OUT/powernode-$ARCH.composefs-objects.tar" "$rootfs"
   stage_end
 fi
 

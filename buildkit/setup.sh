@@ -29,7 +29,7 @@ done
 
 log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-BUILD_PKGS=(mtools gdisk dosfstools e2fsprogs binutils xorriso qemu-utils cpio zstd busybox-static erofs-utils kmod)
+BUILD_PKGS=(mtools gdisk dosfstools e2fsprogs binutils xorriso qemu-utils cpio zstd busybox-static erofs-utils kmod attr jq)
 TEST_PKGS=(qemu-system-x86 ovmf skopeo)
 
 wanted=("${BUILD_PKGS[@]}")

@@ -58,6 +58,7 @@ family_of() {
     *.iso) echo iso ;;
     *.ipxe) echo ipxe ;;
     *.oci.tar) echo oci ;;
+    *.composefs.erofs|*.composefs-objects.tar) echo composefs-style ;;
     *) echo other ;;
   esac
 }
@@ -69,7 +70,7 @@ family_of() {
 # verify and label it. Contains no wall-clock time, so it is reproducible too.
 write_manifest() {
   local out="$1" f name entries=()
-  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/*.oci.tar; do
+  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/*.oci.tar "$OUT"/*.composefs.erofs "$OUT"/*.composefs-objects.tar; do
     [ -f "$f" ] || continue
     name="${f##*/}"
     entries+=("$(jq -n --arg name "$name" --arg sha "$(sha256_of "$f")" --argjson size "$(size_of "$f")" \

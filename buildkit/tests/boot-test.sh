@@ -115,6 +115,28 @@ if [ -d "$oci" ]; then
     fail "skopeo not installed (run buildkit/setup.sh)"
   fi
 fi
+cfs="$OUT/powernode-$ARCH.composefs.erofs"
+cfs_objects="$OUT/powernode-$ARCH.composefs-objects"
+# Metadata-only: the EROFS image must be far smaller than the data it describes.
+cfs_metadata_only() {
+  local img_kib obj_kib
+  img_kib=$(( $(stat -c %s "$cfs") / 1024 ))
+  obj_kib="$(du -sk "$cfs_objects" | cut -f1)"
+  echo "erofs ${img_kib} KiB, objects ${obj_kib} KiB"
+  [ "$img_kib" -lt 1024 ] && [ "$obj_kib" -gt $((img_kib * 10)) ]
+}
+cfs_objects_content_addressed() {
+  local f name
+  while IFS= read -r -d '' f; do
+    name="$(basename "$(dirname "$f")")$(basename "$f")"
+    [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$name" ] || { echo "bad object $f"; return 1; }
+  done < <(find "$cfs_objects" -type f -print0)
+}
+if [ -f "$cfs" ]; then
+  check "composefs-style EROFS passes fsck.erofs" fsck.erofs "$cfs"
+  check "composefs-style EROFS is metadata-only" cfs_metadata_only
+  check "composefs-style objects are named by sha256" cfs_objects_content_addressed
+fi
 if [ -f "$iso" ]; then
   check "ISO El Torito has a UEFI boot image" iso_has_uefi_eltorito
   check "ISO GPT has the appended ESP" iso_has_appended_esp

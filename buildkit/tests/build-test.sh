@@ -22,7 +22,8 @@ export SOURCE_DATE_EPOCH=1700000000
 sleep 2
 "$KIT_DIR/build.sh" --arch "$ARCH" --out "$WORK/r2" 2>"$WORK/r2.log"
 for f in kernel initramfs.cpio.zst "powernode-$ARCH.efi" "powernode-$ARCH.img" \
-  "powernode-$ARCH.qcow2" "powernode-$ARCH.iso" "powernode-$ARCH.ipxe" "powernode-$ARCH.oci.tar" manifest.json; do
+  "powernode-$ARCH.qcow2" "powernode-$ARCH.iso" "powernode-$ARCH.ipxe" "powernode-$ARCH.oci.tar" \
+  "powernode-$ARCH.composefs.erofs" "powernode-$ARCH.composefs-objects.tar" manifest.json; do
   if cmp -s "$WORK/r1/$f" "$WORK/r2/$f"; then
     pass "reproducible $f ($(sha256sum "$WORK/r1/$f" | cut -c1-16)…)"
   else
