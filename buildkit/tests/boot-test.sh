@@ -3,7 +3,7 @@
 #
 # Usage: buildkit/tests/boot-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
 #
-#   --only LIST     comma-separated boots: direct,disk,qcow2,iso-cd,iso-disk,ipxe-bios
+#   --only LIST     comma-separated boots: direct,disk,qcow2,iso-cd,iso-disk,ipxe-efi,ipxe-bios
 #                   (default: all whose artifact exists)
 #   --timeout N     per-boot bound in seconds (default 120; TCG, no KVM)
 #
@@ -198,6 +198,13 @@ if [ "$ARCH" = amd64 ] && [ -f "$OVMF_CODE" ]; then
   if selected iso-disk && [ -f "$iso" ]; then
     mapfile -t fw < <(ovmf_args iso-disk)
     boot iso-disk "${fw[@]}" -drive "if=virtio,format=raw,snapshot=on,file=$iso"
+  fi
+  if selected ipxe-efi && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
+    # OVMF loads QEMU's iPXE option ROM as an EFI driver; its network boot runs
+    # the script, which takes the EFI branch and chains the UKI over TFTP.
+    mapfile -t fw < <(ovmf_args ipxe-efi)
+    boot ipxe-efi "${fw[@]}" -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
+      -device virtio-net-pci,netdev=n0
   fi
 elif [ ! -f "$OVMF_CODE" ]; then
   fail "OVMF not found at $OVMF_CODE (run buildkit/setup.sh)"
