@@ -14,7 +14,8 @@
 #   --kernel deb|DIR|FILE  "deb" (default): the kernel unpacked by setup.sh;
 #                          DIR: an unpacked kernel tree (boot/vmlinuz-*);
 #                          FILE: a bzImage
-#   --cmdline STRING       kernel command line (default: console=ttyS0 panic=-1)
+#   --cmdline STRING       kernel command line (default: console=ttyS0 panic=-1,
+#                          ttyAMA0 on arm64)
 #   --esp-mib N            ESP size in MiB, >= 64 (default 128)
 #   --persist-mib N        persist partition size in MiB (default 64)
 #   -h, --help             this text
@@ -48,7 +49,7 @@ OUT=""
 FAMILIES="kernel,uki,img,qcow2,iso,ipxe,oci,composefs"
 INITRAMFS=minimal
 KERNEL_SRC=deb
-CMDLINE="console=ttyS0 panic=-1"
+CMDLINE=""
 ESP_MIB=128
 PERSIST_MIB=64
 
@@ -71,10 +72,21 @@ done
 [ -n "$ARCH" ] || { usage >&2; die "--arch is required"; }
 [ -n "$OUT" ] || { usage >&2; die "--out is required"; }
 case "$ARCH" in
-  amd64) EFI_NAME=BOOTX64.EFI; STUB_NAME=linuxx64.efi.stub ;;
-  arm64) die "--arch arm64 is not implemented yet (needs arm64 stub/kernel via dpkg --add-architecture and aarch64 objcopy)" ;;
+  amd64)
+    EFI_NAME=BOOTX64.EFI; STUB_NAME=linuxx64.efi.stub; CONSOLE=ttyS0
+    OBJCOPY=objcopy; OBJDUMP=objdump; BUSYBOX="$(command -v busybox || true)"
+    ;;
+  arm64)
+    # Cross build on amd64: the aarch64 binutils read/write the aarch64 PE
+    # stub; busybox comes from the arm64 .deb setup.sh unpacked.
+    EFI_NAME=BOOTAA64.EFI; STUB_NAME=linuxaa64.efi.stub; CONSOLE=ttyAMA0
+    OBJCOPY=aarch64-linux-gnu-objcopy; OBJDUMP=aarch64-linux-gnu-objdump
+    BUSYBOX="$CACHE_DIR/busybox-arm64/bin/busybox"
+    ;;
   *) die "unknown --arch: $ARCH (amd64|arm64)" ;;
 esac
+CMDLINE="${CMDLINE:-console=$CONSOLE panic=-1}"
+export OBJCOPY OBJDUMP ARCH
 [ "$INITRAMFS" = minimal ] || die "--initramfs $INITRAMFS is not implemented yet (only: minimal)"
 
 want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
@@ -82,7 +94,7 @@ for f in ${FAMILIES//,/ }; do
   case "$f" in kernel|uki|img|qcow2|iso|ipxe|oci|composefs) ;; *) die "unknown family: $f" ;; esac
 done
 
-require_tools jq objcopy objdump sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
+require_tools "$OBJCOPY" "$OBJDUMP" jq sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
 want iso && require_tools xorriso
 
 # FAT stores local time: pin the zone so the host's TZ cannot change the bytes.
@@ -119,7 +131,12 @@ if [ -n "$KERNEL_FILE" ] && [ -s "$KERNEL_FILE" ]; then
     */vmlinuz-*) KVER="${KERNEL_FILE##*/vmlinuz-}" ;;
     *) KVER="$(file -b "$KERNEL_FILE" 2>/dev/null | sed -n 's/.*version \([^ ]*\).*/\1/p')"; KVER="${KVER:-unknown}" ;;
   esac
-  cp "$KERNEL_FILE" "$OUT/kernel"
+  # Some arm64 kernels ship gzip-compressed; the stub cannot start those.
+  if [ "$(od -An -tx1 -N2 "$KERNEL_FILE" | tr -d ' ')" = 1f8b ]; then
+    zcat "$KERNEL_FILE" >"$OUT/kernel"
+  else
+    cp "$KERNEL_FILE" "$OUT/kernel"
+  fi
 else
   # As the spec asks: without a real kernel a placeholder is emitted, and every
   # consumer below refuses it, so the build fails instead of shipping an image
@@ -135,7 +152,7 @@ stage_end
 
 # --- initramfs --------------------------------------------------------------
 stage_begin initramfs
-build_minimal_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID"
+build_minimal_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID" "$BUSYBOX"
 printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
 stage_end
 
@@ -150,7 +167,7 @@ PRETTY_NAME="Powernode $BUILD_ID"
 VERSION_ID="$BUILD_ID"
 BUILD_ID="$BUILD_ID"
 OSREL
-  build_uki "$OUT/powernode-$ARCH.efi" "$CACHE_DIR/systemd-boot-efi/usr/lib/systemd/boot/efi/$STUB_NAME" \
+  build_uki "$OUT/powernode-$ARCH.efi" "$CACHE_DIR/systemd-boot-efi-$ARCH/usr/lib/systemd/boot/efi/$STUB_NAME" \
     "$OUT/kernel" "$OUT/initramfs.cpio.zst" "$CMDLINE" "$osrel" "$KVER"
   stage_end
 fi

@@ -2,11 +2,10 @@
 # Minimal busybox-static initramfs for fast boot tests: it proves the kernel and
 # the boot chain work by printing a marker on the console and powering off.
 
-# build_minimal_initramfs OUT_FILE BUILD_ID
+# build_minimal_initramfs OUT_FILE BUILD_ID BUSYBOX
 build_minimal_initramfs() {
-  local out="$1" build_id="$2" root bb
-  bb="$(command -v busybox || true)"
-  [ -n "$bb" ] || die "busybox not found (apt-get install busybox-static)"
+  local out="$1" build_id="$2" bb="$3" root
+  [ -s "${bb:-/nonexistent}" ] || die "busybox not found: '$bb' (run buildkit/setup.sh --arch $ARCH)"
   # A dynamically linked busybox would need its libraries inside the initramfs.
   if file_is_dynamic "$bb"; then
     die "$bb is dynamically linked; install busybox-static"

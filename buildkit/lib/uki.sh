@@ -15,7 +15,7 @@ next_vma() {
     [ -n "$rest" ] || continue
     end=$(( 0x$vma + 0x$size ))
     [ "$end" -gt "$max" ] && max="$end"
-  done < <(objdump -h "$1")
+  done < <("$OBJDUMP" -h "$1")
   [ "$max" -gt 0 ] || return 1
   printf '0x%x\n' $(( (max + UKI_ALIGN - 1) / UKI_ALIGN * UKI_ALIGN ))
 }
@@ -26,11 +26,19 @@ require_real_kernel() {
   local k="$1"
   [ -e "$k" ] || die "kernel missing: $k (run buildkit/setup.sh, or pass --kernel dir)"
   [ -s "$k" ] || die "kernel is empty: $k (placeholder kernel refused; the UKI would not boot)"
-  # A bzImage carries "HdrS" at 0x202 and "MZ" at 0; anything else is not a
-  # kernel EFI firmware can start via the stub.
+  # A kernel the stub can start has a recognisable header: x86 bzImage "HdrS"
+  # at 0x202, arm64 Image "ARM\x64" at 0x38. Anything else is a placeholder.
   local magic
-  magic="$(dd if="$k" bs=1 skip=514 count=4 status=none)"
-  [ "$magic" = "HdrS" ] || die "not an x86 bzImage (no HdrS header): $k (placeholder kernel refused)"
+  case "${ARCH:-amd64}" in
+    amd64)
+      magic="$(dd if="$k" bs=1 skip=514 count=4 status=none)"
+      [ "$magic" = "HdrS" ] || die "not an x86 bzImage (no HdrS header): $k (placeholder kernel refused)"
+      ;;
+    arm64)
+      magic="$(od -An -tx1 -j56 -N4 "$k" 2>/dev/null | tr -d ' ' || true)"
+      [ "$magic" = 41524d64 ] || die "not an arm64 Image (no ARM\\x64 magic): $k (placeholder kernel refused)"
+      ;;
+  esac
 }
 
 # build_uki OUT STUB KERNEL INITRD CMDLINE OSREL_FILE UNAME
@@ -56,7 +64,7 @@ build_uki() {
     args+=(--add-section "$sec=$file" --change-section-vma "$sec=$vma")
     vma="$(printf '0x%x' $(( (vma + size + UKI_ALIGN - 1) / UKI_ALIGN * UKI_ALIGN )))"
   done
-  objcopy "${args[@]}" "$stub" "$out"
+  "$OBJCOPY" "${args[@]}" "$stub" "$out"
   pe_pin_timestamp "$out" "$BUILD_EPOCH"
 }
 

@@ -28,6 +28,11 @@ OUT="$(cd "$OUT" && pwd)"
 ARCH="$(jq -r .arch "$OUT/manifest.json")"
 BUILD_ID="$(cat "$OUT/build-id")"
 MARKER="POWERNODE-BOOT-OK $BUILD_ID"
+case "$ARCH" in
+  amd64) EFI_NAME=BOOTX64.EFI ;;
+  arm64) EFI_NAME=BOOTAA64.EFI ;;
+  *) echo "boot-test.sh: unknown arch $ARCH" >&2; exit 2 ;;
+esac
 LOGS="$OUT/boot-logs"
 mkdir -p "$LOGS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-boot.XXXXXX")"
@@ -61,7 +66,7 @@ iso="$OUT/powernode-$ARCH.iso"
 
 uki_has_sections() {
   local s x
-  s="$(objdump -h "$uki")"
+  s="$(if [ "$ARCH" = arm64 ]; then aarch64-linux-gnu-objdump -h "$uki"; else objdump -h "$uki"; fi)"
   for x in .osrel .cmdline .linux .initrd; do
     grep -q " $x " <<<"$s" || { echo "missing $x"; return 1; }
   done
@@ -81,7 +86,7 @@ fs_at() {
     { [ -z "${5:-}" ] || grep -q "VERSION=\"$5\"" <<<"$o"; }
 }
 esp_holds_uki() {
-  MTOOLS_SKIP_CHECK=1 mcopy -n -i "$img@@$(part_offset "$img" 1)" ::/EFI/BOOT/BOOTX64.EFI "$WORK/esp.efi" &&
+  MTOOLS_SKIP_CHECK=1 mcopy -n -i "$img@@$(part_offset "$img" 1)" "::/EFI/BOOT/$EFI_NAME" "$WORK/esp.efi" &&
     cmp "$WORK/esp.efi" "$uki"
 }
 persist_fsck_clean() {
@@ -99,7 +104,7 @@ if [ -f "$img" ]; then
   check "sgdisk -v" gpt_valid "$img"
   check "partition 1 is FAT32 BOOT" fs_at "$img" "$(part_offset "$img" 1)" BOOT vfat FAT32
   check "partition 2 is ext4 persist" fs_at "$img" "$(part_offset "$img" 2)" persist ext4
-  check "ESP holds /EFI/BOOT/BOOTX64.EFI identical to the UKI" esp_holds_uki
+  check "ESP holds /EFI/BOOT/$EFI_NAME identical to the UKI" esp_holds_uki
   check "persist passes e2fsck -fn" persist_fsck_clean
 fi
 if [ -f "$OUT/powernode-$ARCH.qcow2" ]; then check "qemu-img check" qemu-img check "$OUT/powernode-$ARCH.qcow2"; fi
@@ -143,8 +148,21 @@ if [ -f "$iso" ]; then
 fi
 
 # --- boots -----------------------------------------------------------------
-OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
-OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+case "$ARCH" in
+  amd64)
+    QEMU=(qemu-system-x86_64 -machine q35)
+    FW_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+    FW_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+    CONSOLE=ttyS0
+    ;;
+  arm64)
+    # cortex-a57 rather than max: max is much slower under TCG.
+    QEMU=(qemu-system-aarch64 -machine virt -cpu cortex-a57)
+    FW_CODE=/usr/share/AAVMF/AAVMF_CODE.fd
+    FW_VARS=/usr/share/AAVMF/AAVMF_VARS.fd
+    CONSOLE=ttyAMA0
+    ;;
+esac
 
 # boot NAME QEMU_ARGS...: runs QEMU bounded by timeout, reports the time until
 # the marker shows on the serial console.
@@ -153,7 +171,7 @@ boot() {
   local log="$LOGS/$name.log" t0 t_marker="" rc
   : >"$log"
   t0="$(now)"
-  timeout --kill-after=5 "$TIMEOUT" qemu-system-x86_64 -machine q35 -m 512 -nographic -no-reboot \
+  timeout --kill-after=5 "$TIMEOUT" "${QEMU[@]}" -m 512 -nographic -no-reboot \
     "$@" </dev/null >"$log" 2>&1 &
   QEMU_PID=$!
   while kill -0 "$QEMU_PID" 2>/dev/null; do
@@ -164,52 +182,63 @@ boot() {
   QEMU_PID=""
   if [ -z "$t_marker" ] && grep -qa "$MARKER" "$log"; then t_marker="$(now)"; fi
   if [ -n "$t_marker" ]; then
-    pass "boot $name: marker after $(elapsed "$t0" "$t_marker") s (qemu exit $rc, total $(elapsed "$t0" "$(now)") s)"
+    pass "boot $ARCH $name: marker after $(elapsed "$t0" "$t_marker") s (qemu exit $rc, total $(elapsed "$t0" "$(now)") s)"
   else
-    fail "boot $name: no marker within ${TIMEOUT}s (qemu exit $rc); log: $log"
+    fail "boot $ARCH $name: no marker within ${TIMEOUT}s (qemu exit $rc); log: $log"
     tail -n 15 "$log" | sed 's/^/    /' >&2
   fi
 }
 
-ovmf_args() {
-  cp "$OVMF_VARS" "$WORK/vars-$1.fd"
-  printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+fw_args() {
+  cp "$FW_VARS" "$WORK/vars-$1.fd"
+  printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$FW_CODE" \
     -drive "if=pflash,format=raw,unit=1,file=$WORK/vars-$1.fd"
+}
+# virtio_disk FORMAT FILE: snapshot=on, so a boot never writes the artifact.
+# virtio, because the cloud kernel has no AHCI driver.
+virtio_disk() {
+  printf '%s\n' -drive "if=none,id=d0,format=$1,snapshot=on,file=$2" -device virtio-blk-pci,drive=d0
 }
 
 if selected direct && [ -f "$OUT/kernel" ]; then
-  boot direct -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "console=ttyS0 panic=-1"
+  boot direct -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "console=$CONSOLE panic=-1"
 fi
-if [ "$ARCH" = amd64 ] && [ -f "$OVMF_CODE" ]; then
-  # snapshot=on: the artifacts under test are never written by a boot.
+if [ -f "$FW_CODE" ]; then
   if selected disk && [ -f "$img" ]; then
-    mapfile -t fw < <(ovmf_args disk)
-    boot disk "${fw[@]}" -drive "if=virtio,format=raw,snapshot=on,file=$img"
+    mapfile -t a < <(fw_args disk; virtio_disk raw "$img")
+    boot disk "${a[@]}"
   fi
   if selected qcow2 && [ -f "$OUT/powernode-$ARCH.qcow2" ]; then
-    mapfile -t fw < <(ovmf_args qcow2)
-    boot qcow2 "${fw[@]}" -drive "if=virtio,format=qcow2,snapshot=on,file=$OUT/powernode-$ARCH.qcow2"
+    mapfile -t a < <(fw_args qcow2; virtio_disk qcow2 "$OUT/powernode-$ARCH.qcow2")
+    boot qcow2 "${a[@]}"
   fi
   if selected iso-cd && [ -f "$iso" ]; then
-    mapfile -t fw < <(ovmf_args iso-cd)
-    boot iso-cd "${fw[@]}" -drive "if=none,id=cd0,media=cdrom,readonly=on,file=$iso" \
-      -device ide-cd,drive=cd0
+    mapfile -t a < <(fw_args iso-cd)
+    a+=(-drive "if=none,id=cd0,media=cdrom,readonly=on,file=$iso")
+    if [ "$ARCH" = amd64 ]; then
+      a+=(-device "ide-cd,drive=cd0")
+    else
+      # The virt machine has no IDE: a SCSI CD on virtio-scsi.
+      a+=(-device virtio-scsi-pci -device "scsi-cd,drive=cd0")
+    fi
+    boot iso-cd "${a[@]}"
   fi
   if selected iso-disk && [ -f "$iso" ]; then
-    mapfile -t fw < <(ovmf_args iso-disk)
-    boot iso-disk "${fw[@]}" -drive "if=virtio,format=raw,snapshot=on,file=$iso"
+    mapfile -t a < <(fw_args iso-disk; virtio_disk raw "$iso")
+    boot iso-disk "${a[@]}"
   fi
-  if selected ipxe-efi && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
+  # QEMU's iPXE option ROMs are x86 only, so the iPXE boots run on amd64.
+  if [ "$ARCH" = amd64 ] && selected ipxe-efi && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
     # OVMF loads QEMU's iPXE option ROM as an EFI driver; its network boot runs
     # the script, which takes the EFI branch and chains the UKI over TFTP.
-    mapfile -t fw < <(ovmf_args ipxe-efi)
-    boot ipxe-efi "${fw[@]}" -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
+    mapfile -t a < <(fw_args ipxe-efi)
+    boot ipxe-efi "${a[@]}" -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
       -device virtio-net-pci,netdev=n0
   fi
-elif [ ! -f "$OVMF_CODE" ]; then
-  fail "OVMF not found at $OVMF_CODE (run buildkit/setup.sh)"
+else
+  fail "firmware not found at $FW_CODE (run buildkit/setup.sh --arch $ARCH)"
 fi
-if selected ipxe-bios && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
+if [ "$ARCH" = amd64 ] && selected ipxe-bios && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
   # SeaBIOS + QEMU's iPXE option ROM fetch the script over the built-in TFTP;
   # the script takes its BIOS branch (kernel + initramfs).
   boot ipxe-bios -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
