@@ -10,7 +10,9 @@
 #                          composefs (composefs-style EROFS + objects, root only)
 #                          (kernel = kernel + initramfs.cpio.zst; img/qcow2/iso
 #                          need the UKI and build it implicitly)
-#   --initramfs minimal    busybox-static initramfs (dracut: not implemented yet)
+#   --initramfs minimal    busybox-static initramfs (default; fast tests)
+#   --initramfs dracut     generic dracut initramfs (hostonly=no), amd64 only;
+#                          its boot mounts persist by label as root
 #   --kernel deb|DIR|FILE  "deb" (default): the kernel unpacked by setup.sh;
 #                          DIR: an unpacked kernel tree (boot/vmlinuz-*);
 #                          FILE: a bzImage
@@ -85,9 +87,14 @@ case "$ARCH" in
     ;;
   *) die "unknown --arch: $ARCH (amd64|arm64)" ;;
 esac
-CMDLINE="${CMDLINE:-console=$CONSOLE panic=-1}"
+if [ "$INITRAMFS" = dracut ]; then
+  # dracut mounts persist as its root so the boot proves modules + by-label.
+  CMDLINE="${CMDLINE:-console=$CONSOLE root=LABEL=persist rootfstype=ext4 ro rd.shell=0 panic=-1}"
+else
+  CMDLINE="${CMDLINE:-console=$CONSOLE panic=-1}"
+fi
 export OBJCOPY OBJDUMP ARCH
-[ "$INITRAMFS" = minimal ] || die "--initramfs $INITRAMFS is not implemented yet (only: minimal)"
+case "$INITRAMFS" in minimal|dracut) ;; *) die "unknown --initramfs $INITRAMFS (minimal|dracut)" ;; esac
 
 want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 for f in ${FAMILIES//,/ }; do
@@ -152,7 +159,11 @@ stage_end
 
 # --- initramfs --------------------------------------------------------------
 stage_begin initramfs
-build_minimal_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID" "$BUSYBOX"
+if [ "$INITRAMFS" = dracut ]; then
+  build_dracut_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID" "$CACHE_DIR/kernel-$ARCH" "$KVER"
+else
+  build_minimal_initramfs "$OUT/initramfs.cpio.zst" "$BUILD_ID" "$BUSYBOX"
+fi
 printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
 stage_end
 
@@ -211,7 +222,8 @@ if want composefs; then
   # bootc-like image keeps them (the same content as the OCI layers).
   rootfs="$WORK_DIR/rootfs"
   rm -rf "$rootfs"
-  cp -a "$WORK_DIR/initramfs-root" "$rootfs"
+  # The dracut image has no unpacked tree here: its root view is kernel + UKI.
+  if [ -d "$WORK_DIR/initramfs-root" ]; then cp -a "$WORK_DIR/initramfs-root" "$rootfs"; else mkdir -p "$rootfs"; fi
   mkdir -p "$rootfs/usr/lib/modules/$KVER" "$rootfs/boot/EFI/Linux"
   cp "$OUT/kernel" "$rootfs/usr/lib/modules/$KVER/vmlinuz"
   cp "$OUT/powernode-$ARCH.efi" "$rootfs/boot/EFI/Linux/powernode-$ARCH.efi"

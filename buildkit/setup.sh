@@ -3,25 +3,28 @@
 # (systemd-boot stub, a Debian kernel) into a local cache, without installing them:
 # the kit must not depend on what the build host itself boots.
 #
-# Usage: buildkit/setup.sh [--arch amd64|arm64] [--no-test-tools] [--kernel-flavour cloud|generic]
-# (--arch may be repeated; default amd64. arm64 adds the foreign dpkg architecture.)
+# Usage: buildkit/setup.sh [--arch amd64|arm64] [--dracut] [--no-test-tools] [--kernel-flavour cloud|generic]
+# (--arch may be repeated; default amd64. arm64 adds the foreign dpkg architecture.
+#  --dracut installs dracut-core for --initramfs dracut.)
 set -euo pipefail
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
 WITH_TEST_TOOLS=1
+WITH_DRACUT=0
 # The cloud flavour is small (fast to fetch, fast to boot under TCG) but has no
 # AHCI driver: tests attach disks as virtio. Use "generic" for real SATA hardware.
 KERNEL_FLAVOUR="${POWERNODE_KERNEL_FLAVOUR:-cloud}"
 ARCHES=()
 
 usage() {
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-test-tools) WITH_TEST_TOOLS=0 ;;
+    --dracut) WITH_DRACUT=1 ;;
     --arch) ARCHES+=("${2:?--arch needs a value}"); shift ;;
     --kernel-flavour) KERNEL_FLAVOUR="${2:?--kernel-flavour needs a value}"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -40,6 +43,7 @@ wanted=("${BUILD_PKGS[@]}")
 if [ "$WITH_TEST_TOOLS" = 1 ]; then
   wanted+=("${TEST_PKGS[@]}")
 fi
+[ "$WITH_DRACUT" = 1 ] && wanted+=(dracut-core)
 for a in "${ARCHES[@]}"; do
   case "$a" in
     amd64) ;;

@@ -48,3 +48,39 @@ file_is_dynamic() {
   # PT_INTERP present means the binary asks for a dynamic loader.
   LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
 }
+
+# build_dracut_initramfs OUT_FILE BUILD_ID KMOD_TREE KVER: the generic
+# (hostonly=no) dracut initramfs against the unpacked Debian kernel, plus a
+# pre-pivot hook that reports whether the real root (persist, by label) got
+# mounted and powers off, so boot tests see a marker instead of a login.
+build_dracut_initramfs() {
+  local out="$1" build_id="$2" kroot="$3" kver="$4" hook idfile
+  command -v dracut >/dev/null || die "dracut not installed (buildkit/setup.sh --dracut)"
+  [ "$ARCH" = amd64 ] || die "--initramfs dracut needs an environment of the target arch (dracut copies host binaries); use --initramfs minimal for $ARCH"
+  [ -d "$kroot/lib/modules/$kver" ] || die "no modules for $kver under $kroot (run buildkit/setup.sh)"
+  [ -s "$kroot/lib/modules/$kver/modules.dep" ] || depmod -b "$kroot" "$kver"
+  # dracut records its arguments (with these paths) in build-parameter.txt
+  # inside the image, so the staging dir must not be a random temp dir.
+  local stage="$CACHE_DIR/dracut-stage/$build_id"
+  mkdir -p "$stage"
+  hook="$stage/99-powernode.sh"
+  idfile="$stage/powernode-build-id"
+  printf '%s\n' "$build_id" >"$idfile"
+  # Sourced by dracut's shell: builtins only (the generic image has no grep/cut).
+  cat >"$hook" <<'HOOK'
+#!/bin/sh
+read -r powernode_id </etc/powernode-build-id
+if [ -d /sysroot/lost+found ]; then powernode_state=persist-mounted; else powernode_state=persist-NOT-mounted; fi
+echo "POWERNODE-BOOT-OK $powernode_id $powernode_state" >/dev/console
+echo 1 >/proc/sys/kernel/sysrq
+echo o >/proc/sysrq-trigger
+HOOK
+  SOURCE_DATE_EPOCH="$BUILD_EPOCH" dracut --quiet --force --no-hostonly --reproducible --no-early-microcode \
+    --kver "$kver" --kmoddir "$kroot/lib/modules/$kver" --zstd \
+    --include "$hook" /usr/lib/dracut/hooks/pre-pivot/99-powernode.sh \
+    --include "$idfile" /etc/powernode-build-id \
+    "$out"
+  rm -rf "$stage"
+  # dracut creates the image 0600; the other outputs are world-readable.
+  chmod 0644 "$out"
+}

@@ -28,6 +28,13 @@ OUT="$(cd "$OUT" && pwd)"
 ARCH="$(jq -r .arch "$OUT/manifest.json")"
 BUILD_ID="$(cat "$OUT/build-id")"
 MARKER="POWERNODE-BOOT-OK $BUILD_ID"
+INITRAMFS_KIND="$(jq -r .initramfs "$OUT/manifest.json")"
+CMDLINE="$(jq -r .cmdline "$OUT/manifest.json")"
+EXTRA=()
+if [ "$INITRAMFS_KIND" = dracut ]; then
+  # The dracut image mounts persist (by label) as its root and says so.
+  MARKER="$MARKER persist-mounted"
+fi
 case "$ARCH" in
   amd64) EFI_NAME=BOOTX64.EFI ;;
   arm64) EFI_NAME=BOOTAA64.EFI ;;
@@ -153,14 +160,12 @@ case "$ARCH" in
     QEMU=(qemu-system-x86_64 -machine q35)
     FW_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
     FW_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-    CONSOLE=ttyS0
     ;;
   arm64)
     # cortex-a57 rather than max: max is much slower under TCG.
     QEMU=(qemu-system-aarch64 -machine virt -cpu cortex-a57)
     FW_CODE=/usr/share/AAVMF/AAVMF_CODE.fd
     FW_VARS=/usr/share/AAVMF/AAVMF_VARS.fd
-    CONSOLE=ttyAMA0
     ;;
 esac
 
@@ -200,8 +205,13 @@ virtio_disk() {
   printf '%s\n' -drive "if=none,id=d0,format=$1,snapshot=on,file=$2" -device virtio-blk-pci,drive=d0
 }
 
+# With dracut, boots that do not come from the raw disk get it as a second
+# disk, so there is a persist partition to mount.
+if [ "$INITRAMFS_KIND" = dracut ]; then
+  EXTRA=(-drive "if=none,id=p0,format=raw,snapshot=on,file=$img" -device "virtio-blk-pci,drive=p0")
+fi
 if selected direct && [ -f "$OUT/kernel" ]; then
-  boot direct -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "console=$CONSOLE panic=-1"
+  boot direct -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "$CMDLINE" "${EXTRA[@]}"
 fi
 if [ -f "$FW_CODE" ]; then
   if selected disk && [ -f "$img" ]; then
@@ -221,11 +231,11 @@ if [ -f "$FW_CODE" ]; then
       # The virt machine has no IDE: a SCSI CD on virtio-scsi.
       a+=(-device virtio-scsi-pci -device "scsi-cd,drive=cd0")
     fi
-    boot iso-cd "${a[@]}"
+    boot iso-cd "${a[@]}" "${EXTRA[@]}"
   fi
   if selected iso-disk && [ -f "$iso" ]; then
     mapfile -t a < <(fw_args iso-disk; virtio_disk raw "$iso")
-    boot iso-disk "${a[@]}"
+    boot iso-disk "${a[@]}" "${EXTRA[@]}"
   fi
   # QEMU's iPXE option ROMs are x86 only, so the iPXE boots run on amd64.
   if [ "$ARCH" = amd64 ] && selected ipxe-efi && [ -f "$OUT/powernode-$ARCH.ipxe" ]; then
@@ -233,7 +243,7 @@ if [ -f "$FW_CODE" ]; then
     # the script, which takes the EFI branch and chains the UKI over TFTP.
     mapfile -t a < <(fw_args ipxe-efi)
     boot ipxe-efi "${a[@]}" -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
-      -device virtio-net-pci,netdev=n0
+      -device virtio-net-pci,netdev=n0 "${EXTRA[@]}"
   fi
 else
   fail "firmware not found at $FW_CODE (run buildkit/setup.sh --arch $ARCH)"
@@ -242,7 +252,7 @@ if [ "$ARCH" = amd64 ] && selected ipxe-bios && [ -f "$OUT/powernode-$ARCH.ipxe"
   # SeaBIOS + QEMU's iPXE option ROM fetch the script over the built-in TFTP;
   # the script takes its BIOS branch (kernel + initramfs).
   boot ipxe-bios -netdev "user,id=n0,tftp=$OUT,bootfile=powernode-$ARCH.ipxe" \
-    -device virtio-net-pci,netdev=n0 -boot n
+    -device virtio-net-pci,netdev=n0 -boot n "${EXTRA[@]}"
 fi
 
 echo
