@@ -24,7 +24,8 @@
 #
 # Environment: SOURCE_DATE_EPOCH pins timestamps and derives GPT/filesystem
 # UUIDs and the FAT serial from it, so two builds are byte-identical.
-# BUILD_ID overrides the id the initramfs prints in its boot marker.
+# BUILD_ID overrides the id the initramfs prints in its boot marker;
+# POWERNODE_GIT_SHA the revision recorded (default: git rev-parse HEAD).
 set -euo pipefail
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -112,7 +113,9 @@ else
   BUILD_EPOCH="$(date +%s)"
 fi
 export BUILD_EPOCH
-GIT_SHA="$(git -C "$KIT_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
+# POWERNODE_GIT_SHA lets CI (and the reproducibility test) state the revision
+# instead of asking the checkout, which may move during a long run.
+GIT_SHA="${POWERNODE_GIT_SHA:-$(git -C "$KIT_DIR" rev-parse HEAD 2>/dev/null || echo unknown)}"
 BUILD_ID="${BUILD_ID:-${GIT_SHA:0:12}-$BUILD_EPOCH}"
 
 mkdir -p "$OUT"

@@ -17,6 +17,10 @@ fail() { echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
 
 # --- reproducibility -----------------------------------------------------------
 export SOURCE_DATE_EPOCH=1700000000
+# Pin the revision once: a commit landing between the two builds would
+# otherwise change the build id and fail the comparison for the wrong reason.
+POWERNODE_GIT_SHA="$(git -C "$KIT_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
+export POWERNODE_GIT_SHA
 "$KIT_DIR/build.sh" --arch "$ARCH" --out "$WORK/r1" 2>"$WORK/r1.log"
 # A different wall clock second and working directory must not matter.
 sleep 2
