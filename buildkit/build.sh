@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Builds Powernode boot artifacts from a real Debian kernel, loop-free.
 #
 # Usage: buildkit/build.sh --arch amd64 --out DIR [options]
@@ -45,7 +46,7 @@ CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
 # shellcheck source=lib/composefs.sh
 . "$KIT_DIR/lib/composefs.sh"
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 ARCH=""
 OUT=""
