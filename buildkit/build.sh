@@ -2,9 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # Builds Powernode boot artifacts from a real Debian kernel, loop-free.
 #
-# Usage: buildkit/build.sh --arch amd64 --out DIR [options]
+# Usage: buildkit/build.sh --arch amd64|arm64 --out DIR [options]
 #
-#   --arch amd64           target architecture (arm64: not implemented yet)
+#   --arch amd64|arm64     target architecture (arm64 is cross-built on amd64)
 #   --out DIR              output directory (created; existing outputs replaced)
 #   --family LIST          comma-separated families to build, default: all
 #                          families: kernel, uki, img, qcow2, iso, ipxe, oci,
