@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Loop-free UEFI raw disk: GPT with ESP (FAT32, label BOOT) + persist (ext4,
+# label persist). No loop devices or mounts, so it builds unprivileged and in
+# containers; mtools writes into the image at a byte offset (img@@offset).
+
+# shellcheck disable=SC2034 # used by lib/media.sh (ISO appended ESP)
+ESP_TYPE_GUID=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+SECTOR=512
+
+# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB
+build_disk() {
+  local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5"
+  local esp_start=2048 esp_sectors persist_start persist_sectors total_bytes
+  [ "$esp_mib" -ge 64 ] || die "ESP must be at least 64 MiB (got $esp_mib)"
+  esp_sectors=$((esp_mib * 1024 * 1024 / SECTOR))
+  persist_start=$((esp_start + esp_sectors))
+  persist_sectors=$((persist_mib * 1024 * 1024 / SECTOR))
+  # 1 MiB at the end leaves room for the backup GPT (33 sectors) and alignment.
+  total_bytes=$(( (persist_start + persist_sectors) * SECTOR + 1024 * 1024 ))
+
+  rm -f "$out"
+  truncate -s "$total_bytes" "$out"
+  sgdisk \
+    --disk-guid="$(det_uuid disk)" \
+    --new=1:"$esp_start":+"$esp_sectors" --typecode=1:EF00 --change-name=1:BOOT \
+    --partition-guid=1:"$(det_uuid part-boot)" \
+    --new=2:"$persist_start":+"$persist_sectors" --typecode=2:8300 --change-name=2:persist \
+    --partition-guid=2:"$(det_uuid part-persist)" \
+    "$out" >/dev/null
+  # sgdisk's "+N" is an end offset; read back what it made rather than assume.
+  local s e
+  read -r s e < <(sgdisk -i 1 "$out" | awk '/First sector:/{f=$3} /Last sector:/{l=$3} END{print f, l}')
+  if [ "$s" != "$esp_start" ] || [ $((e - s + 1)) -gt "$esp_sectors" ]; then
+    die "unexpected ESP extent $s-$e"
+  fi
+  esp_sectors=$((e - s + 1))
+  read -r s e < <(sgdisk -i 2 "$out" | awk '/First sector:/{f=$3} /Last sector:/{l=$3} END{print f, l}')
+  persist_start="$s"
+  persist_sectors=$((e - s + 1))
+
+  local esp_off=$((esp_start * SECTOR))
+  format_esp "$out@@$esp_off" "$esp_sectors" "$(det_hex32 esp-serial)"
+  populate_esp "$out@@$esp_off" "$uki" "$efi_name"
+
+  # An explicit fs size is essential: without it mke2fs sizes the filesystem
+  # to the end of the file and overwrites the backup GPT.
+  local persist_off=$((persist_start * SECTOR)) persist_kib=$((persist_sectors * SECTOR / 1024))
+  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist \
+    -U "$(det_uuid fs-persist)" \
+    -E "offset=$persist_off,hash_seed=$(det_uuid fs-persist-hash),root_owner=0:0,nodiscard" \
+    "$out" "${persist_kib}k"
+  sgdisk --verify "$out" | grep -q 'No problems found' || die "GPT verification failed for $out"
+}
+
+# format_esp IMG@@OFFSET SECTORS SERIAL: FAT32 with a pinned serial; mformat's
+# defaults are otherwise deterministic.
+format_esp() {
+  local target="$1" sectors="$2" serial="$3"
+  # -T total sectors, -h/-s a geometry that divides nothing (LBA firmware
+  # ignores it); -F forces FAT32 as UEFI specifies for the ESP.
+  MTOOLS_SKIP_CHECK=1 mformat -i "$target" -F -T "$sectors" -h 64 -s 32 -v BOOT -N "$serial" ::
+}
+
+# populate_esp IMG@@OFFSET UKI EFI_NAME: the removable-media fallback path
+# needs no boot entries in NVRAM, so a freshly flashed disk boots as is.
+populate_esp() {
+  local target="$1" uki="$2" efi_name="$3" tree
+  tree="$WORK_DIR/esp-tree"
+  rm -rf "$tree"
+  mkdir -p "$tree/EFI/BOOT"
+  cp "$uki" "$tree/EFI/BOOT/$efi_name"
+  touch_tree "$tree"
+  # -m keeps the pinned mtimes; -s copies the tree recursively.
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$target" -s -m -Q "$tree/EFI" ::/
+}
+
+# esp_offset IMG: byte offset of partition 1, for mcopy after the build.
+esp_offset() {
+  sgdisk -i 1 "$1" | awk '/First sector:/{print $3 * 512}'
+}

@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# ISO, iPXE script and the build manifest.
+
+# build_iso OUT UKI EFI_NAME: the UKI sits in a small FAT image that serves as
+# the El Torito EFI boot image *and*, appended as GPT partition 2, as the ESP
+# when the ISO is written to a USB stick (-isohybrid-gpt-basdat alone gave no
+# bootable disk form here). El Torito points at the appended partition, so the
+# FAT image is stored once.
+build_iso() {
+  local out="$1" uki="$2" efi_name="$3" efiboot tree kib
+  efiboot="$WORK_DIR/efiboot.img"
+  # UKI + 1 MiB for FAT metadata, rounded to whole MiB; kept small because
+  # boot images over 32 MB get size 0 in the boot catalog.
+  kib=$(( ( ($(stat -c %s "$uki") / 1024 + 1024) / 1024 + 1) * 1024 ))
+  rm -f "$efiboot"
+  truncate -s "${kib}K" "$efiboot"
+  MTOOLS_SKIP_CHECK=1 mformat -i "$efiboot" -T $((kib * 2)) -h 64 -s 32 -v BOOT -N "$(det_hex32 iso-esp-serial)" ::
+  populate_esp "$efiboot" "$uki" "$efi_name"
+  tree="$WORK_DIR/iso-tree"
+  rm -rf "$tree"
+  mkdir -p "$tree"
+  printf '%s\n' "$BUILD_ID" >"$tree/powernode-build-id"
+  touch_tree "$tree"
+  # xorriso takes volume dates and the volume UUID from SOURCE_DATE_EPOCH.
+  SOURCE_DATE_EPOCH="$BUILD_EPOCH" xorriso -report_about SORRY -as mkisofs \
+    -o "$out" -iso-level 3 -V POWERNODE -R -J \
+    -append_partition 2 "$ESP_TYPE_GUID" "$efiboot" -appended_part_as_gpt \
+    -e --interval:appended_partition_2:all:: -no-emul-boot \
+    "$tree"
+}
+
+# build_ipxe_script OUT UKI_NAME CMDLINE: chains the UKI on EFI. The cmdline is
+# repeated on the chain line because the systemd 252 stub replaces its
+# embedded cmdline with the caller's when Secure Boot is off, and iPXE always
+# passes one. BIOS iPXE cannot run a UKI, so it boots kernel + initramfs.
+build_ipxe_script() {
+  local out="$1" uki_name="$2" cmdline="$3"
+  cat >"$out" <<IPXE
+#!ipxe
+echo Powernode $BUILD_ID
+iseq \${platform} efi && goto uki || goto bios
+:uki
+chain $uki_name $cmdline
+:bios
+kernel kernel initrd=initramfs.cpio.zst $cmdline
+initrd initramfs.cpio.zst
+boot
+IPXE
+  touch -d "@$BUILD_EPOCH" "$out"
+}
+
+family_of() {
+  case "$1" in
+    kernel|initramfs.cpio.zst) echo kernel-initrd ;;
+    *.efi) echo uki ;;
+    *.img) echo disk-image-uefi ;;
+    *.qcow2) echo qcow2 ;;
+    *.iso) echo iso ;;
+    *.ipxe) echo ipxe ;;
+    *.oci.tar) echo oci ;;
+    *.composefs.erofs|*.composefs-objects.tar) echo composefs-style ;;
+    *) echo other ;;
+  esac
+}
+
+# write_manifest OUT: reads the build globals (ARCH, KVER, GIT_SHA, BUILD_ID,
+# BUILD_EPOCH, CMDLINE, INITRAMFS) set by build.sh.
+# shellcheck disable=SC2153
+# write_manifest OUT: one entry per output with what a publisher needs to
+# verify and label it. Contains no wall-clock time, so it is reproducible too.
+write_manifest() {
+  local out="$1" f name entries=()
+  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/*.oci.tar "$OUT"/*.composefs.erofs "$OUT"/*.composefs-objects.tar; do
+    [ -f "$f" ] || continue
+    name="${f##*/}"
+    entries+=("$(jq -n --arg name "$name" --arg sha "$(sha256_of "$f")" --argjson size "$(size_of "$f")" \
+      --arg family "$(family_of "$name")" \
+      '{name: $name, sha256: $sha, size: $size, family: $family}')")
+  done
+  printf '%s\n' "${entries[@]}" | jq -s \
+    --arg arch "$ARCH" --arg kver "$KVER" --arg sha "$GIT_SHA" --arg id "$BUILD_ID" \
+    --argjson epoch "$BUILD_EPOCH" --arg cmdline "$CMDLINE" --arg initramfs "$INITRAMFS" \
+    '{build_id: $id, arch: $arch, kernel_version: $kver, git_sha: $sha, source_date_epoch: $epoch,
+      cmdline: $cmdline, initramfs: $initramfs,
+      outputs: map(. + {arch: $arch, kernel_version: $kver, git_sha: $sha})}' >"$out"
+}
