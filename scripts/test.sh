@@ -7,17 +7,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 
 usage() {
   cat <<USAGE
-usage: scripts/test.sh [--slow] [-- MAVEN_ARGS...]
-  --slow   also run the slow suites (full QEMU boot matrix, long benchmarks) once they exist
+usage: scripts/test.sh [--slow] [--no-buildkit] [-- MAVEN_ARGS...]
+  --slow          also the dracut build and its QEMU boot matrix (about 5 more minutes)
+  --no-buildkit   skip the build kit's builds and boots (Java suites only)
   MAVEN_ARGS are passed to ./mvnw, e.g. -- -Dtest=PublicationApiTest -Dsurefire.failIfNoSpecifiedTests=false
 USAGE
 }
 
 slow=0
+buildkit=1
 extra=()
 while (($#)); do
   case "$1" in
     --slow) slow=1 ;;
+    --no-buildkit) buildkit=0 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) usage >&2; exit 2 ;;
@@ -40,9 +43,18 @@ trap 'pn_drop_database "$db"' EXIT
 pn_log "test database: $db (dropped when the run ends)"
 
 profile_args=()
-((slow)) && profile_args+=(-Dpowernode.slow=true)
+if ((slow)); then profile_args+=(-Dpowernode.slow=true); fi
 
 cd "$PN_ROOT"
+if ((buildkit)); then
+  # the build kit: its tools (apt, cached .debs), then builds and QEMU boots of both arches with the
+  # minimal initramfs (about 3 minutes); --slow adds the dracut initramfs matrix
+  setup_args=(--arch amd64 --arch arm64)
+  kit_args=()
+  if ((slow)); then setup_args+=(--dracut); kit_args+=(--dracut); fi
+  pn_as_root "$PN_ROOT/buildkit/setup.sh" "${setup_args[@]}"
+  "$PN_ROOT/buildkit/tests/all.sh" "${kit_args[@]}"
+fi
 scripts/lint-workflows.sh
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \

@@ -13,6 +13,8 @@ DRACUT=0
 if [ "${1:-}" = --dracut ]; then DRACUT=1; shift; fi
 [ $# -gt 0 ] || set -- amd64 arm64
 OUT_BASE="${POWERNODE_TEST_OUT:-$KIT_DIR/out/test}"
+# the build logs sit next to OUT_BASE: in a fresh clone its parent does not exist yet
+mkdir -p "$OUT_BASE"
 rc=0
 for arch in "$@"; do
   echo "=== $arch"
