@@ -73,14 +73,17 @@ final class VerifyBundleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Bundle parsed = readBundle();
         byte[] digest = artifactDigest();
-        if (signer.key != null) {
-            throw new CliException("verify-bundle: key-based bundles are not supported yet (--key)");
-        }
+        // sigstore-java 2.0.0 refuses to even parse key-pair bundles ("Plain public keys are not supported")
+        Bundle parsed = signer.key == null ? readBundle() : null;
         Path root = trustedRootFile();
         try {
             everyKeyHasAValidityStart(root);
+            if (signer.key != null) {
+                verifyWithKey(readBundleJson(), digest, root);
+                System.out.println("verified: signed by " + signer.key);
+                return 0;
+            }
             KeylessVerifier verifier = KeylessVerifier.builder()
                     .trustedRootProvider(TrustedRootProvider.from(root))
                     .build();
@@ -103,6 +106,143 @@ final class VerifyBundleCommand implements Callable<Integer> {
         integratedTimesInsideCertificateValidity(parsed);
         System.out.println("verified: " + signer.identity.identity + " (" + signer.identity.issuer + ")");
         return 0;
+    }
+
+    /**
+     * Key-pair bundles: sigstore-java 2.0.0 verifies only certificate bundles, so the signature and
+     * the log entry's binding to it are checked here; the entry itself (inclusion proof,
+     * checkpoint, SET) by sigstore-java's Rekor verifier.
+     */
+    private void verifyWithKey(JsonNode bundleJson, byte[] digest, Path root) throws Exception {
+        java.security.PublicKey key = readPublicKey(signer.key);
+        JsonNode material = bundleJson.path("verificationMaterial");
+        if (!material.has("publicKey") || material.has("certificate") || material.has("x509CertificateChain")) {
+            throw new CliException("verification failed: bundle is not a key-pair signature");
+        }
+        JsonNode message = bundleJson.path("messageSignature");
+        if (!message.isObject()) {
+            throw new CliException("verification failed: only message signatures are supported with --key");
+        }
+        byte[] signature = base64(message.path("signature"), "messageSignature.signature");
+        if (message.has("messageDigest")
+                && !java.security.MessageDigest.isEqual(
+                        base64(message.path("messageDigest").path("digest"), "messageDigest.digest"), digest)) {
+            throw new CliException("verification failed: bundle digest does not match the artifact");
+        }
+        if (!"EC".equals(key.getAlgorithm())) {
+            throw new CliException("verification failed: unsupported key type " + key.getAlgorithm());
+        }
+        // the signature is over SHA-256(artifact); NONEwithECDSA verifies it from the digest alone
+        java.security.Signature ecdsa = java.security.Signature.getInstance("NONEwithECDSA");
+        ecdsa.initVerify(key);
+        ecdsa.update(digest);
+        boolean valid;
+        try {
+            valid = ecdsa.verify(signature);
+        } catch (java.security.SignatureException e) {
+            valid = false;
+        }
+        if (!valid) {
+            throw new CliException("verification failed: signature does not verify with " + signer.key);
+        }
+        JsonNode entries = material.path("tlogEntries");
+        if (!entries.isArray() || entries.isEmpty()) {
+            throw new CliException("verification failed: bundle has no transparency log entry");
+        }
+        dev.sigstore.rekor.client.RekorVerifier rekor;
+        try (InputStream in = Files.newInputStream(root)) {
+            rekor = dev.sigstore.rekor.client.RekorVerifier.newRekorVerifier(
+                    dev.sigstore.trustroot.SigstoreTrustedRoot.from(in));
+        }
+        for (JsonNode tlog : entries) {
+            if (!tlog.path("inclusionProof").isObject()) {
+                throw new CliException("verification failed: log entry has no inclusion proof");
+            }
+            // sigstore-java reads the bundle's own (protobuf JSON) log entry form
+            RekorEntry entry = RekorEntry.fromTLogEntryJson(tlog.toString());
+            rekor.verifyEntry(entry);
+            entryRecordsThisSignature(entry, digest, signature, key);
+        }
+    }
+
+    private static byte[] base64(JsonNode node, String field) {
+        try {
+            return java.util.Base64.getDecoder().decode(node.asString(""));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid bundle: " + field + " is not base64");
+        }
+    }
+
+    private JsonNode readBundleJson() {
+        try {
+            JsonNode json = JsonMapper.builder().build().readTree(Files.readString(bundle, StandardCharsets.UTF_8));
+            if (!json.path("mediaType").asString("").startsWith("application/vnd.dev.sigstore.bundle")) {
+                throw new CliException("invalid bundle " + bundle + ": unknown mediaType");
+            }
+            return json;
+        } catch (IOException | JacksonException e) {
+            throw new CliException("invalid bundle " + bundle + ": " + oneLine(e));
+        }
+    }
+
+    private static void entryRecordsThisSignature(
+            RekorEntry entry, byte[] digest, byte[] signature, java.security.PublicKey key) {
+        String body = entry.getBody();
+        if (!body.stripLeading().startsWith("{")) {
+            body = new String(java.util.Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        }
+        JsonNode json = JsonMapper.builder().build().readTree(body);
+        JsonNode spec = json.path("spec");
+        boolean matches = "hashedrekord".equals(json.path("kind").asString(""))
+                && "sha256"
+                        .equals(spec.path("data").path("hash").path("algorithm").asString(""))
+                && HexFormat.of()
+                        .formatHex(digest)
+                        .equals(spec.path("data").path("hash").path("value").asString(""))
+                && java.util.Arrays.equals(
+                        signature,
+                        java.util.Base64.getDecoder()
+                                .decode(spec.path("signature").path("content").asString("")))
+                && java.util.Arrays.equals(
+                        key.getEncoded(),
+                        readPublicKeyPem(new String(
+                                        java.util.Base64.getDecoder()
+                                                .decode(spec.path("signature")
+                                                        .path("publicKey")
+                                                        .path("content")
+                                                        .asString("")),
+                                        StandardCharsets.UTF_8))
+                                .getEncoded());
+        if (!matches) {
+            throw new CliException("verification failed: log entry " + entry.getLogIndex()
+                    + " does not record this artifact, signature and key");
+        }
+    }
+
+    private static java.security.PublicKey readPublicKey(Path pem) {
+        try {
+            return readPublicKeyPem(Files.readString(pem, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new CliException("cannot read key " + pem + ": " + oneLine(e));
+        }
+    }
+
+    private static java.security.PublicKey readPublicKeyPem(String pem) {
+        String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        try {
+            var spec = new java.security.spec.X509EncodedKeySpec(
+                    java.util.Base64.getDecoder().decode(b64));
+            for (String algorithm : new String[] {"EC", "RSA", "Ed25519"}) {
+                try {
+                    return java.security.KeyFactory.getInstance(algorithm).generatePublic(spec);
+                } catch (java.security.spec.InvalidKeySpecException ignored) {
+                    // try the next key type
+                }
+            }
+        } catch (IllegalArgumentException | java.security.NoSuchAlgorithmException e) {
+            throw new CliException("invalid public key: " + oneLine(e));
+        }
+        throw new CliException("invalid public key: not an EC, RSA or Ed25519 SubjectPublicKeyInfo");
     }
 
     /**

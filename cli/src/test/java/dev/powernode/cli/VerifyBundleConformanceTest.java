@@ -27,8 +27,6 @@ class VerifyBundleConformanceTest {
 
     /** Cases this implementation does not get right yet, each with the reason; skipped, not hidden. */
     static final Map<String, String> KNOWN_GAPS = Map.of(
-            "managed-key-happy-path",
-            "--key bundles are not verified yet: sigstore-java 2.0.0 has no key-pair bundle verifier",
             "intoto-with-custom-trust-root",
             "sigstore-java 2.0.0 only reads dsse log entries, not the older intoto:0.0.2 kind",
             "rekor2-dsse-happy-path",
