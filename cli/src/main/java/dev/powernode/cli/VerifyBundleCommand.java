@@ -75,7 +75,15 @@ final class VerifyBundleCommand implements Callable<Integer> {
     public Integer call() {
         byte[] digest = artifactDigest();
         // sigstore-java 2.0.0 refuses to even parse key-pair bundles ("Plain public keys are not supported")
-        Bundle parsed = signer.key == null ? readBundle() : null;
+        Bundle parsed = null;
+        byte[] signedDigest = digest;
+        if (signer.key == null) {
+            JsonNode json = readBundleJson();
+            if (isDsseLoggedAsHashedRekord(json)) {
+                signedDigest = dsseAsMessageSignature(json, digest);
+            }
+            parsed = readBundle(json.toString());
+        }
         Path root = trustedRootFile();
         try {
             everyKeyHasAValidityStart(root);
@@ -93,7 +101,7 @@ final class VerifyBundleCommand implements Callable<Integer> {
                             .issuer(StringMatcher.string(signer.identity.issuer))
                             .build())
                     .build();
-            verifier.verify(digest, parsed, options);
+            verifier.verify(signedDigest, parsed, options);
         } catch (CliException e) {
             throw e;
         } catch (Exception e) {
@@ -299,13 +307,82 @@ final class VerifyBundleCommand implements Callable<Integer> {
         }
     }
 
-    private Bundle readBundle() {
-        String json;
-        try {
-            json = Files.readString(bundle, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CliException("cannot read bundle " + bundle + ": " + oneLine(e));
+    /**
+     * Rekor v2 logs a DSSE envelope as a hashedrekord of SHA-256(PAE(envelope)) (rekor-v2 spec
+     * 6.1.4), which sigstore-java 2.0.0 refuses. Such an envelope is exactly a message signature
+     * over that digest, so the bundle is rewritten to one and sigstore-java verifies it as such
+     * (certificate, timestamps, log entry binding); the in-toto subject is checked here.
+     */
+    private static boolean isDsseLoggedAsHashedRekord(JsonNode json) {
+        if (!json.path("dsseEnvelope").isObject()) {
+            return false;
         }
+        JsonNode entries = json.path("verificationMaterial").path("tlogEntries");
+        if (!entries.isArray() || entries.isEmpty()) {
+            return false;
+        }
+        for (JsonNode entry : entries) {
+            JsonNode kind = entry.path("kindVersion");
+            if (!"hashedrekord".equals(kind.path("kind").asString(""))
+                    || !"0.0.2".equals(kind.path("version").asString(""))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rewrites {@code json} in place; returns the digest the envelope signature is over. */
+    private static byte[] dsseAsMessageSignature(JsonNode json, byte[] artifactDigest) {
+        var envelope = json.path("dsseEnvelope");
+        JsonNode signatures = envelope.path("signatures");
+        if (!signatures.isArray() || signatures.size() != 1) {
+            throw new CliException("verification failed: DSSE envelope must carry exactly one signature");
+        }
+        String payloadType = envelope.path("payloadType").asString("");
+        byte[] payload = base64(envelope.path("payload"), "dsseEnvelope.payload");
+        if (!"application/vnd.in-toto+json".equals(payloadType)) {
+            throw new CliException("verification failed: DSSE payload type " + payloadType + " is not in-toto");
+        }
+        subjectsIncludeArtifact(payload, artifactDigest);
+        byte[] type = payloadType.getBytes(StandardCharsets.UTF_8);
+        var pae = new java.io.ByteArrayOutputStream();
+        pae.writeBytes(("DSSEv1 " + type.length + " ").getBytes(StandardCharsets.UTF_8));
+        pae.writeBytes(type);
+        pae.writeBytes((" " + payload.length + " ").getBytes(StandardCharsets.UTF_8));
+        pae.writeBytes(payload);
+        byte[] paeDigest;
+        try {
+            paeDigest = java.security.MessageDigest.getInstance("SHA-256").digest(pae.toByteArray());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        var root = (tools.jackson.databind.node.ObjectNode) json;
+        var message = root.putObject("messageSignature");
+        message.putObject("messageDigest")
+                .put("algorithm", "SHA2_256")
+                .put("digest", java.util.Base64.getEncoder().encodeToString(paeDigest));
+        message.put("signature", signatures.get(0).path("sig").asString(""));
+        root.remove("dsseEnvelope");
+        return paeDigest;
+    }
+
+    private static void subjectsIncludeArtifact(byte[] payload, byte[] artifactDigest) {
+        JsonNode statement;
+        try {
+            statement = JsonMapper.builder().build().readTree(payload);
+        } catch (JacksonException e) {
+            throw new CliException("verification failed: in-toto statement is not JSON");
+        }
+        String hex = HexFormat.of().formatHex(artifactDigest);
+        for (JsonNode subject : statement.path("subject")) {
+            if (hex.equalsIgnoreCase(subject.path("digest").path("sha256").asString(""))) {
+                return;
+            }
+        }
+        throw new CliException("verification failed: no in-toto subject has the artifact's sha256 " + hex);
+    }
+
+    private Bundle readBundle(String json) {
         try {
             return Bundle.from(new StringReader(json));
         } catch (Exception e) {

@@ -28,9 +28,7 @@ class VerifyBundleConformanceTest {
     /** Cases this implementation does not get right yet, each with the reason; skipped, not hidden. */
     static final Map<String, String> KNOWN_GAPS = Map.of(
             "intoto-with-custom-trust-root",
-            "sigstore-java 2.0.0 only reads dsse log entries, not the older intoto:0.0.2 kind",
-            "rekor2-dsse-happy-path",
-            "sigstore-java 2.0.0 refuses Rekor v2 dsse entries (expects dsse, finds hashedrekord:0.0.2)");
+            "sigstore-java 2.0.0 only reads dsse log entries, not the older intoto:0.0.2 kind");
 
     static Stream<String> cases() throws IOException, URISyntaxException {
         try (Stream<Path> dirs = Files.list(suite())) {

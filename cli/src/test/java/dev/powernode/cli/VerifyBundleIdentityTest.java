@@ -77,4 +77,21 @@ class VerifyBundleIdentityTest {
                         suite.resolve("a.txt").toString()))
                 .isNotZero();
     }
+
+    @Test
+    void refusesARekorV2DsseBundleWhoseSubjectIsNotTheArtifact() {
+        Path dir = suite.resolve("rekor2-dsse-happy-path");
+        assertThat(PowernodeCli.execute(
+                        "verify-bundle",
+                        "--bundle",
+                        dir.resolve("bundle.sigstore.json").toString(),
+                        "--certificate-identity",
+                        VerifyBundleConformanceTest.DEFAULT_IDENTITY,
+                        "--certificate-oidc-issuer",
+                        VerifyBundleConformanceTest.DEFAULT_ISSUER,
+                        "--trusted-root",
+                        dir.resolve("trusted_root.json").toString(),
+                        "sha256:" + "0".repeat(64)))
+                .isNotZero();
+    }
 }
