@@ -5,7 +5,7 @@ import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.SecretBox;
-import java.net.URI;
+import dev.powernode.server.shared.Text;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -54,7 +55,7 @@ public class OutboundEvents {
 
     @Transactional
     public NewSubscription subscribe(String url, List<String> types) {
-        if (url == null || !isHttpUrl(url) || url.length() > 2048) {
+        if (url == null || !Text.isHttpUrl(url) || url.length() > 2048) {
             throw DomainException.invalid("url", "must be an absolute http(s) URL");
         }
         List<String> checked = new ArrayList<>();
@@ -101,8 +102,7 @@ public class OutboundEvents {
     }
 
     /** True when some subscription wants events of this type (nothing is stored for nobody). */
-    @Transactional(readOnly = true)
-    public boolean wanted(EventType type) {
+    boolean wanted(EventType type) {
         return jdbc.sql("select exists (select 1 from event_subscription where cardinality(event_types) = 0"
                         + " or :type = any(event_types))")
                 .param("type", type.value())
@@ -112,11 +112,16 @@ public class OutboundEvents {
 
     /**
      * Records one event per fact and a pending delivery per interested subscription, in the
-     * caller's transaction. Events nobody subscribed to are not stored (the audit trail has them).
+     * caller's transaction. Events nobody subscribed to are not stored (the audit trail has them),
+     * and their facts are not even gathered: {@code facts} is only called when someone listens.
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void emit(EventType type, List<Fact> facts) {
-        if (facts.isEmpty() || !wanted(type)) {
+    public void emit(EventType type, Supplier<List<Fact>> gather) {
+        if (!wanted(type)) {
+            return;
+        }
+        List<Fact> facts = gather.get();
+        if (facts.isEmpty()) {
             return;
         }
         Instant now = clock.instant();
@@ -203,16 +208,5 @@ public class OutboundEvents {
 
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
-    }
-
-    private static boolean isHttpUrl(String s) {
-        try {
-            URI u = new URI(s);
-            return u.isAbsolute()
-                    && u.getHost() != null
-                    && ("http".equals(u.getScheme()) || "https".equals(u.getScheme()));
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

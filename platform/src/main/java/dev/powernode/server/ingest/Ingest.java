@@ -5,6 +5,7 @@ import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.NewPublication;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.Jobs;
+import dev.powernode.server.shared.Text;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Optional;
@@ -39,7 +40,7 @@ public class Ingest {
      * repeated delivery id violates {@code webhook_delivery_accepted_once} and writes nothing.
      */
     public Optional<UUID> accept(UUID id, NewPublication n, String platformRef, AcceptedDelivery d) {
-        UUID platformId = parseUuid(platformRef);
+        UUID platformId = Text.uuid(platformRef).orElse(null);
         Timestamp at = Timestamp.from(d.receivedAt());
         Optional<UUID> accepted = jdbc.sql("""
                 with platform as (
@@ -95,14 +96,6 @@ public class Ingest {
         // the statement committed on its own: wake the scheduler instead of waiting for its next poll
         accepted.ifPresent(x -> jobs.checkNow());
         return accepted;
-    }
-
-    private static UUID parseUuid(String s) {
-        try {
-            return s != null && s.length() == 36 ? UUID.fromString(s) : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     /** Creates the {@code queued} publication and its job in the caller's transaction (or a new one). */

@@ -7,6 +7,7 @@ import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import java.time.Clock;
 import java.time.Instant;
@@ -98,7 +99,7 @@ public class NodePlatforms {
         if (slugOrId == null || slugOrId.isBlank()) {
             return Optional.empty();
         }
-        Optional<UUID> id = parseUuid(slugOrId);
+        Optional<UUID> id = Text.uuid(slugOrId);
         return id.isPresent() ? repository.findById(id.get()) : repository.findBySlug(slugOrId);
     }
 
@@ -187,14 +188,6 @@ public class NodePlatforms {
     @SuppressWarnings("OptionalUsedAsFieldOrParameterType")
     private static <T> T apply(Optional<T> change, T current) {
         return change == null ? current : change.orElse(null);
-    }
-
-    private static Optional<UUID> parseUuid(String text) {
-        try {
-            return text.length() == 36 ? Optional.of(UUID.fromString(text)) : Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private static DomainException notFound(String ref) {

@@ -1,10 +1,9 @@
 package dev.powernode.server.platform;
 
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import dev.powernode.server.shared.WireEnum;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.spec.InvalidKeySpecException;
@@ -78,7 +77,7 @@ final class PlatformRules {
             }
         }
         if (issuer != null) {
-            if (!isHttpUrl(issuer) || issuer.length() > MAX_POLICY_TEXT) {
+            if (!Text.isHttpUrl(issuer) || issuer.length() > MAX_POLICY_TEXT) {
                 v.add("cosign_oidc_issuer", "must be an absolute http(s) URL, e.g. https://token.actions.example.org");
             }
         }
@@ -97,17 +96,6 @@ final class PlatformRules {
                     v.add("cosign_public_keys[" + i + "]", problem);
                 }
             }
-        }
-    }
-
-    private static boolean isHttpUrl(String text) {
-        try {
-            URI uri = new URI(text);
-            return uri.isAbsolute()
-                    && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
-                    && uri.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
         }
     }
 

@@ -161,7 +161,7 @@ public class Publications {
         repository.fail(id, reason, now);
         repository.transition(id, p.status(), PublicationStatus.FAILED, SYSTEM, reason, now);
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.FAILED, reason);
-        events.emit(EventType.FAILED, List.of(fact(get(id), reason)));
+        events.emit(EventType.FAILED, () -> List.of(fact(get(id), reason)));
     }
 
     /**
@@ -240,9 +240,9 @@ public class Publications {
         }
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
         DiskImagePublication published = get(id);
-        events.emit(EventType.PUBLISHED, List.of(fact(published, "verified: " + verified.verifiedBy())));
+        events.emit(EventType.PUBLISHED, () -> List.of(fact(published, "verified: " + verified.verifiedBy())));
         if (supersedes) {
-            events.emit(EventType.PROMOTED, List.of(fact(published, "auto-promote")));
+            events.emit(EventType.PROMOTED, () -> List.of(fact(published, "auto-promote")));
         }
         return published;
     }
@@ -316,7 +316,7 @@ public class Publications {
         DiskImagePublication promoted = get(publicationId);
         events.emit(
                 reason.equals("rollback") ? EventType.ROLLED_BACK : EventType.PROMOTED,
-                List.of(fact(promoted, reason + " by " + actor)));
+                () -> List.of(fact(promoted, reason + " by " + actor)));
         return promoted;
     }
 
@@ -334,7 +334,7 @@ public class Publications {
         Instant now = clock.instant();
         repository.purge(id, now);
         repository.transition(id, p.status(), PublicationStatus.PURGED, SYSTEM, "retention: " + reason, now);
-        events.emit(EventType.PURGED, List.of(fact(get(id), reason)));
+        events.emit(EventType.PURGED, () -> List.of(fact(get(id), reason)));
         return true;
     }
 
@@ -349,13 +349,11 @@ public class Publications {
         }
         Instant now = clock.instant();
         int purged = repository.purgeAll(ids, reasons, now);
-        if (events.wanted(EventType.PURGED)) {
-            events.emit(
-                    EventType.PURGED,
-                    repository.purgedAt(ids, now).stream()
-                            .map(p -> fact(p, "retention"))
-                            .toList());
-        }
+        events.emit(
+                EventType.PURGED,
+                () -> repository.purgedAt(ids, now).stream()
+                        .map(p -> fact(p, "retention"))
+                        .toList());
         return purged;
     }
 

@@ -4,8 +4,8 @@ import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.SecretBox;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
@@ -67,7 +67,7 @@ public class DiskImageWebhooks {
         if (label == null || !LABEL.matcher(label).matches()) {
             v.add("label", "must be 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
         }
-        if (platformApiBase != null && !isHttpUrl(platformApiBase)) {
+        if (platformApiBase != null && !Text.isHttpUrl(platformApiBase)) {
             v.add("platform_api_base", "must be an absolute http(s) URL");
         }
         v.throwIfAny();
@@ -158,16 +158,5 @@ public class DiskImageWebhooks {
 
     private static byte[] aad(UUID id) {
         return ("disk_image_webhook:" + id).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static boolean isHttpUrl(String s) {
-        try {
-            URI u = new URI(s);
-            return u.isAbsolute()
-                    && u.getHost() != null
-                    && ("http".equals(u.getScheme()) || "https".equals(u.getScheme()));
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -17,6 +17,7 @@ import dev.powernode.server.shared.FieldError;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -104,7 +105,7 @@ public class WebhookReceiver {
      */
     public Receipt receive(String webhookPath, String deliveryId, String timestamp, String signature, byte[] body) {
         Instant now = clock.instant();
-        UUID webhookId = parseUuid(webhookPath);
+        UUID webhookId = Text.uuid(webhookPath).orElse(null);
         DiskImageWebhooks.Credentials hook =
                 webhookId == null ? null : webhooks.credentials(webhookId).orElse(null);
         if (hook == null) {
@@ -372,7 +373,7 @@ public class WebhookReceiver {
         String workerText = text(root, "worker_id", false, 36, v);
         UUID workerId = null;
         if (workerText != null) {
-            workerId = parseUuid(workerText);
+            workerId = Text.uuid(workerText).orElse(null);
             if (workerId == null) {
                 v.add("worker_id", "must be a UUID");
             } else if (!workers.exists(workerId)) {
@@ -459,13 +460,5 @@ public class WebhookReceiver {
                 .param("body", responseBody)
                 .param("dup", duplicateOf)
                 .update();
-    }
-
-    private static UUID parseUuid(String s) {
-        try {
-            return s != null && s.length() == 36 ? UUID.fromString(s) : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }
