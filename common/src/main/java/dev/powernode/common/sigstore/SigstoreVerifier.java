@@ -1,0 +1,789 @@
+package dev.powernode.common.sigstore;
+
+import dev.sigstore.KeylessVerifier;
+import dev.sigstore.VerificationOptions;
+import dev.sigstore.bundle.Bundle;
+import dev.sigstore.fulcio.client.FulcioVerifier;
+import dev.sigstore.rekor.client.RekorEntry;
+import dev.sigstore.rekor.client.RekorVerifier;
+import dev.sigstore.trustroot.SigstoreTrustedRoot;
+import dev.sigstore.trustroot.TransparencyLog;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.cert.CertPath;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Verifies Sigstore signatures offline against one trusted root: Sigstore bundles (message
+ * signatures and DSSE envelopes, keyless or key-pair) and cosign's legacy keyless/key-pair image
+ * signatures (simple-signing payload with certificate, chain and SET annotations). Fails closed: every
+ * failure is a {@link SigstoreException} naming the check.
+ *
+ * <p>sigstore-java 2.0.0 does the cryptography it supports (certificate chain to a Fulcio CA valid at
+ * issuance, SCT, Rekor inclusion proof, checkpoint and SET, RFC 3161 timestamps, the signature and its
+ * binding to the log entry). Ours, because it misses or lacks them: the log's integrated time inside
+ * the certificate's validity, {@code validFor.start} on every trusted key, key-pair bundles, Rekor v2
+ * DSSE entries, and the whole legacy cosign format (which has a SET but no inclusion proof).
+ *
+ * <p>Thread-safe; build one per trusted root and reuse it.
+ */
+public final class SigstoreVerifier {
+    public static final String PUBLIC_GOOD_ROOT = "public-good-trusted_root.json";
+    static final String IN_TOTO = "application/vnd.in-toto+json";
+    private static final String ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
+    private static final String ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String rootName;
+    private final SigstoreTrustedRoot root;
+    private final KeylessVerifier keyless;
+    private final FulcioVerifier fulcio;
+    private final RekorVerifier rekor;
+
+    /** What verified: who signed, when the log saw it, and (DSSE) the signed statement. */
+    public record Verified(String signer, Instant integratedTime, boolean tlog, String payloadType, byte[] payload) {
+        /** The in-toto {@code predicateType} of a DSSE statement, or null. */
+        public String predicateType() {
+            if (payload == null || !IN_TOTO.equals(payloadType)) {
+                return null;
+            }
+            try {
+                return JSON.readTree(payload).path("predicateType").asString(null);
+            } catch (JacksonException e) {
+                return null;
+            }
+        }
+    }
+
+    private SigstoreVerifier(String rootName, byte[] rootJson) {
+        this.rootName = rootName;
+        everyKeyHasAValidityStart(rootName, rootJson);
+        try {
+            this.root = SigstoreTrustedRoot.from(new ByteArrayInputStream(rootJson));
+            this.keyless =
+                    KeylessVerifier.builder().trustedRootProvider(() -> root).build();
+            this.fulcio = FulcioVerifier.newFulcioVerifier(root);
+            this.rekor = RekorVerifier.newRekorVerifier(root);
+        } catch (Exception e) {
+            throw new SigstoreException("trusted-root", "invalid trusted root " + rootName + ": " + oneLine(e), e);
+        }
+    }
+
+    /** The Sigstore public-good trusted root (Fulcio, Rekor, CT log keys) shipped in this library. */
+    public static SigstoreVerifier publicGood() {
+        try (InputStream in = SigstoreVerifier.class.getResourceAsStream(PUBLIC_GOOD_ROOT)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + PUBLIC_GOOD_ROOT);
+            }
+            return new SigstoreVerifier("public-good", in.readAllBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A custom {@code trusted_root.json} (a private Sigstore deployment). */
+    public static SigstoreVerifier fromFile(Path trustedRoot) {
+        try {
+            return new SigstoreVerifier(trustedRoot.toString(), Files.readAllBytes(trustedRoot));
+        } catch (IOException e) {
+            throw new SigstoreException("trusted-root", "cannot read trusted root " + trustedRoot + ": " + oneLine(e));
+        }
+    }
+
+    public String rootName() {
+        return rootName;
+    }
+
+    // ---------------------------------------------------------------- Sigstore bundles
+
+    /**
+     * Verifies a Sigstore bundle over {@code digest} (SHA-256 of the artifact; for a DSSE envelope,
+     * the digest one of the in-toto subjects must carry) against {@code policy}.
+     */
+    public Verified verifyBundle(String bundleJson, byte[] digest, SignerPolicy policy) {
+        ObjectNode json = readBundleJson(bundleJson);
+        JsonNode material = json.path("verificationMaterial");
+        if (material.has("publicKey")) {
+            return verifyBundleWithKey(json, digest, policy);
+        }
+        if (!policy.keyless()) {
+            throw new SigstoreException(
+                    "identity", "a keyless (certificate) signature, but the policy names no identity and issuer");
+        }
+        byte[] signedDigest = digest;
+        String payloadType = null;
+        byte[] payload = null;
+        if (json.path("dsseEnvelope").isObject()) {
+            payloadType = json.path("dsseEnvelope").path("payloadType").asString("");
+            payload = base64(json.path("dsseEnvelope").path("payload"), "dsseEnvelope.payload");
+            subjectsIncludeArtifact(payloadType, payload, digest);
+            if (isDsseLoggedAsHashedRekord(json)) {
+                signedDigest = dsseAsMessageSignature(json);
+            }
+        }
+        Bundle parsed;
+        try {
+            parsed = Bundle.from(new StringReader(json.toString()));
+        } catch (Exception e) {
+            throw new SigstoreException("bundle", "invalid bundle: " + oneLine(e), e);
+        }
+        if (parsed.getCertPath().getCertificates().isEmpty()) {
+            throw new SigstoreException("certificate", "the bundle has no signing certificate");
+        }
+        try {
+            keyless.verify(signedDigest, parsed, VerificationOptions.empty());
+        } catch (Exception e) {
+            throw new SigstoreException(classify(e), oneLine(e), e);
+        }
+        X509Certificate leaf =
+                (X509Certificate) parsed.getCertPath().getCertificates().get(0);
+        Instant integrated = null;
+        for (RekorEntry entry : parsed.getEntries()) {
+            if (entry.getIntegratedTime() == 0 && !parsed.getTimestamps().isEmpty()) {
+                // Rekor v2 entries carry no integrated time; sigstore-java checks the bundle's
+                // RFC 3161 timestamps against the certificate instead. Without one, 1970 fails below.
+                continue;
+            }
+            insideValidity(leaf, entry.getIntegratedTimeInstant(), entry.getLogIndex());
+            integrated = entry.getIntegratedTimeInstant();
+        }
+        String signer = matchIdentity(leaf, policy);
+        return new Verified(signer, integrated, true, payloadType, payload);
+    }
+
+    /**
+     * Key-pair bundles: sigstore-java 2.0.0 verifies only certificate bundles, so the signature and
+     * the log entry's binding to it are checked here; the entry itself (inclusion proof, checkpoint,
+     * SET) by sigstore-java's Rekor verifier.
+     */
+    private Verified verifyBundleWithKey(JsonNode bundle, byte[] digest, SignerPolicy policy) {
+        JsonNode material = bundle.path("verificationMaterial");
+        if (material.has("certificate") || material.has("x509CertificateChain")) {
+            throw new SigstoreException("bundle", "the bundle has both a public key and a certificate");
+        }
+        if (policy.keys().isEmpty()) {
+            throw new SigstoreException("key", "a key-pair signature, but the policy has no public keys");
+        }
+        byte[] signature;
+        byte[] signedContent;
+        boolean prehashed;
+        String payloadType = null;
+        byte[] payload = null;
+        JsonNode message = bundle.path("messageSignature");
+        if (message.isObject()) {
+            signature = base64(message.path("signature"), "messageSignature.signature");
+            if (message.has("messageDigest")
+                    && !MessageDigest.isEqual(
+                            base64(message.path("messageDigest").path("digest"), "messageDigest.digest"), digest)) {
+                throw new SigstoreException("subject", "the bundle's message digest is not the artifact's");
+            }
+            signedContent = digest;
+            prehashed = true;
+        } else if (bundle.path("dsseEnvelope").isObject()) {
+            JsonNode envelope = bundle.path("dsseEnvelope");
+            JsonNode signatures = envelope.path("signatures");
+            if (!signatures.isArray() || signatures.size() != 1) {
+                throw new SigstoreException("bundle", "a DSSE envelope must carry exactly one signature");
+            }
+            payloadType = envelope.path("payloadType").asString("");
+            payload = base64(envelope.path("payload"), "dsseEnvelope.payload");
+            subjectsIncludeArtifact(payloadType, payload, digest);
+            signature = base64(signatures.get(0).path("sig"), "dsseEnvelope.signatures[0].sig");
+            signedContent = pae(payloadType, payload);
+            prehashed = false;
+        } else {
+            throw new SigstoreException("bundle", "the bundle has neither a message signature nor a DSSE envelope");
+        }
+        int matched = -1;
+        for (int k = 0; k < policy.keys().size() && matched < 0; k++) {
+            if (verifies(policy.keys().get(k), signedContent, prehashed, signature)) {
+                matched = k;
+            }
+        }
+        if (matched < 0) {
+            throw new SigstoreException(
+                    "signature",
+                    "the signature does not verify with any of the "
+                            + policy.keys().size() + " key(s)");
+        }
+        PublicKey key = policy.keys().get(matched);
+        JsonNode entries = material.path("tlogEntries");
+        Instant integrated = null;
+        if (entries.isArray()) {
+            for (JsonNode tlog : entries) {
+                if (!tlog.path("inclusionProof").isObject()) {
+                    throw new SigstoreException("tlog", "a log entry has no inclusion proof");
+                }
+                RekorEntry entry;
+                try {
+                    entry = RekorEntry.fromTLogEntryJson(tlog.toString());
+                    rekor.verifyEntry(entry);
+                } catch (Exception e) {
+                    throw new SigstoreException("tlog", oneLine(e), e);
+                }
+                if (!message.isObject()) {
+                    // a key-pair DSSE entry's binding to the envelope is not checked here, so it is no evidence
+                    continue;
+                }
+                entryRecordsSignature(entry, digest, signature, key);
+                integrated = entry.getIntegratedTimeInstant();
+            }
+        }
+        boolean logged = integrated != null;
+        if (!logged && policy.keysNeedTlog()) {
+            throw new SigstoreException("tlog", "the policy requires a transparency log entry; the bundle has none");
+        }
+        return new Verified(keyName(matched, key), integrated, logged, payloadType, payload);
+    }
+
+    // ---------------------------------------------------------------- cosign legacy signatures
+
+    /**
+     * Verifies one layer of a cosign legacy {@code sha256-<hex>.sig} manifest: {@code payload} is the
+     * simple-signing JSON (its digest binding is the caller's), {@code signature} the base64
+     * signature annotation; {@code certificatePem} (null for key-pair), {@code chainPem} (may be null)
+     * and {@code bundleAnnotation} (the SET bundle, may be null) the other annotations.
+     */
+    public Verified verifyCosignLegacy(
+            byte[] payload,
+            String signature,
+            String certificatePem,
+            String chainPem,
+            String bundleAnnotation,
+            SignerPolicy policy) {
+        byte[] sig;
+        try {
+            sig = Base64.getDecoder().decode(signature.strip());
+        } catch (IllegalArgumentException e) {
+            throw new SigstoreException("signature", "the signature annotation is not base64");
+        }
+        if (certificatePem == null) {
+            return verifyLegacyWithKey(payload, sig, bundleAnnotation, policy);
+        }
+        if (!policy.keyless()) {
+            throw new SigstoreException(
+                    "identity", "a keyless (certificate) signature, but the policy names no identity and issuer");
+        }
+        List<X509Certificate> chain = new ArrayList<>(certificates(certificatePem, "certificate"));
+        if (chain.size() != 1) {
+            throw new SigstoreException("certificate", "the certificate annotation must hold exactly one certificate");
+        }
+        if (chainPem != null && !chainPem.isBlank()) {
+            chain.addAll(certificates(chainPem, "chain"));
+        }
+        X509Certificate leaf = chain.get(0);
+        try {
+            CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(chain);
+            fulcio.verifySigningCertificate(path);
+        } catch (Exception e) {
+            throw new SigstoreException("certificate", "certificate: " + oneLine(e), e);
+        }
+        if (!verifies(leaf.getPublicKey(), payload, false, sig)) {
+            throw new SigstoreException("signature", "the signature does not verify with the certificate's key");
+        }
+        if (bundleAnnotation == null || bundleAnnotation.isBlank()) {
+            throw new SigstoreException(
+                    "tlog", "a keyless signature without a transparency log bundle (" + "dev.sigstore.cosign/bundle)");
+        }
+        byte[] leafDer;
+        try {
+            leafDer = leaf.getEncoded();
+        } catch (CertificateException e) {
+            throw new SigstoreException("certificate", "unreadable certificate");
+        }
+        Instant integrated = verifySet(bundleAnnotation, sha256(payload), sig, leafDer);
+        insideValidity(leaf, integrated, -1);
+        String signer = matchIdentity(leaf, policy);
+        return new Verified(signer, integrated, true, null, null);
+    }
+
+    private Verified verifyLegacyWithKey(byte[] payload, byte[] sig, String bundleAnnotation, SignerPolicy policy) {
+        if (policy.keys().isEmpty()) {
+            throw new SigstoreException("key", "a key-pair signature, but the policy has no public keys");
+        }
+        for (int k = 0; k < policy.keys().size(); k++) {
+            PublicKey key = policy.keys().get(k);
+            if (!verifies(key, payload, false, sig)) {
+                continue;
+            }
+            Instant integrated = null;
+            if (bundleAnnotation != null && !bundleAnnotation.isBlank()) {
+                integrated = verifySet(bundleAnnotation, sha256(payload), sig, key.getEncoded());
+            } else if (policy.keysNeedTlog()) {
+                throw new SigstoreException(
+                        "tlog", "the policy requires a transparency log entry; the signature has no bundle annotation");
+            }
+            return new Verified(keyName(k, key), integrated, integrated != null, null, null);
+        }
+        throw new SigstoreException(
+                "signature",
+                "the signature does not verify with any of the " + policy.keys().size() + " key(s)");
+    }
+
+    /**
+     * The cosign legacy bundle annotation: {@code {"SignedEntryTimestamp", "Payload": {"body",
+     * "integratedTime", "logIndex", "logID"}}}. Checks the SET against the Rekor key of the trusted
+     * root that was valid at the integrated time, and that the logged hashedrekord records this
+     * payload digest, signature and signer ({@code signerDer}: the certificate, or the key's SPKI).
+     */
+    private Instant verifySet(String annotation, byte[] payloadDigest, byte[] signature, byte[] signerDer) {
+        JsonNode bundle;
+        try {
+            bundle = JSON.readTree(annotation);
+        } catch (JacksonException e) {
+            throw new SigstoreException("tlog", "the bundle annotation is not JSON");
+        }
+        JsonNode p = bundle.path("Payload");
+        String body = p.path("body").asString("");
+        long integratedTime = p.path("integratedTime").asLong(-1);
+        long logIndex = p.path("logIndex").asLong(-1);
+        String logId = p.path("logID").asString("").toLowerCase(Locale.ROOT);
+        if (body.isEmpty() || integratedTime < 0 || logIndex < 0 || !logId.matches("[0-9a-f]{64}")) {
+            throw new SigstoreException("tlog", "the bundle annotation lacks body, integratedTime, logIndex or logID");
+        }
+        Instant at = Instant.ofEpochSecond(integratedTime);
+        Optional<TransparencyLog> log =
+                TransparencyLog.find(root.getTLogs(), HexFormat.of().parseHex(logId), at);
+        if (log.isEmpty()) {
+            throw new SigstoreException(
+                    "tlog", "log " + logId.substring(0, 12) + "… is not a Rekor log of the trusted root at " + at);
+        }
+        // RFC 8785 canonical JSON of the payload: keys sorted, no whitespace (all values are plain)
+        String canonical = "{\"body\":\"" + body + "\",\"integratedTime\":" + integratedTime + ",\"logID\":\"" + logId
+                + "\",\"logIndex\":" + logIndex + "}";
+        byte[] set = base64(bundle.path("SignedEntryTimestamp"), "SignedEntryTimestamp");
+        PublicKey logKey;
+        try {
+            logKey = log.get().getPublicKey().toJavaPublicKey();
+        } catch (Exception e) {
+            throw new SigstoreException("trusted-root", "unusable Rekor key: " + oneLine(e), e);
+        }
+        if (!verifies(logKey, canonical.getBytes(StandardCharsets.UTF_8), false, set)) {
+            throw new SigstoreException("tlog", "the signed entry timestamp does not verify with the Rekor key");
+        }
+        JsonNode entry;
+        try {
+            entry = JSON.readTree(Base64.getDecoder().decode(body));
+        } catch (IllegalArgumentException | JacksonException e) {
+            throw new SigstoreException("tlog", "the logged body is not base64 JSON");
+        }
+        JsonNode spec = entry.path("spec");
+        boolean hashedrekord = "hashedrekord".equals(entry.path("kind").asString(""));
+        String loggedHash = spec.path("data").path("hash").path("value").asString("");
+        byte[] loggedSignature =
+                decodeOrEmpty(spec.path("signature").path("content").asString(""));
+        byte[] loggedSigner = decodeOrEmpty(
+                spec.path("signature").path("publicKey").path("content").asString(""));
+        if (!hashedrekord
+                || !HexFormat.of().formatHex(payloadDigest).equalsIgnoreCase(loggedHash)
+                || !Arrays.equals(signature, loggedSignature)
+                || !Arrays.equals(signerDer, pemToDer(new String(loggedSigner, StandardCharsets.US_ASCII)))) {
+            throw new SigstoreException(
+                    "tlog", "log entry " + logIndex + " does not record this payload, signature and signer");
+        }
+        return at;
+    }
+
+    // ---------------------------------------------------------------- shared checks
+
+    private static String matchIdentity(X509Certificate leaf, SignerPolicy policy) {
+        List<String> names = subjectAlternativeNames(leaf);
+        String san = null;
+        for (String name : names) {
+            if (policy.identity().matcher(name).matches()) {
+                san = name;
+                break;
+            }
+        }
+        if (san == null) {
+            throw new SigstoreException(
+                    "identity",
+                    "certificate identity " + names + " does not match "
+                            + shown(policy.identity().pattern()));
+        }
+        String issuer = oidcIssuer(leaf);
+        if (!policy.issuer().equals(issuer)) {
+            throw new SigstoreException("issuer", "certificate OIDC issuer " + issuer + " is not " + policy.issuer());
+        }
+        return san + " (" + issuer + ")";
+    }
+
+    private static String shown(String pattern) {
+        return pattern.startsWith("\\Q") && pattern.endsWith("\\E") && pattern.indexOf("\\E") == pattern.length() - 2
+                ? pattern.substring(2, pattern.length() - 2)
+                : pattern;
+    }
+
+    static List<String> subjectAlternativeNames(X509Certificate cert) {
+        List<String> names = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (san.size() == 2 && san.get(1) instanceof String s) {
+                        names.add(s);
+                    }
+                }
+            }
+        } catch (CertificateException e) {
+            throw new SigstoreException("certificate", "unreadable subject alternative names");
+        }
+        return names;
+    }
+
+    /** Fulcio's issuer extension: v2 (DER UTF8String), else v1 (raw bytes). */
+    static String oidcIssuer(X509Certificate cert) {
+        byte[] v2 = cert.getExtensionValue(ISSUER_V2);
+        if (v2 != null) {
+            byte[] inner = derContent(derContent(v2, (byte) 0x04), (byte) 0x0c);
+            return new String(inner, StandardCharsets.UTF_8);
+        }
+        byte[] v1 = cert.getExtensionValue(ISSUER_V1);
+        if (v1 != null) {
+            return new String(derContent(v1, (byte) 0x04), StandardCharsets.UTF_8);
+        }
+        throw new SigstoreException("issuer", "the certificate has no OIDC issuer extension");
+    }
+
+    /** The content of one DER TLV with tag {@code tag}. */
+    private static byte[] derContent(byte[] der, byte tag) {
+        if (der.length < 2 || der[0] != tag) {
+            throw new SigstoreException("certificate", "malformed issuer extension");
+        }
+        int length = der[1] & 0xff;
+        int offset = 2;
+        if (length > 0x7f) {
+            int n = length & 0x7f;
+            if (n > 3 || der.length < 2 + n) {
+                throw new SigstoreException("certificate", "malformed issuer extension");
+            }
+            length = 0;
+            for (int i = 0; i < n; i++) {
+                length = (length << 8) | (der[2 + i] & 0xff);
+            }
+            offset = 2 + n;
+        }
+        if (offset + length != der.length) {
+            throw new SigstoreException("certificate", "malformed issuer extension");
+        }
+        return Arrays.copyOfRange(der, offset, offset + length);
+    }
+
+    /** sigstore-java 2.0.0 does not check this (conformance case integrated-time-in-future_fail). */
+    private static void insideValidity(X509Certificate leaf, Instant integrated, long logIndex) {
+        try {
+            leaf.checkValidity(Date.from(integrated));
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            throw new SigstoreException(
+                    "integrated-time",
+                    "log entry " + (logIndex < 0 ? "" : logIndex + " ") + "integrated at " + integrated
+                            + ", outside the signing certificate's validity ("
+                            + leaf.getNotBefore().toInstant()
+                            + " to " + leaf.getNotAfter().toInstant() + ")");
+        }
+    }
+
+    private static void subjectsIncludeArtifact(String payloadType, byte[] payload, byte[] digest) {
+        if (!IN_TOTO.equals(payloadType)) {
+            throw new SigstoreException("subject", "DSSE payload type " + payloadType + " is not in-toto");
+        }
+        JsonNode statement;
+        try {
+            statement = JSON.readTree(payload);
+        } catch (JacksonException e) {
+            throw new SigstoreException("subject", "the in-toto statement is not JSON");
+        }
+        String hex = HexFormat.of().formatHex(digest);
+        for (JsonNode subject : statement.path("subject")) {
+            if (hex.equalsIgnoreCase(subject.path("digest").path("sha256").asString(""))) {
+                return;
+            }
+        }
+        throw new SigstoreException("subject", "no in-toto subject has the artifact's sha256 " + hex);
+    }
+
+    /**
+     * Rekor v2 logs a DSSE envelope as a hashedrekord of SHA-256(PAE(envelope)) (rekor-v2 spec
+     * 6.1.4), which sigstore-java 2.0.0 refuses. Such an envelope is exactly a message signature
+     * over that digest, so the bundle is rewritten to one for sigstore-java (certificate,
+     * timestamps, log entry binding); the in-toto subject is checked by the caller.
+     */
+    private static boolean isDsseLoggedAsHashedRekord(JsonNode json) {
+        JsonNode entries = json.path("verificationMaterial").path("tlogEntries");
+        if (!entries.isArray() || entries.isEmpty()) {
+            return false;
+        }
+        for (JsonNode entry : entries) {
+            JsonNode kind = entry.path("kindVersion");
+            if (!"hashedrekord".equals(kind.path("kind").asString(""))
+                    || !"0.0.2".equals(kind.path("version").asString(""))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rewrites {@code json} in place; returns the digest the envelope signature is over. */
+    private static byte[] dsseAsMessageSignature(ObjectNode json) {
+        JsonNode envelope = json.path("dsseEnvelope");
+        JsonNode signatures = envelope.path("signatures");
+        if (!signatures.isArray() || signatures.size() != 1) {
+            throw new SigstoreException("bundle", "a DSSE envelope must carry exactly one signature");
+        }
+        String payloadType = envelope.path("payloadType").asString("");
+        byte[] payload = base64(envelope.path("payload"), "dsseEnvelope.payload");
+        byte[] paeDigest = sha256(pae(payloadType, payload));
+        ObjectNode message = json.putObject("messageSignature");
+        message.putObject("messageDigest")
+                .put("algorithm", "SHA2_256")
+                .put("digest", Base64.getEncoder().encodeToString(paeDigest));
+        message.put("signature", signatures.get(0).path("sig").asString(""));
+        json.remove("dsseEnvelope");
+        return paeDigest;
+    }
+
+    private static byte[] pae(String payloadType, byte[] payload) {
+        byte[] type = payloadType.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream pae = new ByteArrayOutputStream();
+        pae.writeBytes(("DSSEv1 " + type.length + " ").getBytes(StandardCharsets.UTF_8));
+        pae.writeBytes(type);
+        pae.writeBytes((" " + payload.length + " ").getBytes(StandardCharsets.UTF_8));
+        pae.writeBytes(payload);
+        return pae.toByteArray();
+    }
+
+    private static void entryRecordsSignature(RekorEntry entry, byte[] digest, byte[] signature, PublicKey key) {
+        String body = entry.getBody();
+        if (!body.stripLeading().startsWith("{")) {
+            body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        }
+        JsonNode json = JSON.readTree(body);
+        JsonNode spec = json.path("spec");
+        boolean matches = "hashedrekord".equals(json.path("kind").asString(""))
+                && "sha256"
+                        .equals(spec.path("data").path("hash").path("algorithm").asString(""))
+                && HexFormat.of()
+                        .formatHex(digest)
+                        .equals(spec.path("data").path("hash").path("value").asString(""))
+                && Arrays.equals(
+                        signature,
+                        decodeOrEmpty(spec.path("signature").path("content").asString("")))
+                && Arrays.equals(
+                        key.getEncoded(),
+                        pemToDer(new String(
+                                decodeOrEmpty(spec.path("signature")
+                                        .path("publicKey")
+                                        .path("content")
+                                        .asString("")),
+                                StandardCharsets.US_ASCII)));
+        if (!matches) {
+            throw new SigstoreException(
+                    "tlog", "log entry " + entry.getLogIndex() + " does not record this artifact, signature and key");
+        }
+    }
+
+    /**
+     * A key without {@code validFor.start} is a malformed root, not an unbounded one; sigstore-java
+     * 2.0.0 accepts it (conformance case trust-root-tlog-missing-validity-start_fail).
+     */
+    private static void everyKeyHasAValidityStart(String name, byte[] rootJson) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(rootJson);
+        } catch (JacksonException e) {
+            throw new SigstoreException("trusted-root", "invalid trusted root " + name + ": not JSON");
+        }
+        for (String logs : new String[] {"tlogs", "ctlogs"}) {
+            for (JsonNode log : json.path(logs)) {
+                requireStart(name, log.path("publicKey").path("validFor"), logs, log.path("baseUrl"));
+            }
+        }
+        for (String authorities : new String[] {"certificateAuthorities", "timestampAuthorities"}) {
+            for (JsonNode authority : json.path(authorities)) {
+                requireStart(name, authority.path("validFor"), authorities, authority.path("uri"));
+            }
+        }
+    }
+
+    private static void requireStart(String name, JsonNode validFor, String kind, JsonNode key) {
+        if (!validFor.path("start").isString()
+                || validFor.path("start").asString().isBlank()) {
+            throw new SigstoreException(
+                    "trusted-root",
+                    "invalid trusted root " + name + ": a key in " + kind + " (" + key.asString("?")
+                            + ") has no validFor.start");
+        }
+    }
+
+    private static ObjectNode readBundleJson(String bundleJson) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(bundleJson);
+        } catch (JacksonException e) {
+            throw new SigstoreException("bundle", "invalid bundle: not JSON");
+        }
+        if (!(json instanceof ObjectNode object)
+                || !json.path("mediaType").asString("").startsWith("application/vnd.dev.sigstore.bundle")) {
+            throw new SigstoreException("bundle", "invalid bundle: unknown mediaType");
+        }
+        return object;
+    }
+
+    private static String classify(Exception e) {
+        String m = oneLine(e).toLowerCase(Locale.ROOT);
+        if (m.contains("artifact digest") || m.contains("digest in log entry")) {
+            return "subject";
+        }
+        if (m.contains("log entry")
+                || m.contains("rekor")
+                || m.contains("inclusion")
+                || m.contains("checkpoint")
+                || m.contains("set ")
+                || m.contains("transparency")) {
+            return "tlog";
+        }
+        if (m.contains("certificate") || m.contains("sct") || m.contains("ca")) {
+            return "certificate";
+        }
+        if (m.contains("signature")) {
+            return "signature";
+        }
+        if (m.contains("timestamp")) {
+            return "timestamp";
+        }
+        return "bundle";
+    }
+
+    private static boolean verifies(PublicKey key, byte[] content, boolean prehashed, byte[] signature) {
+        String algorithm;
+        switch (key.getAlgorithm()) {
+            case "EC" -> algorithm = prehashed ? "NONEwithECDSA" : "SHA256withECDSA";
+            case "RSA" -> {
+                if (prehashed) {
+                    return false; // no RSA-over-digest form is produced by Sigstore clients
+                }
+                algorithm = "SHA256withRSA";
+            }
+            case "Ed25519", "EdDSA" -> {
+                if (prehashed) {
+                    return false;
+                }
+                algorithm = "Ed25519";
+            }
+            default -> {
+                return false;
+            }
+        }
+        try {
+            Signature s = Signature.getInstance(algorithm);
+            s.initVerify(key);
+            s.update(content);
+            return s.verify(signature);
+        } catch (SignatureException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static List<X509Certificate> certificates(String pem, String what) {
+        try {
+            List<X509Certificate> out = new ArrayList<>();
+            for (var c : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                out.add((X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new SigstoreException("certificate", "the " + what + " annotation holds no certificate");
+            }
+            return out;
+        } catch (CertificateException e) {
+            throw new SigstoreException("certificate", "the " + what + " annotation is not PEM certificates");
+        }
+    }
+
+    /** DER of the first PEM block (certificate or public key); empty when there is none. */
+    private static byte[] pemToDer(String pem) {
+        int begin = pem.indexOf("-----BEGIN ");
+        if (begin < 0) {
+            return new byte[0];
+        }
+        int start = pem.indexOf('\n', begin);
+        int end = pem.indexOf("-----END ", begin);
+        if (start < 0 || end < start) {
+            return new byte[0];
+        }
+        return decodeOrEmpty(pem.substring(start, end).replaceAll("\\s", ""));
+    }
+
+    private static byte[] decodeOrEmpty(String b64) {
+        try {
+            return Base64.getDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            return new byte[0];
+        }
+    }
+
+    private static byte[] base64(JsonNode node, String field) {
+        try {
+            return Base64.getDecoder().decode(node.asString(""));
+        } catch (IllegalArgumentException e) {
+            throw new SigstoreException("bundle", "invalid bundle: " + field + " is not base64");
+        }
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code key[i] (sha256:<16 hex of the SPKI>)}, for audit trails. */
+    public static String keyName(int index, PublicKey key) {
+        return "key[" + index + "] (sha256:"
+                + HexFormat.of().formatHex(sha256(key.getEncoded())).substring(0, 16) + ")";
+    }
+
+    public static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 400; t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        }
+        return sb.toString().replaceAll("\\s+", " ");
+    }
+}
