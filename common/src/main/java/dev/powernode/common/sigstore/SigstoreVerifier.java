@@ -70,8 +70,13 @@ public final class SigstoreVerifier {
     private final FulcioVerifier fulcio;
     private final RekorVerifier rekor;
 
-    /** What verified: who signed, when the log saw it, and (DSSE) the signed statement. */
-    public record Verified(String signer, Instant integratedTime, boolean tlog, String payloadType, byte[] payload) {
+    /**
+     * What verified: who signed (a keyless certificate's SAN and issuer, or {@code key[i]} of the
+     * policy's keys), when the log integrated it (null when not logged), and (DSSE) the signed
+     * statement.
+     */
+    public record Verified(
+            String signer, boolean keyless, Instant integratedTime, boolean tlog, String payloadType, byte[] payload) {
         /** The in-toto {@code predicateType} of a DSSE statement, or null. */
         public String predicateType() {
             if (payload == null || !IN_TOTO.equals(payloadType)) {
@@ -178,7 +183,7 @@ public final class SigstoreVerifier {
             integrated = entry.getIntegratedTimeInstant();
         }
         String signer = matchIdentity(leaf, policy);
-        return new Verified(signer, integrated, true, payloadType, payload);
+        return new Verified(signer, true, integrated, true, payloadType, payload);
     }
 
     /**
@@ -263,7 +268,7 @@ public final class SigstoreVerifier {
         if (!logged && policy.keysNeedTlog()) {
             throw new SigstoreException("tlog", "the policy requires a transparency log entry; the bundle has none");
         }
-        return new Verified(keyName(matched, key), integrated, logged, payloadType, payload);
+        return new Verified(keyName(matched, key), false, integrated, logged, payloadType, payload);
     }
 
     // ---------------------------------------------------------------- cosign legacy signatures
@@ -324,7 +329,7 @@ public final class SigstoreVerifier {
         Instant integrated = verifySet(bundleAnnotation, sha256(payload), sig, leafDer);
         insideValidity(leaf, integrated, -1);
         String signer = matchIdentity(leaf, policy);
-        return new Verified(signer, integrated, true, null, null);
+        return new Verified(signer, true, integrated, true, null, null);
     }
 
     private Verified verifyLegacyWithKey(byte[] payload, byte[] sig, String bundleAnnotation, SignerPolicy policy) {
@@ -343,7 +348,7 @@ public final class SigstoreVerifier {
                 throw new SigstoreException(
                         "tlog", "the policy requires a transparency log entry; the signature has no bundle annotation");
             }
-            return new Verified(keyName(k, key), integrated, integrated != null, null, null);
+            return new Verified(keyName(k, key), false, integrated, integrated != null, null, null);
         }
         throw new SigstoreException(
                 "signature",

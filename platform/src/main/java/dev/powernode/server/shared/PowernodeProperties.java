@@ -18,6 +18,8 @@ import org.springframework.util.unit.DataSize;
  * @param jwtSecret base64 HS256 key for API tokens; blank = generated once into {@code home}
  * @param masterKey base64 AES-256 key for secrets at rest; blank = generated once into {@code home}
  * @param maxRequestBody request bodies over this size are refused with 413
+ * @param trustedRoot a Sigstore {@code trusted_root.json} for keyless verification (a private
+ *     Sigstore deployment); null = the public-good root shipped with the service
  */
 @ConfigurationProperties("powernode")
 public record PowernodeProperties(
@@ -30,7 +32,8 @@ public record PowernodeProperties(
         Ingest ingest,
         Webhook webhook,
         Retention retention,
-        Events events) {
+        Events events,
+        Path trustedRoot) {
 
     public PowernodeProperties {
         if (publicUrl == null) {
@@ -56,6 +59,9 @@ public record PowernodeProperties(
         }
         if (events == null) {
             events = new Events(null, null);
+        }
+        if (trustedRoot != null && trustedRoot.toString().isBlank()) {
+            trustedRoot = null;
         }
     }
 

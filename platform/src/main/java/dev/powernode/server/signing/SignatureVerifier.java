@@ -1,144 +1,112 @@
 package dev.powernode.server.signing;
 
 import dev.powernode.common.cosign.PemKeys;
-import dev.powernode.common.cosign.SimpleSigning;
 import dev.powernode.common.oci.Descriptor;
-import dev.powernode.common.oci.Digest;
-import dev.powernode.common.oci.Manifest;
-import dev.powernode.common.oci.MediaTypes;
-import dev.powernode.common.oci.OciRef;
-import dev.powernode.common.oci.RegistryClient;
 import dev.powernode.common.oci.RegistryException;
+import dev.powernode.common.sigstore.ImageSignatures;
+import dev.powernode.common.sigstore.SignerPolicy;
+import dev.powernode.common.sigstore.SigstoreException;
+import dev.powernode.common.sigstore.SigstoreVerifier;
 import dev.powernode.server.oci.FetchedArtifact;
 import dev.powernode.server.oci.Registries;
+import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.storage.StoredArtifact;
-import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
- * Finds the signatures attached to an artifact's manifest digest and checks them against the
- * platform's policy; fails closed. Supported here: cosign key-pair signatures in the legacy
- * {@code sha256-<hex>.sig} form. Several signatures: verified if any one satisfies the policy.
+ * Checks an artifact's signatures against its platform's policy, like {@code cosign verify}; fails
+ * closed. Finds them in both forms cosign writes (the legacy {@code sha256-<hex>.sig} manifest,
+ * key-pair or keyless, and Sigstore bundles attached as OCI referrers) and verifies offline against
+ * the configured trusted root ({@code POWERNODE_TRUSTED_ROOT}, default the Sigstore public-good
+ * root). Several signatures: verified if any one satisfies the policy, and the audit trail records
+ * which.
  */
 @Service
 public class SignatureVerifier {
-    static final long MAX_PAYLOAD = 64 * 1024;
+    private static final Logger log = LoggerFactory.getLogger(SignatureVerifier.class);
 
     private final Registries registries;
+    private final SigstoreVerifier sigstore;
 
-    SignatureVerifier(Registries registries) {
+    SignatureVerifier(Registries registries, PowernodeProperties props) {
         this.registries = registries;
+        if (props.trustedRoot() == null) {
+            this.sigstore = SigstoreVerifier.publicGood();
+        } else {
+            try {
+                this.sigstore = SigstoreVerifier.fromFile(props.trustedRoot());
+            } catch (SigstoreException e) {
+                // a broken trust configuration must stop the service, not verify against something else
+                throw new IllegalStateException("POWERNODE_TRUSTED_ROOT: " + e.getMessage(), e);
+            }
+        }
+        log.info("signature verification trusts {}", sigstore.rootName());
     }
 
     /**
      * Verifies {@code artifact} under {@code policy}. Throws {@link VerificationFailure} naming the
-     * check that failed; registry trouble propagates as {@link RegistryException} (may be transient).
+     * check that failed ({@code signature/<check>}); registry trouble propagates as {@link
+     * RegistryException} (may be transient).
      */
     public VerifiedArtifact verify(VerificationPolicy policy, FetchedArtifact artifact) {
+        SignerPolicy signer = signerPolicy(policy);
+        ImageSignatures.Result result;
+        try {
+            result = new ImageSignatures(registries.client(), sigstore)
+                    .verify(artifact.ref().withDigest(artifact.manifestDigest()), signer);
+        } catch (SigstoreException e) {
+            throw new VerificationFailure("signature/" + e.check(), e.getMessage());
+        }
+        Descriptor primary = artifact.primaryLayer();
+        return new VerifiedArtifact(
+                artifact.publicationId(),
+                "oci",
+                artifact.ref() + "#" + primary.digest(),
+                primary.mediaType(),
+                primary.digest().hex(),
+                primary.size(),
+                describe(result.signer()) + " via " + result.source(),
+                result.bundlePresent(),
+                result.attestationPredicate() != null,
+                result.attestationPredicate(),
+                result.signatureManifest().toString());
+    }
+
+    private static String describe(SigstoreVerifier.Verified v) {
+        String who = v.keyless()
+                ? "cosign keyless: " + v.signer()
+                : "cosign key-pair: cosign_public_keys" + v.signer().substring(3);
+        return v.integratedTime() == null ? who : who + ", logged " + v.integratedTime();
+    }
+
+    static SignerPolicy signerPolicy(VerificationPolicy policy) {
         if (policy.isEmpty()) {
             throw new VerificationFailure(
                     "signature/no-policy",
                     "the platform has no verification policy (cosign_public_keys, or cosign_identity_regexp"
                             + " with cosign_oidc_issuer): nothing may be published");
         }
-        Digest digest = artifact.manifestDigest();
-        OciRef sigRef = artifact.ref().withTag(digest.tagPrefix() + ".sig");
-        RegistryClient client = registries.client();
-        Manifest signatures;
-        try {
-            signatures = client.getManifest(sigRef);
-        } catch (RegistryException e) {
-            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
-                throw new VerificationFailure(
-                        "signature/missing",
-                        "no cosign signature for " + digest + " (tag " + sigRef.tag() + " not found)");
-            }
-            throw e;
-        }
         List<PublicKey> keys = new ArrayList<>();
         for (String pem : policy.publicKeys()) {
             keys.add(PemKeys.publicKey(pem));
         }
-        List<String> reasons = new ArrayList<>();
-        int index = 0;
-        for (Descriptor layer : signatures.layers()) {
-            index++;
-            if (!MediaTypes.COSIGN_SIMPLESIGNING.equals(layer.mediaType())) {
-                reasons.add("signature " + index + ": unsupported media type " + layer.mediaType());
-                continue;
-            }
-            String signature = layer.annotations().get(SimpleSigning.SIGNATURE_ANNOTATION);
-            if (signature == null) {
-                reasons.add("signature " + index + ": no " + SimpleSigning.SIGNATURE_ANNOTATION + " annotation");
-                continue;
-            }
-            if (layer.annotations().containsKey(SimpleSigning.CERTIFICATE_ANNOTATION)) {
-                reasons.add("signature " + index
-                        + ": keyless (certificate) signatures are not accepted by this verifier yet");
-                continue;
-            }
-            if (keys.isEmpty()) {
-                reasons.add(
-                        "signature " + index + ": a key-pair signature, but the platform has no cosign_public_keys");
-                continue;
-            }
-            if (layer.size() > MAX_PAYLOAD) {
-                reasons.add("signature " + index + ": payload of " + layer.size() + " bytes is too large");
-                continue;
-            }
-            ByteArrayOutputStream payload = new ByteArrayOutputStream((int) layer.size());
-            client.fetchBlob(sigRef.registry(), sigRef.repository(), layer, payload, RegistryClient.Progress.NONE);
-            byte[] bytes = payload.toByteArray();
-            int matchedKey = -1;
-            for (int k = 0; k < keys.size(); k++) {
-                if (SimpleSigning.verify(keys.get(k), bytes, signature)) {
-                    matchedKey = k;
-                    break;
-                }
-            }
-            if (matchedKey < 0) {
-                reasons.add("signature " + index + ": does not verify with any of the platform's " + keys.size()
-                        + " public key(s)");
-                continue;
-            }
-            Digest signed;
-            try {
-                signed = SimpleSigning.signedDigest(bytes);
-            } catch (IllegalArgumentException e) {
-                reasons.add("signature " + index + ": " + e.getMessage());
-                continue;
-            }
-            if (!signed.equals(digest)) {
-                reasons.add("signature " + index + ": signs " + signed + ", not the manifest " + digest);
-                continue;
-            }
-            Descriptor primary = artifact.primaryLayer();
-            return new VerifiedArtifact(
-                    artifact.publicationId(),
-                    "oci",
-                    artifact.ref() + "#" + primary.digest(),
-                    primary.mediaType(),
-                    primary.digest().hex(),
-                    primary.size(),
-                    "cosign key-pair: cosign_public_keys[" + matchedKey + "] (" + fingerprint(keys.get(matchedKey))
-                            + ")",
-                    false,
-                    false,
-                    null,
-                    signatures.digest().toString());
+        try {
+            return policy.identityRegexp() == null
+                    ? SignerPolicy.keys(keys, policy.requireTlog())
+                    : SignerPolicy.identityRegexp(policy.identityRegexp(), policy.oidcIssuer(), policy.requireTlog())
+                            .withKeys(keys);
+        } catch (SigstoreException | IllegalArgumentException e) {
+            throw new VerificationFailure("signature/policy", "the platform's policy is unusable: " + e.getMessage());
         }
-        if (reasons.isEmpty()) {
-            reasons.add("the signature manifest " + sigRef.tag() + " has no signatures");
-        }
-        throw new VerificationFailure(
-                "signature/invalid", "no signature satisfies the platform's policy: " + String.join("; ", reasons));
     }
 
     /**

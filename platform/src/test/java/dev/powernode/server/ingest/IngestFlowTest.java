@@ -184,7 +184,7 @@ class IngestFlowTest {
         DiskImageArtifacts.Pushed a = REGISTRY.push("unsigned", 10_000, 7);
         JsonNode p = awaitFinal(announce(a.ref(), a));
         assertThat(p.get("status").asString()).isEqualTo("failed");
-        assertThat(p.get("error_message").asString()).contains("no cosign signature");
+        assertThat(p.get("error_message").asString()).contains("no signature for");
     }
 
     @Test
