@@ -276,7 +276,10 @@ function required(req, field) {
 // The mock CA and CT log read the time through getCurrentTime; a request may move it.
 async function withFulcioClock(svc, offsetSeconds, fn) {
   const offset = Number(offsetSeconds || 0) * 1000;
-  if (!Number.isFinite(offset)) throw new Error('fulcioClockOffsetSeconds must be a number');
+  // the roots are valid from BACKDATE_MS before the state was made; earlier leaves would not chain
+  if (!Number.isFinite(offset) || offset < -BACKDATE_MS + 86400000 || offset > BACKDATE_MS) {
+    throw new Error(`fulcioClockOffsetSeconds must be a number of seconds within ±29 days, got ${offsetSeconds}`);
+  }
   const targets = [svc.ctLog, ...Object.values(svc.cas).map((c) => c.ca)];
   const saved = targets.map((t) => t.getCurrentTime);
   if (offset !== 0) targets.forEach((t) => (t.getCurrentTime = () => new Date(Date.now() + offset)));
