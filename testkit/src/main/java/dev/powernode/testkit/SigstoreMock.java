@@ -22,9 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Signs test data keylessly with the real Sigstore clients, offline: {@code
- * testkit/sigstore/signer.mjs} (node) runs a mock Fulcio CA, CT log and Rekor from {@code
- * @sigstore/mock} on 127.0.0.1 and signs through them with the {@code sigstore} npm client;
- * {@code @sigstore/oci} attaches bundles to images.
+ * testkit/sigstore/signer.mjs} (node) runs a mock Fulcio CA, CT log and Rekor from
+ * &#64;sigstore/mock on 127.0.0.1 and signs through them with the {@code sigstore} npm client;
+ * &#64;sigstore/oci attaches bundles to images.
  *
  * <p>The keys live in the state directory: processes started on the same directory share them
  * and write the same {@link #trustedRoot()}. Bundles verify against that root with a strict
@@ -201,8 +201,8 @@ public final class SigstoreMock implements AutoCloseable {
 
     /**
      * Attaches {@code bundleJson} to the image {@code imageRef} ({@code
-     * 127.0.0.1:PORT/repo@sha256:<hex>}, plain http) as an OCI referrer with {@code
-     * @sigstore/oci}; on registries without the referrers API it also writes the tag-schema index
+     * 127.0.0.1:PORT/repo@sha256:<hex>}, plain http) as an OCI referrer with &#64;sigstore/oci;
+     * on registries without the referrers API it also writes the tag-schema index
      * {@code sha256-<hex>}. Returns the referrer manifest's digest.
      */
     public String attach(String bundleJson, String imageRef, String username, String password) {
@@ -267,6 +267,10 @@ public final class SigstoreMock implements AutoCloseable {
             throw failure("cannot send " + op + " to signer.mjs: " + e.getMessage());
         }
         JsonNode response = read(REQUEST_TIMEOUT, op);
+        // a late answer to an earlier request that timed out is dropped
+        while (response.path("id").asLong(-1) < id && response.path("id").asLong(-1) > 0) {
+            response = read(REQUEST_TIMEOUT, op);
+        }
         if (response.path("id").asLong(-1) != id) {
             throw failure("signer.mjs answered request " + response.path("id") + " while " + id + " was expected");
         }
