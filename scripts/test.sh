@@ -56,6 +56,7 @@ if ((buildkit)); then
   "$PN_ROOT/buildkit/tests/all.sh" "${kit_args[@]}"
 fi
 scripts/lint-workflows.sh
+testkit/sigstore/install.sh
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \
   -Dpowernode.test.db.user="$user" \
