@@ -36,15 +36,24 @@ public final class CosignSigner {
 
     /** Attaches an already computed signature of {@code payload} (e.g. made elsewhere, or a bad one in tests). */
     public static OciRef attach(RegistryClient client, OciRef artifact, byte[] payload, String signature) {
+        return attach(client, artifact, payload, Map.of(SimpleSigning.SIGNATURE_ANNOTATION, signature));
+    }
+
+    /**
+     * Attaches a signature layer with its annotations: the signature, and for keyless signatures the
+     * certificate, chain and transparency-log bundle ({@link SimpleSigning}'s annotation names).
+     */
+    public static OciRef attach(
+            RegistryClient client, OciRef artifact, byte[] payload, Map<String, String> annotations) {
+        String signature = annotations.get(SimpleSigning.SIGNATURE_ANNOTATION);
+        if (signature == null) {
+            throw new IllegalArgumentException("no " + SimpleSigning.SIGNATURE_ANNOTATION + " annotation");
+        }
         String registry = artifact.registry();
         String repository = artifact.repository();
         Descriptor pushed = client.pushBlob(registry, repository, payload, MediaTypes.COSIGN_SIMPLESIGNING);
-        Descriptor layer = new Descriptor(
-                MediaTypes.COSIGN_SIMPLESIGNING,
-                pushed.digest(),
-                pushed.size(),
-                Map.of(SimpleSigning.SIGNATURE_ANNOTATION, signature),
-                null);
+        Descriptor layer =
+                new Descriptor(MediaTypes.COSIGN_SIMPLESIGNING, pushed.digest(), pushed.size(), annotations, null);
         OciRef sigRef = artifact.withTag(artifact.digest().tagPrefix() + ".sig");
         List<Descriptor> layers = new ArrayList<>();
         try {

@@ -692,7 +692,7 @@ public final class SigstoreVerifier {
     private static boolean verifies(PublicKey key, byte[] content, boolean prehashed, byte[] signature) {
         String algorithm;
         switch (key.getAlgorithm()) {
-            case "EC" -> algorithm = prehashed ? "NONEwithECDSA" : "SHA256withECDSA";
+            case "EC", "ECDSA" -> algorithm = prehashed ? "NONEwithECDSA" : "SHA256withECDSA";
             case "RSA" -> {
                 if (prehashed) {
                     return false; // no RSA-over-digest form is produced by Sigstore clients

@@ -9,6 +9,7 @@ import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.signing.SignatureVerifier;
 import dev.powernode.server.signing.VerificationPolicy;
 import dev.powernode.server.signing.VerifiedArtifact;
@@ -79,6 +80,9 @@ class DiskImagePublicationProcessor {
                 return retryOrGiveUp(p, "registry: " + e.getMessage());
             }
             return fail(p, "registry: " + e.getMessage());
+        } catch (VerificationFailure e) {
+            // the check's code leads the message: operators and scripts can tell which check failed
+            return fail(p, e.code() + ": " + e.getMessage());
         } catch (DomainException e) {
             return fail(p, e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,387 @@
+package dev.powernode.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.powernode.common.cosign.CosignSigner;
+import dev.powernode.common.cosign.SimpleSigning;
+import dev.powernode.common.oci.DiskImageArtifacts;
+import dev.powernode.common.oci.OciRef;
+import dev.powernode.common.sigstore.ImageSignatures;
+import dev.powernode.common.token.Scope;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.RegistryFixture;
+import dev.powernode.server.support.WebhookCaller;
+import dev.powernode.testkit.FaultProxy;
+import dev.powernode.testkit.SigstoreMock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Keyless signatures made by real Sigstore clients (npm {@code sigstore} through {@code
+ * @sigstore/mock} Fulcio and Rekor on loopback, bundles attached with {@code @sigstore/oci}), then
+ * the whole ingest flow against the real registry and PostgreSQL, with the service trusting the
+ * mock's {@code trusted_root.json} ({@code POWERNODE_TRUSTED_ROOT}).
+ */
+@IntegrationTest
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class KeylessIngestTest {
+    static final String ISSUER = "https://git.example.org";
+    static final String IDENTITY =
+            "https://git.example.org/powernode/images/.gitea/workflows/build.yaml@refs/heads/main";
+    static final String IDENTITY_REGEXP =
+            "https://git\\.example\\.org/powernode/images/\\.gitea/workflows/build\\.yaml@refs/heads/main";
+    static final String SLSA = "https://slsa.dev/provenance/v1";
+
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+    static final SigstoreMock SIGSTORE = SigstoreMock.start(tempDir());
+    static final AtomicLong SEED = new AtomicLong(1000);
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry props) {
+        REGISTRY.register(props);
+        props.add("powernode.trusted-root", () -> SIGSTORE.trustedRoot().toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        SIGSTORE.close();
+        REGISTRY.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    Api admin;
+    WebhookCaller webhook;
+
+    @BeforeEach
+    void setUp() {
+        new Fixtures(jdbc).reset();
+        REGISTRY.proxy.passThrough();
+        admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        platform("keyless", IDENTITY_REGEXP, ISSUER);
+        JsonNode w = admin.post("/api/v1/system/disk_image_webhooks", "{\"label\":\"builder\"}")
+                .json();
+        webhook = new WebhookCaller(
+                admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+    }
+
+    // ------------------------------------------------------------------ accepted
+
+    @Test
+    void aBundleReferrerWithTheRightIdentityIsPublished() {
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(a, SIGSTORE.signBlob(a.manifest(), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+        assertThat(p.get("active").asBoolean()).isTrue();
+        assertThat(p.get("cosign_bundle_present").asBoolean()).isTrue();
+        assertThat(p.get("attestation_present").asBoolean()).isFalse();
+        assertThat(verifiedBy(p))
+                .contains("cosign keyless: " + IDENTITY + " (" + ISSUER + ")")
+                .contains("via bundle sha256:");
+    }
+
+    @Test
+    void aLegacyKeylessSignatureIsPublished() {
+        DiskImageArtifacts.Pushed a = push();
+        attachLegacy(a, a, IDENTITY, ISSUER, SigstoreMock.SignOptions.DEFAULT);
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+        assertThat(p.get("cosign_bundle_present").asBoolean()).isFalse();
+        assertThat(verifiedBy(p)).contains("cosign keyless: " + IDENTITY).contains(".sig[1]");
+    }
+
+    @Test
+    void aCosignV3SignatureBundleAndAnSlsaAttestationAreRecorded() {
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(a, SIGSTORE.attest(statement(a, ImageSignatures.COSIGN_SIGN_PREDICATE), IDENTITY, ISSUER));
+        attachBundle(a, SIGSTORE.attest(statement(a, SLSA), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+        assertThat(p.get("cosign_bundle_present").asBoolean()).isTrue();
+        assertThat(p.get("attestation_present").asBoolean()).isTrue();
+        assertThat(p.get("attestation_predicate").asString()).isEqualTo(SLSA);
+    }
+
+    @Test
+    void anAttestationAloneIsNotASignature() {
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(a, SIGSTORE.attest(statement(a, SLSA), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("failed");
+        assertThat(p.get("error_message").asString()).contains("no signature for");
+    }
+
+    @Test
+    void oneGoodSignatureAmongBadOnesIsEnough() {
+        DiskImageArtifacts.Pushed a = push();
+        attachLegacy(
+                a,
+                a,
+                "https://git.example.org/mallory/images/x.yaml@refs/heads/main",
+                ISSUER,
+                SigstoreMock.SignOptions.DEFAULT);
+        attachBundle(a, SIGSTORE.signBlob(a.manifest(), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+        assertThat(verifiedBy(p)).contains("via bundle");
+    }
+
+    // ------------------------------------------------------------------ refused
+
+    @Test
+    void aWrongIdentityFails() {
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(
+                a,
+                SIGSTORE.signBlob(
+                        a.manifest(),
+                        "https://git.example.org/mallory/images/.gitea/workflows/build.yaml@refs/heads/main",
+                        ISSUER));
+        assertFails(a, "keyless", "signature/identity", "does not match");
+    }
+
+    @Test
+    void aWrongIssuerFails() {
+        DiskImageArtifacts.Pushed a = push();
+        attachLegacy(a, a, IDENTITY, "https://token.actions.githubusercontent.com", SigstoreMock.SignOptions.DEFAULT);
+        assertFails(a, "keyless", "signature/issuer", "OIDC issuer https://token.actions.githubusercontent.com");
+    }
+
+    @Test
+    void aRegexpThatMatchesOnlyASubstringOfTheIdentityFails() {
+        platform("substring", "powernode/images", ISSUER);
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(a, SIGSTORE.signBlob(a.manifest(), IDENTITY, ISSUER));
+        assertFails(a, "substring", "signature/identity", "does not match powernode/images");
+    }
+
+    @Test
+    void aTamperedManifestFails() {
+        DiskImageArtifacts.Pushed a = push();
+        attachBundle(a, SIGSTORE.signBlob(a.manifest(), IDENTITY, ISSUER));
+        REGISTRY.proxy.swapBody(100, "GET", FaultProxy.MANIFEST_PATH);
+
+        JsonNode p = awaitFinal(announce("keyless", REGISTRY.viaProxy(a.ref()), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("failed");
+        assertThat(p.get("error_message").asString()).contains("served bytes that hash to");
+    }
+
+    @Test
+    void aBundleForAnotherDigestFails() {
+        DiskImageArtifacts.Pushed signed = push();
+        DiskImageArtifacts.Pushed other = push();
+        // a valid signature over another manifest, attached to this one
+        attachBundle(other, SIGSTORE.signBlob(signed.manifest(), IDENTITY, ISSUER));
+        assertFails(other, "keyless", "signature/subject", "digest");
+    }
+
+    @Test
+    void aLegacySignatureForAnotherDigestFails() {
+        DiskImageArtifacts.Pushed signed = push();
+        DiskImageArtifacts.Pushed other = push();
+        attachLegacy(other, signed, IDENTITY, ISSUER, SigstoreMock.SignOptions.DEFAULT);
+        assertFails(
+                other,
+                "keyless",
+                "signature/subject",
+                "not the manifest " + other.ref().digest());
+    }
+
+    @Test
+    void anExpiredCertificateFails() {
+        DiskImageArtifacts.Pushed a = push();
+        SigstoreMock.Signed s = SIGSTORE.sign(
+                a.manifest(),
+                IDENTITY,
+                ISSUER,
+                SigstoreMock.SignOptions.withFulcioClockOffset(Duration.ofMinutes(-20)));
+        attachBundle(a, s.bundleJson());
+        assertFails(a, "keyless", "signature/integrated-time", "outside the signing certificate's validity");
+    }
+
+    @Test
+    void anExpiredCertificateInTheLegacyFormFails() {
+        DiskImageArtifacts.Pushed a = push();
+        attachLegacy(a, a, IDENTITY, ISSUER, SigstoreMock.SignOptions.withFulcioClockOffset(Duration.ofMinutes(-20)));
+        assertFails(a, "keyless", "signature/integrated-time", "outside the signing certificate's validity");
+    }
+
+    @Test
+    void noSignatureFails() {
+        DiskImageArtifacts.Pushed a = push();
+        assertFails(
+                a, "keyless", "signature/missing", "no signature for " + a.ref().digest());
+    }
+
+    @Test
+    void aCertificateFromAnUntrustedCaFails() {
+        DiskImageArtifacts.Pushed a = push();
+        SigstoreMock.Signed s =
+                SIGSTORE.sign(a.manifest(), IDENTITY, ISSUER, SigstoreMock.SignOptions.fromUntrustedCa());
+        attachBundle(a, s.bundleJson());
+        assertFails(a, "keyless", "signature/certificate", "CA");
+    }
+
+    @Test
+    void anUntrustedCaInTheLegacyFormFails() {
+        DiskImageArtifacts.Pushed a = push();
+        attachLegacy(a, a, IDENTITY, ISSUER, SigstoreMock.SignOptions.fromUntrustedCa());
+        assertFails(a, "keyless", "signature/certificate", "certificate");
+    }
+
+    @Test
+    void aKeyPairSignatureDoesNotSatisfyAKeylessPolicy() {
+        DiskImageArtifacts.Pushed a = push();
+        REGISTRY.sign(a.ref());
+        assertFails(a, "keyless", "signature/key", "no public keys");
+    }
+
+    @Test
+    void aLegacySignatureWithoutItsLogBundleFails() {
+        DiskImageArtifacts.Pushed a = push();
+        byte[] payload = SimpleSigning.payload(a.ref().name(), a.ref().digest());
+        SigstoreMock.LegacySignature legacy = SIGSTORE.sign(payload, IDENTITY, ISSUER, SigstoreMock.SignOptions.DEFAULT)
+                .legacy();
+        Map<String, String> annotations = new HashMap<>();
+        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, legacy.signatureBase64());
+        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, legacy.certificatePem());
+        CosignSigner.attach(REGISTRY.client, a.ref(), payload, annotations);
+        assertFails(a, "keyless", "signature/tlog", "without a transparency log bundle");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void assertFails(DiskImageArtifacts.Pushed a, String slug, String code, String reason) {
+        JsonNode p = awaitFinal(announce(slug, a.ref(), a));
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("failed");
+        assertThat(p.get("active").asBoolean()).isFalse();
+        assertThat(p.get("error_message").asString()).startsWith(code + ": ").contains(reason);
+    }
+
+    private void platform(String slug, String identityRegexp, String issuer) {
+        Api.Response created = admin.post(
+                "/api/v1/system/node_platforms",
+                JsonMapper.builder()
+                        .build()
+                        .writeValueAsString(Map.of(
+                                "slug", slug,
+                                "name", slug,
+                                "cosign_identity_regexp", identityRegexp,
+                                "cosign_oidc_issuer", issuer)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+    }
+
+    private static DiskImageArtifacts.Pushed push() {
+        return REGISTRY.push("keyless", 20_000, SEED.incrementAndGet());
+    }
+
+    private static void attachBundle(DiskImageArtifacts.Pushed a, String bundleJson) {
+        SIGSTORE.attach(bundleJson, a.ref().toString(), REGISTRY.registry);
+    }
+
+    /** A cosign legacy keyless signature under {@code target}'s tag, signing {@code signed}'s digest. */
+    private static void attachLegacy(
+            DiskImageArtifacts.Pushed target,
+            DiskImageArtifacts.Pushed signed,
+            String identity,
+            String issuer,
+            SigstoreMock.SignOptions options) {
+        byte[] payload = SimpleSigning.payload(signed.ref().name(), signed.ref().digest());
+        SigstoreMock.LegacySignature legacy =
+                SIGSTORE.sign(payload, identity, issuer, options).legacy();
+        Map<String, String> annotations = new HashMap<>();
+        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, legacy.signatureBase64());
+        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, legacy.certificatePem());
+        if (legacy.chainPem() != null && !legacy.chainPem().isBlank()) {
+            annotations.put(SimpleSigning.CHAIN_ANNOTATION, legacy.chainPem());
+        }
+        annotations.put(SimpleSigning.BUNDLE_ANNOTATION, legacy.bundleAnnotation());
+        CosignSigner.attach(REGISTRY.client, target.ref(), payload, annotations);
+    }
+
+    private static byte[] statement(DiskImageArtifacts.Pushed a, String predicateType) {
+        String json = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\""
+                + a.ref().name() + "\",\"digest\":{\"sha256\":\""
+                + a.ref().digest().hex()
+                + "\"}}],\"predicateType\":\"" + predicateType + "\",\"predicate\":{}}";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String verifiedBy(JsonNode p) {
+        return jdbc.sql("select verified_by from disk_image_publication where id = :id::uuid")
+                .param("id", p.get("id").asString())
+                .query(String.class)
+                .single();
+    }
+
+    private String announce(String slug, OciRef ref, DiskImageArtifacts.Pushed a) {
+        Api.Response r = webhook.send(WebhookCaller.body(
+                slug,
+                "uefi_disk",
+                "amd64",
+                ref.toString(),
+                a.primary().digest().hex(),
+                a.primary().size()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        return r.json().get("publication_id").asString();
+    }
+
+    private JsonNode awaitFinal(String id) {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    String s = get(id).get("status").asString();
+                    return !s.equals("queued") && !s.equals("verifying");
+                });
+        return get(id);
+    }
+
+    private JsonNode get(String id) {
+        return admin.get("/api/v1/system/disk_image_publications/" + id).json();
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("powernode-sigstore-mock");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
