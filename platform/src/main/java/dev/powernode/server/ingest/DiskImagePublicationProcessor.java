@@ -82,7 +82,7 @@ class DiskImagePublicationProcessor {
             return fail(p, "registry: " + e.getMessage());
         } catch (VerificationFailure e) {
             // the check's code leads the message: operators and scripts can tell which check failed
-            return fail(p, e.code() + ": " + e.getMessage());
+            return fail(p, e.errorMessage());
         } catch (DomainException e) {
             return fail(p, e.getMessage());
         } catch (IllegalArgumentException e) {

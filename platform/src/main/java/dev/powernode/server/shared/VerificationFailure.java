@@ -8,4 +8,9 @@ public class VerificationFailure extends DomainException {
     public VerificationFailure(String code, String message) {
         super(ErrorKind.INVALID, code, message);
     }
+
+    /** What a failed publication records: the check's code, then why (e.g. {@code signature/identity: ...}). */
+    public String errorMessage() {
+        return code() + ": " + getMessage();
+    }
 }

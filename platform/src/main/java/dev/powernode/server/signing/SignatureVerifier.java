@@ -122,11 +122,14 @@ public class SignatureVerifier {
         if (signature == null || signature.isBlank()) {
             throw new VerificationFailure("signature/missing", "the upload carries no signature");
         }
+        if (signature.strip().startsWith("{")) {
+            return verifyBlobBundle(policy, stored, signature, mediaType);
+        }
         if (policy.publicKeys().isEmpty()) {
             throw new VerificationFailure(
-                    "signature/invalid",
-                    "a key-pair blob signature, but the platform has no cosign_public_keys (keyless blob bundles"
-                            + " are not accepted by this verifier yet)");
+                    "signature/key",
+                    "a key-pair blob signature, but the platform has no cosign_public_keys (send a Sigstore bundle"
+                            + " for keyless signing)");
         }
         byte[] sig;
         try {
@@ -155,6 +158,34 @@ public class SignatureVerifier {
                 "signature/invalid",
                 "the upload's signature does not verify with any of the platform's "
                         + policy.publicKeys().size() + " public key(s)");
+    }
+
+    /** A {@code cosign sign-blob --bundle} / Sigstore bundle over the uploaded file's SHA-256. */
+    private VerifiedArtifact verifyBlobBundle(
+            VerificationPolicy policy, StoredArtifact stored, String bundle, String mediaType) {
+        SigstoreVerifier.Verified v;
+        try {
+            v = sigstore.verifyBundle(bundle, java.util.HexFormat.of().parseHex(stored.sha256()), signerPolicy(policy));
+        } catch (SigstoreException e) {
+            throw new VerificationFailure("signature/" + e.check(), e.getMessage());
+        }
+        if (v.predicateType() != null && !ImageSignatures.COSIGN_SIGN_PREDICATE.equals(v.predicateType())) {
+            throw new VerificationFailure(
+                    "signature/invalid",
+                    "the upload carries an attestation (" + v.predicateType() + "), not a signature");
+        }
+        return new VerifiedArtifact(
+                stored.publicationId(),
+                "local",
+                stored.path().toString(),
+                mediaType,
+                stored.sha256(),
+                stored.size(),
+                describe(v) + " via upload bundle",
+                true,
+                false,
+                null,
+                null);
     }
 
     private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {

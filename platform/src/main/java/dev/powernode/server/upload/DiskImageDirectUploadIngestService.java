@@ -10,6 +10,7 @@ import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.shared.Violations;
 import dev.powernode.server.signing.SignatureVerifier;
 import dev.powernode.server.signing.VerificationPolicy;
@@ -35,6 +36,7 @@ public class DiskImageDirectUploadIngestService {
     static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     static final Pattern GIT_SHA = Pattern.compile("[0-9a-f]{7,64}");
     static final long MAX_SIZE = 1L << 40;
+    static final int MAX_SIGNATURE = 64 * 1024;
 
     private final Publications publications;
     private final NodePlatforms platforms;
@@ -91,11 +93,11 @@ public class DiskImageDirectUploadIngestService {
         if (u.gitSha() == null || !GIT_SHA.matcher(u.gitSha()).matches()) {
             v.add("git_sha", "must be 7-64 lowercase hex digits");
         }
-        if (u.signature() == null || u.signature().isBlank() || u.signature().length() > 4096) {
+        if (u.signature() == null || u.signature().isBlank() || u.signature().length() > MAX_SIGNATURE) {
             v.add(
                     "signature",
-                    "a cosign sign-blob signature (base64) of the file is required: unsigned uploads are"
-                            + " never published");
+                    "a cosign sign-blob signature of the file (base64, or a Sigstore bundle as JSON text; at most "
+                            + MAX_SIGNATURE + " characters) is required: unsigned uploads are never published");
         }
         if (u.mediaType() != null && u.mediaType().length() > 255) {
             v.add("media_type", "at most 255 characters");
@@ -152,7 +154,8 @@ public class DiskImageDirectUploadIngestService {
                 if (e.code().equals("upload/digest-mismatch") || e.code().equals("upload/too-long")) {
                     store.discard(publicationId);
                     publications.beginAttempt(publicationId);
-                    publications.fail(publicationId, e.getMessage());
+                    publications.fail(
+                            publicationId, e instanceof VerificationFailure f ? f.errorMessage() : e.getMessage());
                 }
                 throw e;
             }
@@ -166,7 +169,8 @@ public class DiskImageDirectUploadIngestService {
                         VerificationPolicy.of(platform), stored.get(), p.uploadSignature(), p.uploadMediaType());
                 publications.publish(verified);
             } catch (DomainException e) {
-                publications.fail(publicationId, e.getMessage());
+                publications.fail(
+                        publicationId, e instanceof VerificationFailure f ? f.errorMessage() : e.getMessage());
             }
             DiskImagePublication done = publications.get(publicationId);
             return new UploadState(done, sizeOf(done));

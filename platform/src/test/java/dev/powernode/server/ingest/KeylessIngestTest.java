@@ -286,6 +286,48 @@ class KeylessIngestTest {
         assertFails(a, "keyless", "signature/tlog", "without a transparency log bundle");
     }
 
+    @Test
+    void aDirectUploadWithAKeylessBundleIsPublishedAndAWrongIdentityIsNot() throws Exception {
+        Api.Response w = admin.post("/api/v1/workers", "{\"label\":\"runner-keyless\"}");
+        assertThat(w.status()).as(w.body()).isEqualTo(201);
+        Api worker = admin.as(w.json().get("token").asString());
+        byte[] file = new byte[100_000];
+        new java.util.Random(42).nextBytes(file);
+
+        JsonNode good = upload(worker, file, SIGSTORE.signBlob(file, IDENTITY, ISSUER));
+        assertThat(good.get("status").asString()).as(good.toString()).isEqualTo("published");
+        assertThat(good.get("cosign_bundle_present").asBoolean()).isTrue();
+
+        JsonNode bad = upload(worker, file, SIGSTORE.signBlob(file, IDENTITY.replace("main", "evil"), ISSUER));
+        assertThat(bad.get("status").asString()).as(bad.toString()).isEqualTo("failed");
+        assertThat(bad.get("error_message").asString()).startsWith("signature/identity");
+    }
+
+    private JsonNode upload(Api worker, byte[] file, String bundle) throws Exception {
+        String base = "/api/v1/system/worker_api/disk_image_publications";
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file));
+        String body = JsonMapper.builder()
+                .build()
+                .writeValueAsString(Map.of(
+                        "platform", "keyless",
+                        "artifact_family", "uefi_disk",
+                        "arch", "amd64",
+                        "sha256", sha,
+                        "size_bytes", file.length,
+                        "git_sha", "0123456789abcdef0123456789abcdef01234567",
+                        "signature", bundle));
+        Api.Response created = worker.post(base, body);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        Api.Response put =
+                worker.send(worker.request(base + "/" + created.json().get("id").asString() + "/content")
+                        .header("Content-Type", "application/octet-stream")
+                        .header("Upload-Offset", "0")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(file)));
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        return get(created.json().get("id").asString());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void assertFails(DiskImageArtifacts.Pushed a, String slug, String code, String reason) {
