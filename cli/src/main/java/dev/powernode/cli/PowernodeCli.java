@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             PlatformsCommand.class,
             PublicationsCommand.class,
             PublishCommand.class,
+            VerifyCommand.class,
             VerifyBundleCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,0 +1,155 @@
+package dev.powernode.cli;
+
+import dev.powernode.common.oci.OciRef;
+import dev.powernode.common.oci.RegistryClient;
+import dev.powernode.common.oci.RegistryException;
+import dev.powernode.common.sigstore.ImageSignatures;
+import dev.powernode.common.sigstore.SignerPolicy;
+import dev.powernode.common.sigstore.SigstoreException;
+import dev.powernode.common.sigstore.SigstoreVerifier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cosign verify} for operators and nodes: finds the signatures of an image in the registry
+ * (legacy {@code .sig} and Sigstore bundle referrers) and checks them against an identity or keys,
+ * offline against a trusted root. Exit 0 only when one satisfies the policy.
+ */
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verify the cosign signatures of an image in a registry (fails closed).",
+            "Keyless: --identity-regexp (matched against the whole certificate SAN) or --identity (exact),"
+                    + " with --issuer. Key-pair: --key (repeatable). Prints the verified digest and signer."
+        })
+final class VerifyCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "OCI_REF", description = "host[:port]/repository@sha256:<hex> or :tag")
+    String ref;
+
+    @Option(names = "--identity-regexp", description = "regular expression the whole certificate SAN must match")
+    String identityRegexp;
+
+    @Option(names = "--identity", description = "exact certificate SAN")
+    String identity;
+
+    @Option(names = "--issuer", description = "exact OIDC issuer of the certificate")
+    String issuer;
+
+    @Option(names = "--key", description = "PEM public key of a key-pair signer (repeatable)")
+    List<Path> keys = new ArrayList<>();
+
+    @Option(
+            names = "--require-tlog",
+            description = "key-pair signatures need transparency-log evidence (keyless always do)")
+    boolean requireTlog;
+
+    @Option(
+            names = "--trusted-root",
+            description = "trusted_root.json of a private Sigstore (default: the public-good root)")
+    Path trustedRoot;
+
+    @Option(names = "--plain-http", description = "Reach the registry over http (loopback development registries).")
+    boolean plainHttp;
+
+    @Option(
+            names = "--registry-username",
+            description =
+                    "Registry user; the password comes from POWERNODE_REGISTRY_PASSWORD or --registry-password-file.")
+    String registryUsername;
+
+    @Option(names = "--registry-password-file", description = "File holding the registry password.")
+    Path registryPasswordFile;
+
+    @Override
+    public Integer call() {
+        SignerPolicy policy = policy();
+        OciRef image;
+        try {
+            image = OciRef.parse(ref);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("invalid OCI reference " + ref + ": " + e.getMessage(), 2);
+        }
+        SigstoreVerifier verifier;
+        try {
+            verifier = trustedRoot == null ? SigstoreVerifier.publicGood() : SigstoreVerifier.fromFile(trustedRoot);
+        } catch (SigstoreException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+        RegistryClient client = client(image.registry());
+        try {
+            if (image.digest() == null) {
+                image = image.withDigest(client.getManifest(image).digest());
+            }
+            ImageSignatures.Result result = new ImageSignatures(client, verifier).verify(image, policy);
+            System.out.println(image.digest());
+            System.err.println("verified: " + result.signer().signer() + " via " + result.source()
+                    + (result.attestationPredicate() == null ? "" : "; attestation " + result.attestationPredicate()));
+            return 0;
+        } catch (SigstoreException e) {
+            throw new CliException("verification failed (" + e.check() + "): " + e.getMessage());
+        } catch (RegistryException e) {
+            throw new CliException("registry: " + e.getMessage());
+        }
+    }
+
+    private SignerPolicy policy() {
+        if (identityRegexp != null && identity != null) {
+            throw new CliException("give --identity-regexp or --identity, not both", 2);
+        }
+        boolean keyless = identityRegexp != null || identity != null;
+        if (keyless != (issuer != null)) {
+            throw new CliException(
+                    "keyless verification needs an identity (--identity-regexp or --identity) and --issuer", 2);
+        }
+        if (!keyless && keys.isEmpty()) {
+            throw new CliException("say who must have signed: --identity-regexp/--identity with --issuer, or --key", 2);
+        }
+        List<PublicKey> publicKeys = new ArrayList<>();
+        for (Path key : keys) {
+            publicKeys.add(VerifyBundleCommand.readPublicKey(key));
+        }
+        try {
+            SignerPolicy base = !keyless
+                    ? SignerPolicy.keys(publicKeys, requireTlog)
+                    : identity != null
+                            ? SignerPolicy.exactIdentity(identity, issuer)
+                            : SignerPolicy.identityRegexp(identityRegexp, issuer, requireTlog);
+            return new SignerPolicy(base.identity(), base.issuer(), publicKeys, requireTlog);
+        } catch (SigstoreException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+    }
+
+    private RegistryClient client(String host) {
+        RegistryClient.Builder builder = RegistryClient.builder().allowAnyRegistry();
+        if (plainHttp) {
+            builder.plainHttp(Set.of(host));
+        }
+        if (registryUsername != null) {
+            String password = System.getenv("POWERNODE_REGISTRY_PASSWORD");
+            if (registryPasswordFile != null) {
+                try {
+                    password = Files.readString(registryPasswordFile).strip();
+                } catch (IOException e) {
+                    throw new CliException("cannot read " + registryPasswordFile + ": " + e.getMessage(), 2);
+                }
+            }
+            if (password == null) {
+                throw new CliException(
+                        "--registry-username needs POWERNODE_REGISTRY_PASSWORD or --registry-password-file", 2);
+            }
+            builder.credentials(host, registryUsername, password);
+        }
+        return builder.build();
+    }
+}
