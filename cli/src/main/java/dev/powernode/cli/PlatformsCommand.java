@@ -94,6 +94,12 @@ final class PlatformsCommand implements Runnable {
         @Option(names = "--public-key-file", description = "Key-pair: PEM public key file; repeatable.")
         java.util.List<java.nio.file.Path> keyFiles = new java.util.ArrayList<>();
 
+        @Option(
+                names = "--require-tlog",
+                negatable = true,
+                description = "Key-pair signatures need a transparency-log entry (default: no; keyless always do).")
+        Boolean requireTlog;
+
         @Override
         public void run() {
             Map<String, Object> body = new LinkedHashMap<>();
@@ -107,6 +113,9 @@ final class PlatformsCommand implements Runnable {
             }
             if (issuer != null) {
                 body.put("cosign_oidc_issuer", issuer);
+            }
+            if (requireTlog != null) {
+                body.put("require_tlog", requireTlog);
             }
             if (!keyFiles.isEmpty()) {
                 body.put(
