@@ -26,9 +26,7 @@ class VerifyBundleConformanceTest {
     static final String DEFAULT_ISSUER = "https://token.actions.githubusercontent.com";
 
     /** Cases this implementation does not get right yet, each with the reason; skipped, not hidden. */
-    static final Map<String, String> KNOWN_GAPS = Map.of(
-            "intoto-with-custom-trust-root",
-            "sigstore-java 2.0.0 only reads dsse log entries, not the older intoto:0.0.2 kind");
+    static final Map<String, String> KNOWN_GAPS = Map.of();
 
     static Stream<String> cases() throws IOException, URISyntaxException {
         try (Stream<Path> dirs = Files.list(suite())) {
