@@ -207,7 +207,9 @@ async function startServices(state) {
     ['untrusted', 'untrustedCa'],
   ]) {
     const ca = await mock.initializeCA(keyPair(state.keys[key]), ctLog);
-    const rootDer = Buffer.from(state.roots[key], 'base64');
+    // a copy with its own exact-length ArrayBuffer: the mock's toPEM encodes `der.buffer`, and a
+    // small Buffer is a view into a shared pool (its .buffer would carry unrelated bytes)
+    const rootDer = new Uint8Array(Buffer.from(state.roots[key], 'base64'));
     // the stored root (same key and name as the mock's own), so every process serves the same one
     Object.defineProperty(ca, 'rootCertificate', { get: () => rootDer });
     cas[name] = { ca, rootDer, handler: mock.fulcioHandler(ca) };

@@ -175,4 +175,36 @@ class VerifyCommandTest {
         assertThat(verify("not a reference", "--identity", IDENTITY, "--issuer", ISSUER))
                 .isEqualTo(2);
     }
+
+    @Test
+    void ourKeylessSignerProducesWhatCosignVerifyAccepts() throws Exception {
+        DiskImageArtifacts.Pushed a = push(null);
+        byte[] payload = SimpleSigning.payload(a.ref().name(), a.ref().digest());
+        String token = unsignedJwt(IDENTITY, ISSUER);
+        dev.powernode.common.sigstore.KeylessSigner.Signed signed = new dev.powernode.common.sigstore.KeylessSigner(
+                        sigstore.fulcioUrl(), sigstore.rekorUrl())
+                .sign(payload, token);
+        Map<String, String> annotations = new HashMap<>();
+        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, signed.signatureBase64());
+        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, signed.certificatePem());
+        annotations.put(SimpleSigning.CHAIN_ANNOTATION, signed.chainPem());
+        annotations.put(SimpleSigning.BUNDLE_ANNOTATION, signed.bundleAnnotation());
+        CosignSigner.attach(client, a.ref(), payload, annotations);
+
+        String root = sigstore.trustedRoot().toString();
+        assertThat(verify(a.ref().toString(), "--identity", IDENTITY, "--issuer", ISSUER, "--trusted-root", root))
+                .isZero();
+        assertThat(verify(a.ref().toString(), "--identity", IDENTITY + "x", "--issuer", ISSUER, "--trusted-root", root))
+                .isEqualTo(1);
+    }
+
+    /** An unsigned OIDC-shaped token: the mock Fulcio, like a test double of a real one, reads sub and iss. */
+    static String unsignedJwt(String subject, String issuer) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
+                + "."
+                + b64.encodeToString(
+                        ("{\"sub\":\"" + subject + "\",\"iss\":\"" + issuer + "\",\"aud\":\"sigstore\"}").getBytes())
+                + ".";
+    }
 }

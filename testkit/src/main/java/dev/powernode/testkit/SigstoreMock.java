@@ -52,6 +52,8 @@ public final class SigstoreMock implements AutoCloseable {
     private final Deque<String> stderr = new ArrayDeque<>();
     private final Thread shutdownHook;
     private Path trustedRoot;
+    private java.net.URI fulcioUrl;
+    private java.net.URI rekorUrl;
     private long nextId = 1;
 
     /** What the signer needs to know about a signing beyond the payload and the identity. */
@@ -151,11 +153,23 @@ public final class SigstoreMock implements AutoCloseable {
                 throw mock.failure("unexpected first line from signer.mjs: " + ready);
             }
             mock.trustedRoot = Path.of(ready.path("trustedRoot").asString());
+            mock.fulcioUrl = java.net.URI.create(ready.path("fulcioUrl").asString());
+            mock.rekorUrl = java.net.URI.create(ready.path("rekorUrl").asString());
             return mock;
         } catch (RuntimeException e) {
             mock.close();
             throw e;
         }
+    }
+
+    /** The trusted mock Fulcio's base URL (serves {@code POST /api/v2/signingCert}), for clients that sign themselves. */
+    public java.net.URI fulcioUrl() {
+        return fulcioUrl;
+    }
+
+    /** The mock Rekor's base URL (serves {@code POST /api/v1/log/entries}). */
+    public java.net.URI rekorUrl() {
+        return rekorUrl;
     }
 
     /** {@code <stateDir>/trusted_root.json}: the trusted CA, the CT log and the tlog (Rekor) keys. */
