@@ -419,6 +419,7 @@ final class PublishCommand implements Runnable {
 
     // One line per 10 % of a blob over 8 MiB, with the rate so far (hashing the file included): a
     // long upload shows it moves. Reports come per chunk; a blob starts where the previous one ended.
+    // A blob reported done at once (one request, or already in the registry) gets no rate.
     private static RegistryClient.Progress progress(java.io.PrintWriter err) {
         long[] lastPercent = {-1};
         long[] blobStarted = {System.nanoTime()};
@@ -426,15 +427,18 @@ final class PublishCommand implements Runnable {
             if (total > 8L * 1024 * 1024) {
                 long percent = done * 100 / total;
                 if (percent / 10 != lastPercent[0] / 10) {
+                    boolean first = lastPercent[0] < 0;
                     lastPercent[0] = percent;
                     double secs = Math.max(1e-3, (System.nanoTime() - blobStarted[0]) / 1e9);
                     err.printf(
                             java.util.Locale.ROOT,
-                            "  upload %d%% (%d / %d MiB, %.0f MiB/s)%n",
+                            "  upload %d%% (%d / %d MiB%s)%n",
                             percent,
                             done >> 20,
                             total >> 20,
-                            done / 1048576.0 / secs);
+                            first && done >= total
+                                    ? ""
+                                    : String.format(java.util.Locale.ROOT, ", %.0f MiB/s", done / 1048576.0 / secs));
                     err.flush();
                 }
             }
