@@ -74,7 +74,7 @@ elif curl -s -o /dev/null "http://127.0.0.1:$POWERNODE_PORT/" 2>/dev/null; then
   pn_die "port $POWERNODE_PORT is in use; set POWERNODE_PORT to a free port"
 fi
 ((build && !reuse)) && pn_build
-((reuse && build)) && pn_log "reusing the running platform (pid $(cat "$pidfile")): it keeps the code it was started with"
+((reuse && build)) && pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
 
 started=() # PIDs this invocation started, stopped on exit unless --detach
 cleanup() {
