@@ -1,24 +1,36 @@
 #!/usr/bin/env bash
-# Runs the platform on this machine with a development configuration: installs what is missing,
-# starts PostgreSQL, builds, starts the service on 127.0.0.1, seeds a demo platform and prints the
-# URL and an admin token. Ctrl-C stops it; --detach leaves it running in the background.
+# The whole loop on this machine, on 127.0.0.1: installs what is missing, starts PostgreSQL, builds,
+# starts the platform and a local docker-registry, makes a dev signing key pair, a platform that
+# trusts it and a webhook, builds a boot image with the build kit (amd64, minimal initramfs, a real
+# Debian kernel) and publishes it with `powernode publish --wait`: pushed, signed, announced,
+# verified, published and current. Run it again and a new build is published, promoted, and the
+# previous one retired. Ctrl-C stops what it started; --detach leaves it running; --no-demo runs the
+# platform alone.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+# shellcheck source=SCRIPTDIR/lib/demo.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/demo.sh"
 
 usage() {
   cat <<USAGE
-usage: scripts/run.sh [--detach] [--no-build]
-  --detach    leave the service running in the background (stop: kill \$(cat .powernode/platform.pid))
+usage: scripts/run.sh [--detach] [--no-build] [--no-demo]
+  --detach    leave the platform and the registry running in the background; a second run then
+              reuses them and publishes one more build (stop: kill \$(cat .powernode/platform.pid)
+              \$(cat .powernode/registry/registry.pid))
   --no-build  reuse the jars already in */target
-Environment: see README "Configuration" (POWERNODE_PORT, POWERNODE_DATABASE_URL, ...).
+  --no-demo   only the platform (no registry, build or publish), seeded with an empty platform
+Environment: see README "Configuration" (POWERNODE_PORT, POWERNODE_DATABASE_URL, ...), and
+  POWERNODE_DEMO_REGISTRY_PORT (default 5001): the local registry's port on 127.0.0.1.
 USAGE
 }
 
-detach=0 build=1
+detach=0 build=1 demo=1
 while (($#)); do
   case "$1" in
     --detach) detach=1 ;;
     --no-build) build=0 ;;
+    --no-demo) demo=0 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -32,47 +44,118 @@ export POWERNODE_DATABASE_USER="${POWERNODE_DATABASE_USER:-powernode}"
 export POWERNODE_DATABASE_PASSWORD="${POWERNODE_DATABASE_PASSWORD:-powernode}"
 db_name="${POWERNODE_DATABASE_NAME:-powernode}"
 export POWERNODE_DATABASE_URL="${POWERNODE_DATABASE_URL:-jdbc:postgresql://127.0.0.1:5432/$db_name}"
+export POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
 mkdir -p "$POWERNODE_HOME"
 
+registry_dir="$POWERNODE_HOME/registry"
+registry_addr="127.0.0.1:${POWERNODE_DEMO_REGISTRY_PORT:-5001}"
+pidfile="$POWERNODE_HOME/platform.pid"
+modefile="$POWERNODE_HOME/platform.mode"
+mode=$([[ $demo == 1 ]] && echo demo || echo plain)
+
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
 pn_ensure_base_tools
+((demo)) && pn_demo_tools
 pn_ensure_postgres
 if [[ "$POWERNODE_DATABASE_URL" == "jdbc:postgresql://127.0.0.1:5432/$db_name" ]]; then
   pn_ensure_role "$POWERNODE_DATABASE_USER" "$POWERNODE_DATABASE_PASSWORD"
   pn_ensure_database "$db_name" "$POWERNODE_DATABASE_USER"
 fi
-((build)) && pn_build
 
-pidfile="$POWERNODE_HOME/platform.pid"
-if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  pn_die "the platform is already running (pid $(cat "$pidfile")); stop it with: kill $(cat "$pidfile")"
-fi
-if curl -s -o /dev/null "http://127.0.0.1:$POWERNODE_PORT/" 2>/dev/null; then
+# A platform left running by an earlier --detach run is reused (the second demo run publishes into
+# it); a platform in the other mode, or anything else on the port, is in the way.
+reuse=0
+if alive "$pidfile"; then
+  [[ "$(cat "$modefile" 2>/dev/null)" == "$mode" ]] ||
+    pn_die "a platform started by run.sh in another mode is running (pid $(cat "$pidfile")); stop it with: kill $(cat "$pidfile")"
+  reuse=1
+elif curl -s -o /dev/null "http://127.0.0.1:$POWERNODE_PORT/" 2>/dev/null; then
   pn_die "port $POWERNODE_PORT is in use; set POWERNODE_PORT to a free port"
+fi
+((build && !reuse)) && pn_build
+((reuse && build)) && pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
+
+started=() # PIDs this invocation started, stopped on exit unless --detach
+cleanup() {
+  local p
+  for p in "${started[@]}"; do
+    pn_stop "$p"
+    [[ "$(cat "$pidfile" 2>/dev/null)" == "$p" ]] && rm -f "$pidfile"
+  done
+  return 0
+}
+# a reused platform was left running on purpose: what this run adds stays running with it
+if ((!detach && !reuse)); then
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+fi
+
+if ((demo)); then
+  # the platform may pull only from the registries it is told about, this one over plain http
+  export POWERNODE_REGISTRY_ALLOWED_HOSTS="${POWERNODE_REGISTRY_ALLOWED_HOSTS:+$POWERNODE_REGISTRY_ALLOWED_HOSTS,}$registry_addr"
+  export POWERNODE_REGISTRY_PLAIN_HTTP="${POWERNODE_REGISTRY_PLAIN_HTTP:+$POWERNODE_REGISTRY_PLAIN_HTTP,}$registry_addr"
+  if alive "$registry_dir/registry.pid"; then
+    pn_log "reusing the running registry on $registry_addr (pid $(cat "$registry_dir/registry.pid"))"
+  else
+    if (exec 3<>"/dev/tcp/${registry_addr/://}") 2>/dev/null; then
+      pn_die "$registry_addr is in use; set POWERNODE_DEMO_REGISTRY_PORT to a free port"
+    fi
+    pn_start_registry "$registry_dir" "$registry_addr"
+    started+=("$PN_REGISTRY_PID")
+    pn_log "docker-registry on $registry_addr (pid $PN_REGISTRY_PID, storage $registry_dir/storage)"
+  fi
 fi
 
 log="$POWERNODE_HOME/platform.log"
-pn_log "starting the platform on $POWERNODE_PUBLIC_URL (log: $log)"
-java -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
-pid=$!
-echo "$pid" >"$pidfile"
-if ((!detach)); then
-  trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$pidfile"' EXIT INT TERM
+if ((reuse)); then
+  pid=$(cat "$pidfile")
+  pn_log "reusing the running platform on $POWERNODE_PUBLIC_URL (pid $pid)"
+else
+  pn_log "starting the platform on $POWERNODE_PUBLIC_URL (log: $log)"
+  pn_start_platform "$log"
+  pid=$PN_PLATFORM_PID
+  started+=("$pid")
+  echo "$pid" >"$pidfile"
+  echo "$mode" >"$modefile"
 fi
 
-for _ in $(seq 1 120); do
-  if curl -fs "http://127.0.0.1:$POWERNODE_PORT/actuator/health/readiness" >/dev/null 2>&1; then
-    break
-  fi
-  kill -0 "$pid" 2>/dev/null || { tail -n 40 "$log" >&2; pn_die "the platform exited during start-up"; }
-  sleep 1
-done
-curl -fs "http://127.0.0.1:$POWERNODE_PORT/actuator/health/readiness" >/dev/null || pn_die "the platform did not become ready in 120 s (see $log)"
-
 token=$("$PN_ROOT/bin/powernode" token mint --subject dev-admin --scope system:admin --ttl 12h)
-export POWERNODE_TOKEN="$token" POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
-if ! "$PN_ROOT/bin/powernode" platforms show demo-bookworm >/dev/null 2>&1; then
-  "$PN_ROOT/bin/powernode" platforms create --slug demo-bookworm --name "Demo: Debian bookworm" >/dev/null
-  pn_log "seeded the demo platform 'demo-bookworm'"
+export POWERNODE_TOKEN="$token"
+slug="demo-bookworm"
+
+if ((demo)); then
+  pn_signing_key "$POWERNODE_HOME/dev-signing"
+  pn_ensure_key_platform "$slug" "Demo: Debian bookworm" "$POWERNODE_HOME/dev-signing/cosign.pub"
+  # the bootstrap_disk_image_ci equivalent for a local runner: a webhook (re-provisioning the
+  # label rotates its secret, so every run gets a fresh one)
+  webhook_url=$(pn_provision_webhook demo-amd64-builder "$POWERNODE_HOME/dev-signing/webhook-secret")
+  pn_log "webhook $webhook_url"
+
+  pn_log "build kit: tools and the Debian kernel (buildkit/setup.sh --arch amd64)"
+  pn_as_root "$PN_ROOT/buildkit/setup.sh" --arch amd64 --no-test-tools >/dev/null
+  # every build differs (its epoch is now, its disk UUIDs random): a second run is a new image
+  out="$POWERNODE_HOME/demo/builds/$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$out"
+  pn_log "building (buildkit/build.sh --arch amd64, minimal initramfs) into $out"
+  POWERNODE_GIT_SHA=$(pn_git_sha) "$PN_ROOT/buildkit/build.sh" --arch amd64 \
+    --family kernel,img,qcow2,iso,ipxe,oci --out "$out" 2>"$out.log" ||
+    { tail -n 20 "$out.log" >&2; pn_die "the build failed (log: $out.log)"; }
+  # keep the last two builds: the current one and the rollback target
+  find "$POWERNODE_HOME/demo/builds" -mindepth 1 -maxdepth 1 -type d | sort | head -n -2 | xargs -r rm -rf
+
+  pn_log "publishing: powernode publish --build-dir $out --wait"
+  "$PN_ROOT/bin/powernode" publish --platform "$slug" --build-dir "$out" \
+    --registry "$registry_addr/powernode/demo" --plain-http \
+    --sign-key "$POWERNODE_HOME/dev-signing/cosign.key" \
+    --webhook-url "$webhook_url" --webhook-secret-file "$POWERNODE_HOME/dev-signing/webhook-secret" \
+    --wait --wait-timeout 10m >"$out.publications"
+fi
+
+seeded=""
+if ((!demo)) && ! "$PN_ROOT/bin/powernode" platforms show "$slug" >/dev/null 2>&1; then
+  "$PN_ROOT/bin/powernode" platforms create --slug "$slug" --name "Demo: Debian bookworm" >/dev/null
+  seeded="    Seeded the platform '$slug' (no verification policy yet)."
 fi
 
 cat <<DONE
@@ -80,15 +163,44 @@ cat <<DONE
   Powernode platform is up.
     API:          $POWERNODE_API_URL/api/v1/system/node_platforms
     Health:       $POWERNODE_API_URL/actuator/health
+    MCP, web UI:  not built yet (the REST API and bin/powernode are the interfaces today)
     Admin token:  $token
+$seeded
+DONE
+if ((demo)); then
+  cat <<DONE
+    Registry:     http://$registry_addr/v2/ (docker-registry, storage $registry_dir/storage)
+    Build:        $out
+    Signing key:  $POWERNODE_HOME/dev-signing/cosign.key (dev only; the platform trusts cosign.pub)
+
+  Publications of '$slug' (this build first):
+DONE
+  while read -r _ id; do
+    pn_api GET "/api/v1/system/disk_image_publications/$id" |
+      jq -r '"    \(.artifact_family | . + " " * (17 - length))\(.status)\(if .active then " and current" else "" end)  \(.id)  \(.oci_ref)"'
+  done <"$out.publications"
+  pn_api GET "/api/v1/system/disk_image_publications?platform=$slug&status=retired&per_page=6" |
+    jq -r '.data[] | "    \(.artifact_family | . + " " * (17 - length))retired             \(.id)  (an earlier build)"'
+  cat <<DONE
+
+  Run scripts/run.sh again to publish a new build: it becomes current and this one is retired
+  (after --detach the second run reuses the running platform and registry). Roll back with:
+    curl -s -X POST -H "Authorization: Bearer \$POWERNODE_TOKEN" -H 'Content-Type: application/json' \\
+      -d '{"publication_id":"<id>"}' $POWERNODE_API_URL/api/v1/system/node_platforms/$slug/default_disk_image_publication
+DONE
+fi
+cat <<DONE
   Try:
     export POWERNODE_TOKEN=$token
-    curl -s -H "Authorization: Bearer \$POWERNODE_TOKEN" $POWERNODE_API_URL/api/v1/system/disk_image_publications
-    bin/powernode platforms list
+    curl -s -H "Authorization: Bearer \$POWERNODE_TOKEN" "$POWERNODE_API_URL/api/v1/system/disk_image_publications?platform=$slug"
+    bin/powernode publications list --platform $slug
 DONE
 
-if ((detach)); then
-  echo "  Running in the background (pid $pid); stop it with: kill $pid"
+if ((reuse)); then
+  echo "  The platform was already running (pid $pid) and stays running."
+elif ((detach)); then
+  echo "  Running in the background (platform pid $pid${PN_REGISTRY_PID:+, registry pid $PN_REGISTRY_PID});"
+  echo "  stop with: kill $pid${PN_REGISTRY_PID:+ $PN_REGISTRY_PID}"
 else
   echo "  Ctrl-C stops it."
   wait "$pid"

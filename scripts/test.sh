@@ -62,3 +62,6 @@ testkit/sigstore/install.sh
   -Dpowernode.test.db.user="$user" \
   -Dpowernode.test.db.password="$password" \
   "${profile_args[@]}" "${extra[@]}"
+# the whole loop (build -> publish -> ingest -> promote -> rollback -> retention) on the jars just
+# built, the real registry binary and its own throwaway database; the kit's amd64 build is the first
+if ((buildkit)); then scripts/e2e.sh --no-build --first-build "${POWERNODE_TEST_OUT:-buildkit/out/test}/amd64"; fi

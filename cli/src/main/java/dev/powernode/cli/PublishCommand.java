@@ -32,17 +32,19 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The runner side: push build outputs as one disk-image artifact, sign its manifest digest with a
- * cosign key pair (the legacy .sig layout {@code cosign verify --key} reads), announce it with the
- * HMAC-signed webhook, and optionally wait for the platform's verdict.
+ * The runner side: push build outputs as one disk-image artifact per family, sign each manifest
+ * digest with a cosign key pair (the legacy .sig layout {@code cosign verify --key} reads), announce
+ * it with the HMAC-signed webhook, and optionally wait for the platform's verdict.
  */
 @Command(
         name = "publish",
         mixinStandardHelpOptions = true,
         description = {
-            "Push FILES as one disk-image artifact (the first file is the primary one), sign it with a",
-            "cosign key pair, POST the signed webhook, and with --wait follow the publication until",
-            "it is published (exit 0) or failed (exit 1)."
+            "Publish a build: with --build-dir, every artifact family build.sh wrote (read from its",
+            "manifest.json); with --family and FILES, those files as one artifact (the first is the",
+            "primary one). Each artifact is pushed, signed with a cosign key pair and announced with",
+            "the signed webhook; --wait follows the publications until they are published (exit 0)",
+            "or one failed (exit 1). stdout: one line per publication, 'ID' (FILES) or 'FAMILY ID'."
         })
 final class PublishCommand implements Runnable {
     @Spec
@@ -51,16 +53,33 @@ final class PublishCommand implements Runnable {
     @Option(names = "--platform", required = true, description = "NodePlatform slug or id.")
     String platform;
 
-    @Option(names = "--family", required = true, description = "kernel_initramfs, uefi_disk, iso, ipxe, qcow2 or oci.")
-    String family;
+    @Option(
+            names = "--build-dir",
+            paramLabel = "DIR",
+            description = "A build.sh output directory: publish every family its manifest.json lists.")
+    Path buildDir;
 
-    @Option(names = "--arch", required = true, description = "amd64 or arm64.")
+    @Option(
+            names = "--family",
+            split = ",",
+            description = {
+                "kernel_initramfs, uefi_disk, iso, ipxe, qcow2 or oci (required with FILES);",
+                "with --build-dir a comma list restricting the families published."
+            })
+    List<String> families = new ArrayList<>();
+
+    @Option(names = "--arch", description = "amd64 or arm64 (required with FILES; with --build-dir must match it).")
     String arch;
 
     @Option(names = "--registry", required = true, description = "Where to push: host[:port]/repository.")
     String registry;
 
-    @Option(names = "--tag", description = "Also tag the manifest (e.g. the build's git tag).")
+    @Option(
+            names = "--tag",
+            description = {
+                "Also tag the manifest (e.g. the build's git tag); with --build-dir TAG-FAMILY.",
+                "--build-dir tags ARCH-FAMILY-BUILD_ID when not given."
+            })
     String tag;
 
     @Option(names = "--plain-http", description = "Reach the registry over http (loopback development registries).")
@@ -90,19 +109,19 @@ final class PublishCommand implements Runnable {
     @Option(names = "--webhook-secret-file", description = "File holding the webhook secret (instead of an env var).")
     Path webhookSecretFile;
 
-    @Option(names = "--git-sha", required = true, description = "Source commit (7-64 hex).")
+    @Option(names = "--git-sha", description = "Source commit (7-64 hex; required with FILES; default: the build's).")
     String gitSha;
 
     @Option(names = "--run-id", description = "CI run id, kept with the publication.")
     String runId;
 
-    @Option(names = "--wait", description = "Poll the platform until the publication is published or failed.")
+    @Option(names = "--wait", description = "Poll the platform until the publications are published or failed.")
     boolean waitForVerdict;
 
     @Option(
             names = "--wait-timeout",
             defaultValue = "30m",
-            description = "How long --wait waits (default ${DEFAULT-VALUE}).")
+            description = "How long --wait waits in all (default ${DEFAULT-VALUE}).")
     String waitTimeout;
 
     @Option(names = "--api-url", description = "Platform base URL for --wait (env POWERNODE_API_URL).")
@@ -111,11 +130,56 @@ final class PublishCommand implements Runnable {
     @Option(names = "--token", description = "Read-scoped API token for --wait (env POWERNODE_TOKEN).")
     String token;
 
-    @Parameters(arity = "1..*", paramLabel = "FILES", description = "Build outputs; the first is the primary artifact.")
+    @Parameters(arity = "0..*", paramLabel = "FILES", description = "Build outputs; the first is the primary artifact.")
     List<Path> files = new ArrayList<>();
+
+    /** One artifact to publish; {@code expectedSha256} are the build manifest's digests, if any. */
+    private record Upload(String family, List<Path> files, List<String> expectedSha256, String tag) {}
+
+    private record Announced(String family, String publicationId, long announcedAtNanos) {}
 
     @Override
     public void run() {
+        List<Upload> uploads = new ArrayList<>();
+        String sha;
+        String arch;
+        if (buildDir != null) {
+            if (!files.isEmpty()) {
+                throw new CliException("pass either --build-dir or FILES, not both", 2);
+            }
+            BuildOutputs build = BuildOutputs.read(buildDir, new java.util.LinkedHashSet<>(families));
+            if (this.arch != null && !this.arch.equals(build.arch())) {
+                throw new CliException(
+                        "--arch " + this.arch + " but " + buildDir + " is a " + build.arch() + " build", 2);
+            }
+            arch = build.arch();
+            sha = gitSha != null ? gitSha : build.gitSha();
+            for (BuildOutputs.Family f : build.families()) {
+                uploads.add(new Upload(
+                        f.family(),
+                        f.files().stream().map(BuildOutputs.Output::file).toList(),
+                        f.files().stream().map(BuildOutputs.Output::sha256).toList(),
+                        build.tag(tag, f.family())));
+            }
+        } else {
+            if (files.isEmpty()) {
+                throw new CliException("nothing to publish: pass --build-dir DIR or --family F FILES", 2);
+            }
+            if (families.size() != 1) {
+                throw new CliException("FILES are one artifact: pass exactly one --family", 2);
+            }
+            if (this.arch == null || gitSha == null) {
+                throw new CliException("FILES need --arch and --git-sha", 2);
+            }
+            for (Path f : files) {
+                if (!Files.isRegularFile(f)) {
+                    throw new CliException("not a file: " + f, 2);
+                }
+            }
+            arch = this.arch;
+            sha = gitSha;
+            uploads.add(new Upload(families.get(0), files, List.of(), tag));
+        }
         byte[] secret = webhookSecret();
         PrivateKey key = signingKey();
         int slash = registry.indexOf('/');
@@ -124,11 +188,108 @@ final class PublishCommand implements Runnable {
         }
         String host = registry.substring(0, slash);
         String repository = registry.substring(slash + 1);
-        for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
-                throw new CliException("not a file: " + f, 2);
+        RegistryClient client = registryClient(host);
+        // a waiting client is checked before anything is pushed: a missing token is a usage error
+        ApiClient api = waitForVerdict ? apiClient() : null;
+
+        var err = spec.commandLine().getErr();
+        var out = spec.commandLine().getOut();
+        List<Announced> announced = new ArrayList<>();
+        for (Upload u : uploads) {
+            if (uploads.size() > 1) {
+                err.println("==> " + u.family() + " (" + arch + "): "
+                        + u.files().stream()
+                                .map(p -> p.getFileName().toString())
+                                .collect(java.util.stream.Collectors.joining(", ")));
+            }
+            Announced a = publishOne(client, host, repository, u, arch, sha, secret, key);
+            announced.add(a);
+            out.println(buildDir != null ? a.family() + " " + a.publicationId() : a.publicationId());
+            out.flush();
+        }
+        if (waitForVerdict) {
+            Instant deadline = Instant.now().plus(TokenCommand.ttl(waitTimeout));
+            List<String> failures = new ArrayList<>();
+            for (Announced a : announced) {
+                String failure = await(api, a, deadline);
+                if (failure != null) {
+                    failures.add(failure);
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new CliException(String.join("; ", failures));
             }
         }
+    }
+
+    private Announced publishOne(
+            RegistryClient client,
+            String host,
+            String repository,
+            Upload u,
+            String arch,
+            String sha,
+            byte[] secret,
+            PrivateKey key) {
+        List<DiskImageArtifacts.Layer> layers = u.files().stream()
+                .map(f -> new DiskImageArtifacts.Layer(f, f.getFileName().toString(), MediaTypes.OCTET_STREAM))
+                .toList();
+        var err = spec.commandLine().getErr();
+        DiskImageArtifacts.Pushed pushed;
+        try {
+            long started = System.nanoTime();
+            pushed = DiskImageArtifacts.push(
+                    client,
+                    host,
+                    repository,
+                    layers,
+                    Map.of(
+                            "dev.powernode.platform", platform,
+                            "dev.powernode.family", u.family(),
+                            "dev.powernode.arch", arch,
+                            "org.opencontainers.image.revision", sha),
+                    u.tag(),
+                    progress(err));
+            err.printf("pushed %s (%s)%n", pushed.ref(), seconds(started));
+            for (int i = 0; i < u.expectedSha256().size(); i++) {
+                String hex = pushed.layers().get(i).digest().hex();
+                if (!hex.equals(u.expectedSha256().get(i))) {
+                    // the signature must never cover bytes other than the build's
+                    throw new CliException(u.files().get(i) + " does not match " + BuildOutputs.MANIFEST
+                            + " (sha256 " + hex + ", manifest "
+                            + u.expectedSha256().get(i)
+                            + "); pushed but not signed or announced");
+                }
+            }
+            started = System.nanoTime();
+            CosignSigner.sign(client, pushed.ref(), key);
+            err.println("signed " + pushed.ref().digest() + " ("
+                    + pushed.ref().digest().tagPrefix() + ".sig) (" + seconds(started) + ")");
+        } catch (RegistryException e) {
+            throw new CliException("registry: " + e.getMessage());
+        }
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("platform", platform);
+        body.put("artifact_family", u.family());
+        body.put("arch", arch);
+        body.put("oci_ref", pushed.ref().toString());
+        body.put("sha256", pushed.primary().digest().hex());
+        body.put("size_bytes", pushed.primary().size());
+        body.put("git_sha", sha);
+        if (runId != null) {
+            body.put("run_id", runId);
+        }
+        long started = System.nanoTime();
+        JsonNode receipt = announce(body, secret);
+        long announcedAt = System.nanoTime();
+        String publicationId = receipt.get("publication_id").asString();
+        err.println("announced: publication " + publicationId + " "
+                + receipt.get("status").asString() + " (" + seconds(started) + ")");
+        return new Announced(u.family(), publicationId, announcedAt);
+    }
+
+    private RegistryClient registryClient(String host) {
         RegistryClient.Builder builder = RegistryClient.builder().allowAnyRegistry();
         if (plainHttp) {
             builder.plainHttp(Set.of(host));
@@ -148,54 +309,14 @@ final class PublishCommand implements Runnable {
             }
             builder.credentials(host, registryUsername, password);
         }
-        RegistryClient client = builder.build();
+        return builder.build();
+    }
 
-        List<DiskImageArtifacts.Layer> layers = files.stream()
-                .map(f -> new DiskImageArtifacts.Layer(f, f.getFileName().toString(), MediaTypes.OCTET_STREAM))
-                .toList();
-        var err = spec.commandLine().getErr();
-        DiskImageArtifacts.Pushed pushed;
-        try {
-            long started = System.nanoTime();
-            pushed = DiskImageArtifacts.push(
-                    client,
-                    host,
-                    repository,
-                    layers,
-                    Map.of(
-                            "dev.powernode.platform", platform,
-                            "dev.powernode.family", family,
-                            "dev.powernode.arch", arch,
-                            "org.opencontainers.image.revision", gitSha),
-                    tag,
-                    progress(err));
-            err.printf("pushed %s (%.1f s)%n", pushed.ref(), (System.nanoTime() - started) / 1e9);
-            CosignSigner.sign(client, pushed.ref(), key);
-            err.println("signed " + pushed.ref().digest() + " ("
-                    + pushed.ref().digest().tagPrefix() + ".sig)");
-        } catch (RegistryException e) {
-            throw new CliException("registry: " + e.getMessage());
-        }
-
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("platform", platform);
-        body.put("artifact_family", family);
-        body.put("arch", arch);
-        body.put("oci_ref", pushed.ref().toString());
-        body.put("sha256", pushed.primary().digest().hex());
-        body.put("size_bytes", pushed.primary().size());
-        body.put("git_sha", gitSha);
-        if (runId != null) {
-            body.put("run_id", runId);
-        }
-        JsonNode receipt = announce(body, secret);
-        String publicationId = receipt.get("publication_id").asString();
-        err.println("announced: publication " + publicationId + " "
-                + receipt.get("status").asString());
-        spec.commandLine().getOut().println(publicationId);
-        if (waitForVerdict) {
-            await(publicationId);
-        }
+    private ApiClient apiClient() {
+        ApiOptions api = new ApiOptions();
+        api.apiUrl = apiUrl;
+        api.token = token;
+        return api.client();
     }
 
     private JsonNode announce(Map<String, Object> body, byte[] secret) {
@@ -239,34 +360,34 @@ final class PublishCommand implements Runnable {
         }
     }
 
-    private void await(String publicationId) {
-        ApiOptions api = new ApiOptions();
-        api.apiUrl = apiUrl;
-        api.token = token;
-        ApiClient client = api.client();
-        Duration timeout = TokenCommand.ttl(waitTimeout);
-        Instant deadline = Instant.now().plus(timeout);
+    /** Follows one publication to its verdict: null when published, else the reason it failed. */
+    private String await(ApiClient client, Announced a, Instant deadline) {
+        String id = a.publicationId();
+        String label = buildDir != null ? a.family() + " publication " + id : "publication " + id;
         String last = "";
         while (Instant.now().isBefore(deadline)) {
-            JsonNode p = client.get("/api/v1/system/disk_image_publications/" + publicationId);
+            JsonNode p = client.get("/api/v1/system/disk_image_publications/" + id);
             String status = p.get("status").asString();
             if (!status.equals(last)) {
-                spec.commandLine().getErr().println("publication " + publicationId + ": " + status);
+                spec.commandLine().getErr().println(label + ": " + status);
                 last = status;
             }
             if (status.equals("published") || status.equals("retired")) {
                 spec.commandLine()
                         .getErr()
-                        .println("published" + (p.get("active").asBoolean() ? " and current" : ""));
-                return;
+                        .println(label + ": published" + (p.get("active").asBoolean() ? " and current" : "") + " ("
+                                + seconds(a.announcedAtNanos()) + " after the webhook)");
+                return null;
             }
             if (status.equals("failed")) {
-                throw new CliException(
-                        "publication failed: " + p.get("error_message").asString());
+                String reason = (buildDir != null ? a.family() + " " : "") + "publication failed: "
+                        + p.get("error_message").asString();
+                spec.commandLine().getErr().println(reason);
+                return reason;
             }
-            sleep(Duration.ofMillis(500));
+            sleep(Duration.ofMillis(250));
         }
-        throw new CliException("gave up waiting after " + waitTimeout + " (last status: " + last + ")");
+        return "gave up waiting after " + waitTimeout + " for " + label + " (last status: " + last + ")";
     }
 
     private byte[] webhookSecret() {
@@ -296,15 +417,40 @@ final class PublishCommand implements Runnable {
         }
     }
 
+    // One line per 10 % of a blob over 8 MiB, with the rate so far (hashing the file included): a
+    // long upload shows it moves. Reports come per chunk; a blob starts where the previous one ended.
+    // A blob reported done at once (one request, or already in the registry) gets no rate.
     private static RegistryClient.Progress progress(java.io.PrintWriter err) {
         long[] lastPercent = {-1};
+        long[] blobStarted = {System.nanoTime()};
         return (done, total) -> {
-            long percent = total <= 0 ? 100 : done * 100 / total;
-            if (total > 8L * 1024 * 1024 && percent / 10 != lastPercent[0] / 10) {
-                lastPercent[0] = percent;
-                err.printf("  upload %d%% (%d / %d MiB)%n", percent, done >> 20, total >> 20);
+            if (total > 8L * 1024 * 1024) {
+                long percent = done * 100 / total;
+                if (percent / 10 != lastPercent[0] / 10) {
+                    boolean first = lastPercent[0] < 0;
+                    lastPercent[0] = percent;
+                    double secs = Math.max(1e-3, (System.nanoTime() - blobStarted[0]) / 1e9);
+                    err.printf(
+                            java.util.Locale.ROOT,
+                            "  upload %d%% (%d / %d MiB%s)%n",
+                            percent,
+                            done >> 20,
+                            total >> 20,
+                            first && done >= total
+                                    ? ""
+                                    : String.format(java.util.Locale.ROOT, ", %.0f MiB/s", done / 1048576.0 / secs));
+                    err.flush();
+                }
+            }
+            if (done >= total) {
+                lastPercent[0] = -1;
+                blobStarted[0] = System.nanoTime();
             }
         };
+    }
+
+    private static String seconds(long startedNanos) {
+        return String.format(java.util.Locale.ROOT, "%.2f s", (System.nanoTime() - startedNanos) / 1e9);
     }
 
     private static String detail(String body) {

@@ -27,8 +27,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
 /**
- * {@code DiskImageRetentionService}: per (platform, family, arch) triple keep the newest
- * {@code disk_image_retention_count} published/retired publications; never the current one, never
+ * {@code DiskImageRetentionService}: per (platform, family, arch) triple keep
+ * {@code disk_image_retention_count} published/retired publications, the current one first and then
+ * the newest (after a rollback to an old build, a count of 1 keeps exactly the current one); never
  * a retired one inside the grace window; failed ones older than their maximum age go too. A run
  * follows its plan row by row: delete the artifact (manifest by digest, and its signature), then
  * mark the row {@code purged}. A registry 404 counts as already deleted; any other error leaves the
@@ -65,13 +66,14 @@ public class RetentionPolicy {
                     select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.active,
                         p.retired_at, p.oci_ref, p.signature_digest, p.file_object_id, np.disk_image_retention_count as keep,
                         row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
-                                           order by p.created_at desc, p.id desc) as rank
+                                           order by p.active desc, p.created_at desc, p.id desc) as rank
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status in ('published', 'retired')
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
                 ), candidates as (
                     select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, signature_digest, file_object_id,
-                        'newer than it: ' || (rank - 1) || ', disk_image_retention_count ' || keep as reason
+                        'kept before it (the current one, then the newest): ' || (rank - 1)
+                            || ', disk_image_retention_count ' || keep as reason
                     from ranked
                     where rank > keep and not active and (status = 'published' or retired_at < :graceCutoff)
                     union all

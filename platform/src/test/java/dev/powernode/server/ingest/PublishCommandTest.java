@@ -173,6 +173,82 @@ class PublishCommandTest {
         assertThat(r.err()).contains("publication failed").contains("does not verify");
     }
 
+    @Test
+    void aBuildDirectoryPublishesEachFamilyItsManifestListsAndWaitsForAll() throws Exception {
+        Path build = Files.createDirectories(dir.resolve("out"));
+        StringBuilder outputs = new StringBuilder();
+        String[][] files = {
+            {"kernel", "kernel-initrd"},
+            {"initramfs.cpio.zst", "kernel-initrd"},
+            {"powernode-amd64.efi", "uki"},
+            {"powernode-amd64.img", "disk-image-uefi"}
+        };
+        for (String[] f : files) {
+            byte[] content = new byte[10_000 + outputs.length()];
+            new Random(f[0].hashCode()).nextBytes(content);
+            Files.write(build.resolve(f[0]), content);
+            outputs.append(outputs.isEmpty() ? "" : ",")
+                    .append("{\"name\":\"%s\",\"sha256\":\"%s\",\"size\":%d,\"family\":\"%s\"}"
+                            .formatted(f[0], sha256(content), content.length, f[1]));
+        }
+        Files.writeString(
+                build.resolve("manifest.json"),
+                "{\"build_id\":\"test-1\",\"arch\":\"amd64\",\"git_sha\":\"%s\",\"outputs\":[%s]}"
+                        .formatted("89abcdef0123456789abcdef0123456789abcdef", outputs));
+        Path password = Files.writeString(dir.resolve("registry-password"), REGISTRY.registry.password());
+
+        Run r = run(
+                "publish",
+                "--platform",
+                "cli",
+                "--build-dir",
+                build.toString(),
+                "--registry",
+                REGISTRY.registry.registry() + "/cli-images",
+                "--plain-http",
+                "--registry-username",
+                REGISTRY.registry.username(),
+                "--registry-password-file",
+                password.toString(),
+                "--sign-key",
+                key.toString(),
+                "--webhook-url",
+                webhookUrl,
+                "--webhook-secret-file",
+                secret.toString(),
+                "--wait",
+                "--wait-timeout",
+                "60s",
+                "--api-url",
+                "http://127.0.0.1:" + port,
+                "--token",
+                Api.token(Scope.DISK_IMAGES_READ));
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        // stdout: FAMILY ID per publication (plus this in-process service's log lines)
+        var ids = r.out()
+                .lines()
+                .map(String::strip)
+                .filter(l -> l.matches("[a-z_]+ [0-9a-f-]{36}"))
+                .map(l -> l.split(" "))
+                .toList();
+        assertThat(ids).extracting(a -> a[0]).containsExactly("uefi_disk", "kernel_initramfs");
+        for (String[] line : ids) {
+            JsonNode p = admin.get("/api/v1/system/disk_image_publications/" + line[1])
+                    .json();
+            assertThat(p.get("artifact_family").asString()).isEqualTo(line[0]);
+            assertThat(p.get("status").asString()).isEqualTo("published");
+            assertThat(p.get("active").asBoolean()).isTrue();
+            assertThat(p.get("git_sha").asString()).isEqualTo("89abcdef0123456789abcdef0123456789abcdef");
+        }
+        assertThat(r.err()).contains("==> uefi_disk (amd64)", "uefi_disk publication", "published and current");
+    }
+
+    static String sha256(byte[] content) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
     Run publishWithPassword() throws Exception {
         Path password = Files.writeString(dir.resolve("registry-password"), REGISTRY.registry.password());
         return publish("--registry-password-file", password.toString());

@@ -222,6 +222,24 @@ class RetentionTest {
     }
 
     @Test
+    void afterARollbackACountOfOneKeepsTheCurrentOneAndPurgesTheNewerBuild() {
+        publish(2, "rolledback");
+        assertThat(setDefault(ids.get(0)).status()).isEqualTo(200);
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
+        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
+                .update();
+
+        assertThat(run().get("purged").asInt()).isEqualTo(1);
+
+        assertThat(status(ids.get(1))).isEqualTo("purged");
+        assertThat(status(ids.get(0))).isEqualTo("published");
+        assertThatThrownBy(() -> REGISTRY.client.getManifest(pushed.get(1).ref()))
+                .isInstanceOf(RegistryException.class);
+        assertThat(REGISTRY.client.getManifest(pushed.get(0).ref()).digest())
+                .isEqualTo(pushed.get(0).ref().digest());
+    }
+
+    @Test
     void anArtifactStillUsedByAKeptPublicationStaysInTheRegistry() {
         publish(1, "shared");
         DiskImageArtifacts.Pushed a = pushed.get(0);

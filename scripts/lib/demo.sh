@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# The pieces of the local end-to-end loop, shared by scripts/run.sh (the demo), scripts/e2e.sh (the
+# test) and bench/cycle.sh: a docker-registry child process, the platform jar, a dev signing key pair,
+# a platform with a key-pair policy, a webhook, a build, and `powernode publish`. Sourced after
+# env.sh, not executed. Everything listens on 127.0.0.1 only.
+
+PN_REGISTRY_BIN=${POWERNODE_DOCKER_REGISTRY:-/usr/bin/docker-registry}
+
+# pn_free_port: a TCP port nothing listens on right now (bash's /dev/tcp: no extra tools).
+pn_free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  pn_die "no free loopback port found"
+}
+
+# pn_demo_tools: what the loop needs beyond pn_ensure_base_tools. The registry package's own system
+# service is kept from starting (pn_ensure_packages' policy-rc.d guard); we run the binary ourselves.
+pn_demo_tools() {
+  pn_ensure_packages docker-registry:docker-registry jq:jq openssl:openssl
+}
+
+# pn_start_registry DIR ADDR: starts docker-registry on ADDR (127.0.0.1:PORT) with its storage and
+# config under DIR, deletes enabled (retention deletes manifests), no auth (loopback only). Sets
+# PN_REGISTRY_PID; writes DIR/registry.pid. Waits until GET /v2/ answers.
+pn_start_registry() {
+  local dir=$1 addr=$2
+  [[ -x "$PN_REGISTRY_BIN" ]] || pn_die "docker-registry is not installed at $PN_REGISTRY_BIN"
+  [[ "$addr" == 127.0.0.1:* ]] || pn_die "the registry listens on loopback only, not $addr"
+  mkdir -p "$dir/storage"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: $addr
+  secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+YAML
+  # REGISTRY_* variables would override config.yml: the caller's environment must not leak in
+  (
+    while read -r var; do unset "$var"; done < <(compgen -e | grep '^REGISTRY_' || true)
+    exec "$PN_REGISTRY_BIN" serve "$dir/config.yml"
+  ) >>"$dir/registry.log" 2>&1 &
+  PN_REGISTRY_PID=$!
+  echo "$PN_REGISTRY_PID" >"$dir/registry.pid"
+  for _ in $(seq 1 100); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/" || true)" == 200 ]] && return 0
+    kill -0 "$PN_REGISTRY_PID" 2>/dev/null || { tail -n 20 "$dir/registry.log" >&2; pn_die "docker-registry exited"; }
+    sleep 0.2
+  done
+  pn_die "docker-registry on $addr did not answer GET /v2/ (log: $dir/registry.log)"
+}
+
+# pn_start_platform LOG: starts the platform jar with the current POWERNODE_* environment, sets
+# PN_PLATFORM_PID and waits (up to 180 s) until it is ready on 127.0.0.1:$POWERNODE_PORT.
+pn_start_platform() {
+  local log=$1
+  java -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
+  PN_PLATFORM_PID=$!
+  pn_await_platform "$PN_PLATFORM_PID" "$log"
+}
+
+# pn_await_platform PID LOG
+pn_await_platform() {
+  local pid=$1 log=$2
+  for _ in $(seq 1 180); do
+    curl -fs "http://127.0.0.1:$POWERNODE_PORT/actuator/health/readiness" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$log" >&2; pn_die "the platform exited during start-up (log: $log)"; }
+    sleep 1
+  done
+  pn_die "the platform did not become ready in 180 s (log: $log)"
+}
+
+# pn_stop PID: TERM, up to 30 s to drain, then KILL. Only ever a PID this script started.
+pn_stop() {
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# pn_api METHOD PATH [JSON]: the platform API with $POWERNODE_TOKEN; prints the body, fails on >= 400.
+pn_api() {
+  local method=$1 path=$2 body=${3:-}
+  local args=(-sS -X "$method" -H "Authorization: Bearer $POWERNODE_TOKEN" -w '\n%{http_code}')
+  [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  local out code
+  out=$(curl "${args[@]}" "$POWERNODE_API_URL$path") || pn_die "$method $path: cannot reach the platform"
+  code=${out##*$'\n'}
+  out=${out%$'\n'*}
+  if ((code >= 400)); then
+    pn_die "$method $path: HTTP $code: $out"
+  fi
+  printf '%s\n' "$out"
+}
+
+# pn_signing_key DIR: a dev cosign key pair (EC P-256; PKCS#8 private key, SPKI public key), made
+# once and kept: DIR/cosign.key (0600) and DIR/cosign.pub.
+pn_signing_key() {
+  local dir=$1
+  mkdir -p "$dir"
+  if [[ ! -s "$dir/cosign.key" ]]; then
+    (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/cosign.key" 2>/dev/null)
+    openssl pkey -in "$dir/cosign.key" -pubout -out "$dir/cosign.pub"
+    pn_log "generated a dev signing key pair in $dir (cosign.key, cosign.pub)"
+  fi
+}
+
+# pn_ensure_key_platform SLUG NAME PUBKEY: the platform exists and trusts PUBKEY (created, or its
+# cosign_public_keys extended when an earlier run made it without that key).
+pn_ensure_key_platform() {
+  local slug=$1 name=$2 pub=$3 pem code body
+  pem=$(cat "$pub")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $POWERNODE_TOKEN" \
+    "$POWERNODE_API_URL/api/v1/system/node_platforms/$slug")
+  if [[ "$code" == 404 ]]; then
+    body=$(jq -n --arg slug "$slug" --arg name "$name" --arg pem "$pem" \
+      '{slug: $slug, name: $name, cosign_public_keys: [$pem]}')
+    pn_api POST /api/v1/system/node_platforms "$body" >/dev/null
+    pn_log "created platform '$slug' trusting $pub"
+    return 0
+  fi
+  [[ "$code" == 200 ]] || pn_die "GET platform $slug: HTTP $code"
+  local keys
+  keys=$(pn_api GET "/api/v1/system/node_platforms/$slug" | jq -c '.cosign_public_keys // []')
+  if ! jq -e --arg pem "$pem" 'map(gsub("\\s"; "")) | index($pem | gsub("\\s"; "")) != null' <<<"$keys" >/dev/null; then
+    body=$(jq -nc --argjson keys "$keys" --arg pem "$pem" '{cosign_public_keys: ($keys + [$pem])}')
+    pn_api PATCH "/api/v1/system/node_platforms/$slug" "$body" >/dev/null
+    pn_log "platform '$slug' now also trusts $pub"
+  fi
+}
+
+# pn_provision_webhook LABEL SECRET_FILE: provisions (or rotates) the pipeline's webhook; writes its
+# one-time secret to SECRET_FILE (0600) and prints its URL.
+pn_provision_webhook() {
+  local label=$1 secret_file=$2 w
+  w=$(pn_api POST /api/v1/system/disk_image_webhooks "$(jq -nc --arg l "$label" '{label: $l}')")
+  (umask 077 && jq -r .webhook_secret <<<"$w" >"$secret_file")
+  jq -r .webhook_url <<<"$w"
+}
+
+# pn_git_sha: the checkout's commit, or a fixed placeholder outside a git checkout (publish needs hex)
+pn_git_sha() {
+  git -C "$PN_ROOT" rev-parse HEAD 2>/dev/null || echo 0000000000000000000000000000000000000000
+}
