@@ -2,10 +2,14 @@ package dev.powernode.cli;
 
 import dev.powernode.common.cosign.CosignSigner;
 import dev.powernode.common.cosign.PemKeys;
+import dev.powernode.common.cosign.SimpleSigning;
 import dev.powernode.common.oci.DiskImageArtifacts;
 import dev.powernode.common.oci.MediaTypes;
+import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryClient;
 import dev.powernode.common.oci.RegistryException;
+import dev.powernode.common.sigstore.KeylessSigner;
+import dev.powernode.common.sigstore.SigstoreException;
 import dev.powernode.common.webhook.WebhookSignature;
 import java.io.IOException;
 import java.net.URI;
@@ -94,11 +98,44 @@ final class PublishCommand implements Runnable {
     @Option(names = "--registry-password-file", description = "File holding the registry password.")
     Path registryPasswordFile;
 
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Signing signing;
+
+    /** How the manifest digest is signed: a key pair, or keyless through Fulcio and Rekor. */
+    static final class Signing {
+        @Option(
+                names = "--sign-key",
+                description = "Key pair: unencrypted PKCS#8 PEM private key (EC P-256, RSA or Ed25519).")
+        Path signKey;
+
+        @Option(
+                names = "--keyless",
+                description = "Keyless: a Fulcio certificate for the CI's OIDC identity token, the signature logged in"
+                        + " Rekor (cosign's legacy .sig layout with certificate, chain and SET).")
+        boolean keyless;
+    }
+
     @Option(
-            names = "--sign-key",
-            required = true,
-            description = "Unencrypted PKCS#8 PEM private key (EC P-256, RSA or Ed25519).")
-    Path signKey;
+            names = "--fulcio-url",
+            defaultValue = "https://fulcio.sigstore.dev",
+            description = "With --keyless: Fulcio (default: ${DEFAULT-VALUE}; a private Sigstore's for yours).")
+    URI fulcioUrl;
+
+    @Option(
+            names = "--rekor-url",
+            defaultValue = "https://rekor.sigstore.dev",
+            description = "With --keyless: Rekor (default: ${DEFAULT-VALUE}).")
+    URI rekorUrl;
+
+    @Option(
+            names = "--identity-token-env",
+            defaultValue = "SIGSTORE_ID_TOKEN",
+            description =
+                    "With --keyless: environment variable holding the OIDC identity token (default: ${DEFAULT-VALUE}).")
+    String identityTokenEnv;
+
+    @Option(names = "--identity-token-file", description = "With --keyless: file holding the OIDC identity token.")
+    Path identityTokenFile;
 
     @Option(names = "--webhook-url", required = true, description = "The webhook URL provisioning returned.")
     String webhookUrl;
@@ -181,7 +218,7 @@ final class PublishCommand implements Runnable {
             uploads.add(new Upload(families.get(0), files, List.of(), tag));
         }
         byte[] secret = webhookSecret();
-        PrivateKey key = signingKey();
+        ImageSigner key = imageSigner();
         int slash = registry.indexOf('/');
         if (slash <= 0) {
             throw new CliException("--registry must look like host[:port]/repository, got " + registry, 2);
@@ -230,7 +267,7 @@ final class PublishCommand implements Runnable {
             String arch,
             String sha,
             byte[] secret,
-            PrivateKey key) {
+            ImageSigner key) {
         List<DiskImageArtifacts.Layer> layers = u.files().stream()
                 .map(f -> new DiskImageArtifacts.Layer(f, f.getFileName().toString(), MediaTypes.OCTET_STREAM))
                 .toList();
@@ -262,9 +299,10 @@ final class PublishCommand implements Runnable {
                 }
             }
             started = System.nanoTime();
-            CosignSigner.sign(client, pushed.ref(), key);
-            err.println("signed " + pushed.ref().digest() + " ("
-                    + pushed.ref().digest().tagPrefix() + ".sig) (" + seconds(started) + ")");
+            key.sign(client, pushed.ref());
+            err.println((signing.keyless ? "signed keyless " : "signed ")
+                    + pushed.ref().digest() + " (" + pushed.ref().digest().tagPrefix() + ".sig) (" + seconds(started)
+                    + ")");
         } catch (RegistryException e) {
             throw new CliException("registry: " + e.getMessage());
         }
@@ -407,7 +445,59 @@ final class PublishCommand implements Runnable {
         return value.strip().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private PrivateKey signingKey() {
+    /** Signs one pushed manifest and attaches the signature in cosign's layout. */
+    interface ImageSigner {
+        void sign(RegistryClient client, OciRef manifest);
+    }
+
+    private ImageSigner imageSigner() {
+        if (!signing.keyless) {
+            PrivateKey key = signingKey(signing.signKey);
+            return (client, ref) -> CosignSigner.sign(client, ref, key);
+        }
+        String token = identityToken();
+        KeylessSigner signer = new KeylessSigner(fulcioUrl, rekorUrl);
+        return (client, ref) -> {
+            byte[] payload = SimpleSigning.payload(ref.name(), ref.digest());
+            KeylessSigner.Signed signed;
+            try {
+                signed = signer.sign(payload, token);
+            } catch (SigstoreException e) {
+                throw new CliException("keyless signing (" + e.check() + "): " + e.getMessage());
+            }
+            Map<String, String> annotations = new LinkedHashMap<>();
+            annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, signed.signatureBase64());
+            annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, signed.certificatePem());
+            if (!signed.chainPem().isBlank()) {
+                annotations.put(SimpleSigning.CHAIN_ANNOTATION, signed.chainPem());
+            }
+            annotations.put(SimpleSigning.BUNDLE_ANNOTATION, signed.bundleAnnotation());
+            CosignSigner.attach(client, ref, payload, annotations);
+        };
+    }
+
+    private String identityToken() {
+        String token;
+        if (identityTokenFile != null) {
+            try {
+                token = Files.readString(identityTokenFile);
+            } catch (IOException e) {
+                throw new CliException(
+                        "cannot read --identity-token-file " + identityTokenFile + ": " + e.getMessage(), 2);
+            }
+        } else {
+            token = System.getenv(identityTokenEnv);
+            if (token == null || token.isBlank()) {
+                throw new CliException(
+                        "--keyless needs an OIDC identity token: set " + identityTokenEnv
+                                + " (or --identity-token-env VAR / --identity-token-file FILE)",
+                        2);
+            }
+        }
+        return token.strip();
+    }
+
+    private static PrivateKey signingKey(Path signKey) {
         try {
             return PemKeys.privateKey(Files.readString(signKey));
         } catch (IOException e) {

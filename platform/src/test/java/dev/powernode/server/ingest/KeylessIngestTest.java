@@ -162,6 +162,105 @@ class KeylessIngestTest {
         assertThat(verifiedBy(p)).contains("via bundle");
     }
 
+    @Test
+    void powernodePublishKeylessSignsThroughFulcioAndRekorAndIsPublished() throws Exception {
+        JsonNode w = admin.post(
+                        "/api/v1/system/disk_image_webhooks",
+                        "{\"label\":\"keyless-cli\",\"platform_api_base\":\"http://127.0.0.1:" + port + "\"}")
+                .json();
+        Path dir = tempDir();
+        Path secret =
+                Files.writeString(dir.resolve("secret"), w.get("webhook_secret").asString());
+        Path password = Files.writeString(dir.resolve("password"), REGISTRY.registry.password());
+        Path token = Files.writeString(dir.resolve("token"), unsignedJwt(IDENTITY, ISSUER));
+        byte[] disk = new byte[200_000];
+        new java.util.Random(99).nextBytes(disk);
+        Path img = Files.write(dir.resolve("disk.img"), disk);
+
+        PublishCommandTest.Run run = PublishCommandTest.run(
+                "publish",
+                "--platform",
+                "keyless",
+                "--family",
+                "uefi_disk",
+                "--arch",
+                "amd64",
+                "--registry",
+                REGISTRY.registry.registry() + "/keyless-cli",
+                "--plain-http",
+                "--registry-username",
+                REGISTRY.registry.username(),
+                "--registry-password-file",
+                password.toString(),
+                "--keyless",
+                "--fulcio-url",
+                SIGSTORE.fulcioUrl().toString(),
+                "--rekor-url",
+                SIGSTORE.rekorUrl().toString(),
+                "--identity-token-file",
+                token.toString(),
+                "--webhook-url",
+                w.get("webhook_url").asString(),
+                "--webhook-secret-file",
+                secret.toString(),
+                "--git-sha",
+                "0123456789abcdef0123456789abcdef01234567",
+                "--wait",
+                "--wait-timeout",
+                "60s",
+                "--api-url",
+                "http://127.0.0.1:" + port,
+                "--token",
+                Api.token(Scope.DISK_IMAGES_READ),
+                img.toString());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.err()).contains("signed keyless");
+        // stdout also carries this in-process service's log lines; the CLI's own output is the id
+        String id = run.out()
+                .lines()
+                .map(String::strip)
+                .filter(l -> l.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"))
+                .findFirst()
+                .orElseThrow();
+        JsonNode p = get(id);
+        assertThat(p.get("status").asString()).isEqualTo("published");
+        assertThat(verifiedBy(p)).contains("cosign keyless: " + IDENTITY).contains(".sig[1]");
+
+        // without a token: a usage error before anything is pushed
+        PublishCommandTest.Run noToken = PublishCommandTest.run(
+                "publish",
+                "--platform",
+                "keyless",
+                "--family",
+                "uefi_disk",
+                "--arch",
+                "amd64",
+                "--registry",
+                REGISTRY.registry.registry() + "/keyless-cli",
+                "--plain-http",
+                "--keyless",
+                "--identity-token-env",
+                "POWERNODE_TEST_NO_SUCH_TOKEN",
+                "--webhook-url",
+                w.get("webhook_url").asString(),
+                "--webhook-secret-file",
+                secret.toString(),
+                "--git-sha",
+                "0123456789abcdef0123456789abcdef01234567",
+                img.toString());
+        assertThat(noToken.exit()).isEqualTo(2);
+        assertThat(noToken.err()).contains("POWERNODE_TEST_NO_SUCH_TOKEN");
+    }
+
+    static String unsignedJwt(String subject, String issuer) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(
+                        ("{\"sub\":\"" + subject + "\",\"iss\":\"" + issuer + "\"}").getBytes(StandardCharsets.UTF_8))
+                + ".";
+    }
+
     // ------------------------------------------------------------------ refused
 
     @Test
