@@ -28,6 +28,9 @@ public final class ImageSignatures {
     public static final String COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
 
     static final long MAX_SIGNATURE_BYTES = 256 * 1024;
+    /** At most this many legacy layers and bundle referrers are tried: a registry cannot make us loop. */
+    static final int MAX_CANDIDATES = 16;
+
     private static final String BUNDLE_PREFIX = "application/vnd.dev.sigstore.bundle";
 
     private final RegistryClient client;
@@ -79,6 +82,10 @@ public final class ImageSignatures {
             int index = 0;
             for (Descriptor layer : legacy.layers()) {
                 index++;
+                if (index > MAX_CANDIDATES) {
+                    reasons.add(sigRef.tag() + ": layers after the first " + MAX_CANDIDATES + " are not tried");
+                    break;
+                }
                 candidates++;
                 String where = "signature " + sigRef.tag() + "[" + index + "]";
                 try {
@@ -92,22 +99,46 @@ public final class ImageSignatures {
                 } catch (SigstoreException e) {
                     reasons.add(where + ": " + e.getMessage());
                     lastCheck = e.check();
+                } catch (RegistryException e) {
+                    if (e.isTransient()) {
+                        throw e; // worth another attempt
+                    }
+                    reasons.add(where + ": " + e.getMessage());
                 }
             }
         }
 
         boolean bundlePresent = false;
         String attestation = null;
-        for (Descriptor referrer : client.referrers(image.registry(), image.repository(), digest, null)) {
+        List<Descriptor> referrers;
+        try {
+            referrers = client.referrers(image.registry(), image.repository(), digest, null);
+        } catch (RegistryException e) {
+            if (e.isTransient()) {
+                throw e;
+            }
+            // e.g. the fallback tag holds something else: no usable referrers, the reason is kept
+            referrers = List.of();
+            reasons.add("referrers: " + e.getMessage());
+        }
+        int tried = 0;
+        for (Descriptor referrer : referrers) {
             String type = referrer.artifactType() == null ? "" : referrer.artifactType();
             if (!type.startsWith(BUNDLE_PREFIX)) {
                 continue;
+            }
+            if (++tried > MAX_CANDIDATES) {
+                reasons.add("bundle referrers after the first " + MAX_CANDIDATES + " are not tried");
+                break;
             }
             candidates++;
             String where = "bundle " + referrer.digest().toString().substring(0, 19);
             try {
                 SigstoreVerifier.Verified v = verifyBundleReferrer(image, referrer, digest, policy);
                 String predicate = v.predicateType();
+                if (v.payload() != null && predicate == null) {
+                    throw new SigstoreException("subject", "a DSSE envelope without an in-toto predicateType");
+                }
                 if (predicate != null && !COSIGN_SIGN_PREDICATE.equals(predicate)) {
                     if (attestation == null) {
                         attestation = predicate;
@@ -124,6 +155,11 @@ public final class ImageSignatures {
             } catch (SigstoreException e) {
                 reasons.add(where + ": " + e.getMessage());
                 lastCheck = e.check();
+            } catch (RegistryException e) {
+                if (e.isTransient()) {
+                    throw e;
+                }
+                reasons.add(where + ": " + e.getMessage());
             }
         }
 

@@ -136,6 +136,17 @@ public final class SigstoreVerifier {
      * the digest one of the in-toto subjects must carry) against {@code policy}.
      */
     public Verified verifyBundle(String bundleJson, byte[] digest, SignerPolicy policy) {
+        try {
+            return bundle(bundleJson, digest, policy);
+        } catch (SigstoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // malformed input that slipped past a parser: still a typed refusal, never a crash
+            throw new SigstoreException("bundle", "invalid bundle: " + oneLine(e), e);
+        }
+    }
+
+    private Verified bundle(String bundleJson, byte[] digest, SignerPolicy policy) {
         ObjectNode json = readBundleJson(bundleJson);
         checkpointNamesWithoutPort(json);
         JsonNode material = json.path("verificationMaterial");
@@ -175,15 +186,19 @@ public final class SigstoreVerifier {
         }
         X509Certificate leaf =
                 (X509Certificate) parsed.getCertPath().getCertificates().get(0);
-        Instant integrated = null;
-        for (RekorEntry entry : parsed.getEntries()) {
-            if (entry.getIntegratedTime() == 0 && !parsed.getTimestamps().isEmpty()) {
-                // Rekor v2 entries carry no integrated time; sigstore-java checks the bundle's
-                // RFC 3161 timestamps against the certificate instead. Without one, 1970 fails below.
-                continue;
-            }
-            insideValidity(leaf, entry.getIntegratedTimeInstant(), entry.getLogIndex());
-            integrated = entry.getIntegratedTimeInstant();
+        if (parsed.getEntries().size() != 1) {
+            // sigstore-java verifies the first entry only; a second one would be unverified data
+            throw new SigstoreException("bundle", "a bundle must carry exactly one log entry");
+        }
+        RekorEntry entry = parsed.getEntries().get(0);
+        Instant integrated = signedTime(entry);
+        if (integrated != null) {
+            insideValidity(leaf, integrated, entry.getLogIndex());
+        } else if (parsed.getTimestamps().isEmpty()) {
+            // Rekor v2 entries carry no integrated time: sigstore-java checks the bundle's RFC 3161
+            // timestamps against the certificate instead; with neither, the signing time is unproven
+            throw new SigstoreException(
+                    "tlog", "no signed entry timestamp and no RFC 3161 timestamp: the signing time is unproven");
         }
         String signer = matchIdentity(leaf, policy);
         return new Verified(signer, true, integrated, true, payloadType, payload);
@@ -247,6 +262,7 @@ public final class SigstoreVerifier {
         PublicKey key = policy.keys().get(matched);
         JsonNode entries = material.path("tlogEntries");
         Instant integrated = null;
+        boolean logged = false;
         if (entries.isArray()) {
             for (JsonNode tlog : entries) {
                 if (!tlog.path("inclusionProof").isObject()) {
@@ -264,10 +280,10 @@ public final class SigstoreVerifier {
                     continue;
                 }
                 entryRecordsSignature(entry, digest, signature, key);
-                integrated = entry.getIntegratedTimeInstant();
+                logged = true;
+                integrated = signedTime(entry);
             }
         }
-        boolean logged = integrated != null;
         if (!logged && policy.keysNeedTlog()) {
             throw new SigstoreException("tlog", "the policy requires a transparency log entry; the bundle has none");
         }
@@ -309,6 +325,8 @@ public final class SigstoreVerifier {
             throw new SigstoreException("signature", "the DSSE signature does not verify with the certificate's key");
         }
         // RFC 3161 timestamps over the signature: each from a TSA of the root, inside the certificate's validity
+        int timestamps = 0;
+        int entries = 0;
         for (JsonNode ts : material.path("timestampVerificationData").path("rfc3161Timestamps")) {
             byte[] token = base64(ts.path("signedTimestamp"), "rfc3161Timestamps[].signedTimestamp");
             java.util.Date time;
@@ -329,6 +347,7 @@ public final class SigstoreVerifier {
                         "timestamp",
                         "RFC 3161 timestamp " + time.toInstant() + " is outside the certificate's validity");
             }
+            timestamps++;
         }
         Instant integrated = null;
         for (JsonNode tlog : material.path("tlogEntries")) {
@@ -372,10 +391,17 @@ public final class SigstoreVerifier {
                 throw new SigstoreException(
                         "tlog", "log entry " + entry.getLogIndex() + " does not record this envelope and certificate");
             }
-            insideValidity(leaf, entry.getIntegratedTimeInstant(), entry.getLogIndex());
-            integrated = entry.getIntegratedTimeInstant();
+            Instant t = signedTime(entry);
+            if (t != null) {
+                insideValidity(leaf, t, entry.getLogIndex());
+                integrated = t;
+            } else if (timestamps == 0) {
+                throw new SigstoreException(
+                        "tlog", "no signed entry timestamp and no RFC 3161 timestamp: the signing time is unproven");
+            }
+            entries++;
         }
-        if (integrated == null) {
+        if (entries == 0) {
             throw new SigstoreException("tlog", "the bundle has no transparency log entry");
         }
         return new Verified(matchIdentity(leaf, policy), true, integrated, true, payloadType, payload);
@@ -408,6 +434,41 @@ public final class SigstoreVerifier {
                 node.put("envelope", rewritten);
             }
         }
+    }
+
+    /**
+     * The entry's integrated time, only when a signed entry timestamp vouches for it (sigstore-java's
+     * Rekor verifier checks a SET that is present; an inclusion proof does not cover the time), and
+     * only if a Rekor key of the trusted root was valid then (sigstore-java picks the key by log id
+     * alone). Null when the entry has no SET or no time (Rekor v2).
+     */
+    private Instant signedTime(RekorEntry entry) {
+        RekorEntry.Verification v = entry.getVerification();
+        String set = v == null ? null : v.getSignedEntryTimestamp();
+        if (set == null || set.isEmpty() || entry.getIntegratedTime() <= 0) {
+            return null;
+        }
+        Instant at = plausible(entry.getIntegratedTime());
+        byte[] logId;
+        try {
+            logId = HexFormat.of().parseHex(entry.getLogID());
+        } catch (IllegalArgumentException e) {
+            throw new SigstoreException("tlog", "unreadable log id");
+        }
+        if (TransparencyLog.find(root.getTLogs(), logId, at).isEmpty()) {
+            throw new SigstoreException(
+                    "tlog",
+                    "no Rekor key of the trusted root for log entry " + entry.getLogIndex() + " was valid at " + at);
+        }
+        return at;
+    }
+
+    /** Rejects times no log could have written (also keeps Instant/Date arithmetic in range). */
+    private static Instant plausible(long epochSeconds) {
+        if (epochSeconds <= 0 || epochSeconds > 32503680000L) { // 3000-01-01
+            throw new SigstoreException("tlog", "implausible integrated time " + epochSeconds);
+        }
+        return Instant.ofEpochSecond(epochSeconds);
     }
 
     private static boolean allEntriesAre(JsonNode json, String kind, String version) {
@@ -451,6 +512,22 @@ public final class SigstoreVerifier {
      * and {@code bundleAnnotation} (the SET bundle, may be null) the other annotations.
      */
     public Verified verifyCosignLegacy(
+            byte[] payload,
+            String signature,
+            String certificatePem,
+            String chainPem,
+            String bundleAnnotation,
+            SignerPolicy policy) {
+        try {
+            return legacy(payload, signature, certificatePem, chainPem, bundleAnnotation, policy);
+        } catch (SigstoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SigstoreException("signature", "unreadable signature: " + oneLine(e), e);
+        }
+    }
+
+    private Verified legacy(
             byte[] payload,
             String signature,
             String certificatePem,
@@ -547,7 +624,7 @@ public final class SigstoreVerifier {
         if (body.isEmpty() || integratedTime < 0 || logIndex < 0 || !logId.matches("[0-9a-f]{64}")) {
             throw new SigstoreException("tlog", "the bundle annotation lacks body, integratedTime, logIndex or logID");
         }
-        Instant at = Instant.ofEpochSecond(integratedTime);
+        Instant at = plausible(integratedTime);
         Optional<TransparencyLog> log =
                 TransparencyLog.find(root.getTLogs(), HexFormat.of().parseHex(logId), at);
         if (log.isEmpty()) {
@@ -593,6 +670,14 @@ public final class SigstoreVerifier {
     // ---------------------------------------------------------------- shared checks
 
     private static String matchIdentity(X509Certificate leaf, SignerPolicy policy) {
+        try {
+            List<String> usages = leaf.getExtendedKeyUsage();
+            if (usages == null || !usages.contains("1.3.6.1.5.5.7.3.3")) {
+                throw new SigstoreException("certificate", "the signing certificate is not for code signing");
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            throw new SigstoreException("certificate", "unreadable extended key usage");
+        }
         List<String> names = subjectAlternativeNames(leaf);
         String san = null;
         for (String name : names) {
@@ -698,6 +783,12 @@ public final class SigstoreVerifier {
             statement = JSON.readTree(payload);
         } catch (JacksonException e) {
             throw new SigstoreException("subject", "the in-toto statement is not JSON");
+        }
+        if (!statement.path("_type").asString("").startsWith("https://in-toto.io/Statement/")
+                || !statement.path("subject").isArray()
+                || !statement.path("predicateType").isString()) {
+            throw new SigstoreException(
+                    "subject", "not an in-toto statement (_type, a subject array and a predicateType are required)");
         }
         String hex = HexFormat.of().formatHex(digest);
         for (JsonNode subject : statement.path("subject")) {

@@ -125,6 +125,12 @@ public class SignatureVerifier {
         if (signature.strip().startsWith("{")) {
             return verifyBlobBundle(policy, stored, signature, mediaType);
         }
+        if (Boolean.TRUE.equals(policy.requireTlog())) {
+            throw new VerificationFailure(
+                    "signature/tlog",
+                    "the platform requires a transparency log entry: upload a Sigstore bundle (cosign sign-blob"
+                            + " --bundle), not a bare signature");
+        }
         if (policy.publicKeys().isEmpty()) {
             throw new VerificationFailure(
                     "signature/key",

@@ -146,6 +146,21 @@ class KeylessIngestTest {
     }
 
     @Test
+    void aSignedStatementWithoutAPredicateTypeIsNotASignature() {
+        DiskImageArtifacts.Pushed a = push();
+        String statement = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"x\","
+                + "\"digest\":{\"sha256\":\"" + a.ref().digest().hex() + "\"}}],\"predicate\":{}}";
+        attachBundle(a, SIGSTORE.attest(statement.getBytes(StandardCharsets.UTF_8), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("failed");
+        assertThat(p.get("error_message").asString())
+                .startsWith("signature/subject")
+                .contains("predicateType");
+    }
+
+    @Test
     void oneGoodSignatureAmongBadOnesIsEnough() {
         DiskImageArtifacts.Pushed a = push();
         attachLegacy(
