@@ -166,7 +166,9 @@ public final class SigstoreVerifier {
             subjectsIncludeArtifact(payloadType, payload, digest);
             if (isDsseLoggedAsHashedRekord(json)) {
                 signedDigest = dsseAsMessageSignature(json);
-            } else if (allEntriesAre(json, "intoto", "0.0.2")) {
+            } else if (allEntriesAre(json, "intoto", "0.0.2") || allEntriesAre(json, "dsse", "0.0.1")) {
+                // Rekor v1 envelope entries: ours (sigstore-java reads no intoto entries, and refuses
+                // in-toto subjects without a name, which cosign v3 image signatures have)
                 return verifyIntotoEntries(json, payloadType, payload, policy);
             }
         }
@@ -364,29 +366,9 @@ public final class SigstoreVerifier {
             } catch (IllegalArgumentException | JacksonException e) {
                 throw new SigstoreException("tlog", "the logged body is not base64 JSON");
             }
-            JsonNode content = body.path("spec").path("content");
-            JsonNode logged = content.path("envelope").path("signatures");
             boolean bound = "intoto".equals(body.path("kind").asString(""))
-                    && "sha256"
-                            .equals(content.path("payloadHash")
-                                    .path("algorithm")
-                                    .asString(""))
-                    && HexFormat.of()
-                            .formatHex(sha256(payload))
-                            .equalsIgnoreCase(
-                                    content.path("payloadHash").path("value").asString(""))
-                    && logged.isArray()
-                    && logged.size() == 1
-                    && Arrays.equals(
-                            signature,
-                            decodeOrEmpty(new String(
-                                    decodeOrEmpty(logged.get(0).path("sig").asString("")), StandardCharsets.US_ASCII)))
-                    && Arrays.equals(
-                            encoded(leaf),
-                            pemToDer(new String(
-                                    decodeOrEmpty(
-                                            logged.get(0).path("publicKey").asString("")),
-                                    StandardCharsets.US_ASCII)));
+                    ? intotoEntryRecords(body.path("spec").path("content"), payload, signature, leaf)
+                    : dsseEntryRecords(body, payload, signature, leaf);
             if (!bound) {
                 throw new SigstoreException(
                         "tlog", "log entry " + entry.getLogIndex() + " does not record this envelope and certificate");
@@ -434,6 +416,48 @@ public final class SigstoreVerifier {
                 node.put("envelope", rewritten);
             }
         }
+    }
+
+    /** intoto 0.0.2: the payload hash, the (doubly base64) signature and the certificate. */
+    private static boolean intotoEntryRecords(
+            JsonNode content, byte[] payload, byte[] signature, X509Certificate leaf) {
+        JsonNode logged = content.path("envelope").path("signatures");
+        return "sha256".equals(content.path("payloadHash").path("algorithm").asString(""))
+                && HexFormat.of()
+                        .formatHex(sha256(payload))
+                        .equalsIgnoreCase(
+                                content.path("payloadHash").path("value").asString(""))
+                && logged.isArray()
+                && logged.size() == 1
+                && Arrays.equals(
+                        signature,
+                        decodeOrEmpty(new String(
+                                decodeOrEmpty(logged.get(0).path("sig").asString("")), StandardCharsets.US_ASCII)))
+                && Arrays.equals(
+                        encoded(leaf),
+                        pemToDer(new String(
+                                decodeOrEmpty(logged.get(0).path("publicKey").asString("")),
+                                StandardCharsets.US_ASCII)));
+    }
+
+    /** dsse 0.0.1 (Rekor's stored form): the payload hash, and exactly this signature by this certificate. */
+    private static boolean dsseEntryRecords(JsonNode body, byte[] payload, byte[] signature, X509Certificate leaf) {
+        JsonNode spec = body.path("spec");
+        JsonNode logged = spec.path("signatures");
+        return "dsse".equals(body.path("kind").asString(""))
+                && "sha256".equals(spec.path("payloadHash").path("algorithm").asString(""))
+                && HexFormat.of()
+                        .formatHex(sha256(payload))
+                        .equalsIgnoreCase(spec.path("payloadHash").path("value").asString(""))
+                && logged.isArray()
+                && logged.size() == 1
+                && Arrays.equals(
+                        signature, decodeOrEmpty(logged.get(0).path("signature").asString("")))
+                && Arrays.equals(
+                        encoded(leaf),
+                        pemToDer(new String(
+                                decodeOrEmpty(logged.get(0).path("verifier").asString("")),
+                                StandardCharsets.US_ASCII)));
     }
 
     /**

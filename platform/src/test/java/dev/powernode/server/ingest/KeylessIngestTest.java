@@ -135,6 +135,21 @@ class KeylessIngestTest {
     }
 
     @Test
+    void aCosignV3SignatureWhoseSubjectHasNoNameIsPublished() {
+        // cosign v3 image signatures name the subject by digest only (sigstore-java 2.0.0 refuses those)
+        DiskImageArtifacts.Pushed a = push();
+        String statement = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"digest\":{\"sha256\":\""
+                + a.ref().digest().hex() + "\"}}],\"predicateType\":\"" + ImageSignatures.COSIGN_SIGN_PREDICATE
+                + "\",\"predicate\":{}}";
+        attachBundle(a, SIGSTORE.attest(statement.getBytes(StandardCharsets.UTF_8), IDENTITY, ISSUER));
+
+        JsonNode p = awaitFinal(announce("keyless", a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+        assertThat(p.get("cosign_bundle_present").asBoolean()).isTrue();
+    }
+
+    @Test
     void anAttestationAloneIsNotASignature() {
         DiskImageArtifacts.Pushed a = push();
         attachBundle(a, SIGSTORE.attest(statement(a, SLSA), IDENTITY, ISSUER));
