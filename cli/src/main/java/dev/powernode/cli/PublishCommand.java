@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,17 +85,8 @@ final class PublishCommand implements Runnable {
             })
     String tag;
 
-    @Option(names = "--plain-http", description = "Reach the registry over http (loopback development registries).")
-    boolean plainHttp;
-
-    @Option(
-            names = "--registry-username",
-            description =
-                    "Registry user; the password comes from POWERNODE_REGISTRY_PASSWORD or --registry-password-file.")
-    String registryUsername;
-
-    @Option(names = "--registry-password-file", description = "File holding the registry password.")
-    Path registryPasswordFile;
+    @picocli.CommandLine.Mixin
+    RegistryOptions registryOptions;
 
     @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     Signing signing;
@@ -225,7 +215,7 @@ final class PublishCommand implements Runnable {
         }
         String host = registry.substring(0, slash);
         String repository = registry.substring(slash + 1);
-        RegistryClient client = registryClient(host);
+        RegistryClient client = registryOptions.client(host);
         // a waiting client is checked before anything is pushed: a missing token is a usage error
         ApiClient api = waitForVerdict ? apiClient() : null;
 
@@ -325,29 +315,6 @@ final class PublishCommand implements Runnable {
         err.println("announced: publication " + publicationId + " "
                 + receipt.get("status").asString() + " (" + seconds(started) + ")");
         return new Announced(u.family(), publicationId, announcedAt);
-    }
-
-    private RegistryClient registryClient(String host) {
-        RegistryClient.Builder builder = RegistryClient.builder().allowAnyRegistry();
-        if (plainHttp) {
-            builder.plainHttp(Set.of(host));
-        }
-        if (registryUsername != null) {
-            String password = System.getenv("POWERNODE_REGISTRY_PASSWORD");
-            if (registryPasswordFile != null) {
-                try {
-                    password = Files.readString(registryPasswordFile).strip();
-                } catch (IOException e) {
-                    throw new CliException("cannot read " + registryPasswordFile + ": " + e.getMessage(), 2);
-                }
-            }
-            if (password == null) {
-                throw new CliException(
-                        "--registry-username needs POWERNODE_REGISTRY_PASSWORD or --registry-password-file", 2);
-            }
-            builder.credentials(host, registryUsername, password);
-        }
-        return builder.build();
     }
 
     private ApiClient apiClient() {
@@ -465,14 +432,7 @@ final class PublishCommand implements Runnable {
             } catch (SigstoreException e) {
                 throw new CliException("keyless signing (" + e.check() + "): " + e.getMessage());
             }
-            Map<String, String> annotations = new LinkedHashMap<>();
-            annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, signed.signatureBase64());
-            annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, signed.certificatePem());
-            if (!signed.chainPem().isBlank()) {
-                annotations.put(SimpleSigning.CHAIN_ANNOTATION, signed.chainPem());
-            }
-            annotations.put(SimpleSigning.BUNDLE_ANNOTATION, signed.bundleAnnotation());
-            CosignSigner.attach(client, ref, payload, annotations);
+            CosignSigner.attach(client, ref, payload, signed.annotations());
         };
     }
 

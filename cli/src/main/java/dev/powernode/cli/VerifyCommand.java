@@ -7,13 +7,10 @@ import dev.powernode.common.sigstore.ImageSignatures;
 import dev.powernode.common.sigstore.SignerPolicy;
 import dev.powernode.common.sigstore.SigstoreException;
 import dev.powernode.common.sigstore.SigstoreVerifier;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,17 +55,8 @@ final class VerifyCommand implements Callable<Integer> {
             description = "trusted_root.json of a private Sigstore (default: the public-good root)")
     Path trustedRoot;
 
-    @Option(names = "--plain-http", description = "Reach the registry over http (loopback development registries).")
-    boolean plainHttp;
-
-    @Option(
-            names = "--registry-username",
-            description =
-                    "Registry user; the password comes from POWERNODE_REGISTRY_PASSWORD or --registry-password-file.")
-    String registryUsername;
-
-    @Option(names = "--registry-password-file", description = "File holding the registry password.")
-    Path registryPasswordFile;
+    @picocli.CommandLine.Mixin
+    RegistryOptions registryOptions;
 
     @Override
     public Integer call() {
@@ -85,7 +73,7 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (SigstoreException e) {
             throw new CliException(e.getMessage(), 2);
         }
-        RegistryClient client = client(image.registry());
+        RegistryClient client = registryOptions.client(image.registry());
         try {
             if (image.digest() == null) {
                 image = image.withDigest(client.getManifest(image).digest());
@@ -128,28 +116,5 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (SigstoreException e) {
             throw new CliException(e.getMessage(), 2);
         }
-    }
-
-    private RegistryClient client(String host) {
-        RegistryClient.Builder builder = RegistryClient.builder().allowAnyRegistry();
-        if (plainHttp) {
-            builder.plainHttp(Set.of(host));
-        }
-        if (registryUsername != null) {
-            String password = System.getenv("POWERNODE_REGISTRY_PASSWORD");
-            if (registryPasswordFile != null) {
-                try {
-                    password = Files.readString(registryPasswordFile).strip();
-                } catch (IOException e) {
-                    throw new CliException("cannot read " + registryPasswordFile + ": " + e.getMessage(), 2);
-                }
-            }
-            if (password == null) {
-                throw new CliException(
-                        "--registry-username needs POWERNODE_REGISTRY_PASSWORD or --registry-password-file", 2);
-            }
-            builder.credentials(host, registryUsername, password);
-        }
-        return builder.build();
     }
 }

@@ -16,7 +16,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -141,11 +140,7 @@ class VerifyCommandTest {
         byte[] payload = SimpleSigning.payload(a.ref().name(), a.ref().digest());
         SigstoreMock.LegacySignature legacy = sigstore.sign(payload, IDENTITY, ISSUER, SigstoreMock.SignOptions.DEFAULT)
                 .legacy();
-        Map<String, String> annotations = new HashMap<>();
-        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, legacy.signatureBase64());
-        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, legacy.certificatePem());
-        annotations.put(SimpleSigning.BUNDLE_ANNOTATION, legacy.bundleAnnotation());
-        CosignSigner.attach(client, a.ref(), payload, annotations);
+        CosignSigner.attach(client, a.ref(), payload, legacy.annotations());
 
         assertThat(verify(
                         a.ref().toString(),
@@ -184,12 +179,7 @@ class VerifyCommandTest {
         dev.powernode.common.sigstore.KeylessSigner.Signed signed = new dev.powernode.common.sigstore.KeylessSigner(
                         sigstore.fulcioUrl(), sigstore.rekorUrl())
                 .sign(payload, token);
-        Map<String, String> annotations = new HashMap<>();
-        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, signed.signatureBase64());
-        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, signed.certificatePem());
-        annotations.put(SimpleSigning.CHAIN_ANNOTATION, signed.chainPem());
-        annotations.put(SimpleSigning.BUNDLE_ANNOTATION, signed.bundleAnnotation());
-        CosignSigner.attach(client, a.ref(), payload, annotations);
+        CosignSigner.attach(client, a.ref(), payload, signed.annotations());
 
         String root = sigstore.trustedRoot().toString();
         assertThat(verify(a.ref().toString(), "--identity", IDENTITY, "--issuer", ISSUER, "--trusted-root", root))

@@ -87,7 +87,19 @@ public final class SigstoreMock implements AutoCloseable {
      * "Payload": {"body": base64, "integratedTime": n, "logIndex": n, "logID": hex}}}.
      */
     public record LegacySignature(
-            String signatureBase64, String certificatePem, String chainPem, String bundleAnnotation) {}
+            String signatureBase64, String certificatePem, String chainPem, String bundleAnnotation) {
+        /** The layer annotations cosign writes (signature, certificate, chain if any, SET bundle). */
+        public java.util.Map<String, String> annotations() {
+            java.util.Map<String, String> a = new java.util.LinkedHashMap<>();
+            a.put("dev.cosignproject.cosign/signature", signatureBase64);
+            a.put("dev.sigstore.cosign/certificate", certificatePem);
+            if (chainPem != null && !chainPem.isBlank()) {
+                a.put("dev.sigstore.cosign/chain", chainPem);
+            }
+            a.put("dev.sigstore.cosign/bundle", bundleAnnotation);
+            return a;
+        }
+    }
 
     private SigstoreMock(Process process) {
         this.process = process;

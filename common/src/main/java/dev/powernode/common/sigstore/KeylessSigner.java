@@ -1,5 +1,6 @@
 package dev.powernode.common.sigstore;
 
+import dev.powernode.common.cosign.SimpleSigning;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,7 +39,19 @@ public final class KeylessSigner {
     private final HttpClient http;
 
     /** What a cosign legacy keyless signature layer carries. */
-    public record Signed(String signatureBase64, String certificatePem, String chainPem, String bundleAnnotation) {}
+    public record Signed(String signatureBase64, String certificatePem, String chainPem, String bundleAnnotation) {
+        /** The layer annotations cosign writes for this signature ({@link SimpleSigning}'s names). */
+        public Map<String, String> annotations() {
+            Map<String, String> a = new LinkedHashMap<>();
+            a.put(SimpleSigning.SIGNATURE_ANNOTATION, signatureBase64);
+            a.put(SimpleSigning.CERTIFICATE_ANNOTATION, certificatePem);
+            if (chainPem != null && !chainPem.isBlank()) {
+                a.put(SimpleSigning.CHAIN_ANNOTATION, chainPem);
+            }
+            a.put(SimpleSigning.BUNDLE_ANNOTATION, bundleAnnotation);
+            return a;
+        }
+    }
 
     /** @param fulcio Fulcio base URL (e.g. https://fulcio.sigstore.dev); @param rekor Rekor base URL */
     public KeylessSigner(URI fulcio, URI rekor) {

@@ -497,14 +497,7 @@ class KeylessIngestTest {
         byte[] payload = SimpleSigning.payload(signed.ref().name(), signed.ref().digest());
         SigstoreMock.LegacySignature legacy =
                 SIGSTORE.sign(payload, identity, issuer, options).legacy();
-        Map<String, String> annotations = new HashMap<>();
-        annotations.put(SimpleSigning.SIGNATURE_ANNOTATION, legacy.signatureBase64());
-        annotations.put(SimpleSigning.CERTIFICATE_ANNOTATION, legacy.certificatePem());
-        if (legacy.chainPem() != null && !legacy.chainPem().isBlank()) {
-            annotations.put(SimpleSigning.CHAIN_ANNOTATION, legacy.chainPem());
-        }
-        annotations.put(SimpleSigning.BUNDLE_ANNOTATION, legacy.bundleAnnotation());
-        CosignSigner.attach(REGISTRY.client, target.ref(), payload, annotations);
+        CosignSigner.attach(REGISTRY.client, target.ref(), payload, legacy.annotations());
     }
 
     private static byte[] statement(DiskImageArtifacts.Pushed a, String predicateType) {
