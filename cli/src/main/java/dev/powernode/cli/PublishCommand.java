@@ -43,11 +43,13 @@ import tools.jackson.databind.JsonNode;
         name = "publish",
         mixinStandardHelpOptions = true,
         description = {
-            "Publish a build: with --build-dir, every artifact family build.sh wrote (read from its",
-            "manifest.json); with --family and FILES, those files as one artifact (the first is the",
-            "primary one). Each artifact is pushed, signed with a cosign key pair and announced with",
-            "the signed webhook; --wait follows the publications until they are published (exit 0)",
-            "or one failed (exit 1). stdout: one line per publication, 'ID' (FILES) or 'FAMILY ID'."
+            "Publish a build: with --build-dir, every artifact family build.sh wrote (read from its"
+                    + " manifest.json); with --family and FILES, those files as one artifact (the first is the"
+                    + " primary one).",
+            "Each artifact is pushed, signed (--sign-key: a cosign key pair; --keyless: a Fulcio certificate"
+                    + " for the CI's OIDC token, logged in Rekor) and announced with the signed webhook;"
+                    + " --wait follows the publications until they are published (exit 0) or one failed (exit 1).",
+            "stdout: one line per publication, 'ID' (FILES) or 'FAMILY ID'."
         })
 final class PublishCommand implements Runnable {
     @Spec
