@@ -42,13 +42,20 @@ public final class ImageSignatures {
      * @param signatureManifest the manifest holding it (what retention deletes with the image)
      * @param bundlePresent a Sigstore bundle attached as a referrer verified
      * @param attestationPredicate the predicate type of the first verified in-toto attestation, or null
+     * @param attached every other manifest attached to the image that was seen (the legacy {@code .sig}
+     *     manifest, Sigstore bundle and attestation referrers): deleted with the image
      */
     public record Result(
             SigstoreVerifier.Verified signer,
             String source,
             Digest signatureManifest,
             boolean bundlePresent,
-            String attestationPredicate) {}
+            String attestationPredicate,
+            List<Digest> attached) {
+        public Result {
+            attached = List.copyOf(attached);
+        }
+    }
 
     public ImageSignatures(RegistryClient client, SigstoreVerifier verifier) {
         this.client = Objects.requireNonNull(client);
@@ -68,6 +75,7 @@ public final class ImageSignatures {
         String source = null;
         Digest signatureManifest = null;
         int candidates = 0;
+        java.util.Set<Digest> attached = new java.util.LinkedHashSet<>();
 
         OciRef sigRef = image.withTag(digest.tagPrefix() + ".sig");
         Manifest legacy = null;
@@ -79,6 +87,7 @@ public final class ImageSignatures {
             }
         }
         if (legacy != null) {
+            attached.add(legacy.digest());
             int index = 0;
             for (Descriptor layer : legacy.layers()) {
                 index++;
@@ -127,6 +136,9 @@ public final class ImageSignatures {
             if (!type.startsWith(BUNDLE_PREFIX)) {
                 continue;
             }
+            if (attached.size() < 4 * MAX_CANDIDATES) {
+                attached.add(referrer.digest());
+            }
             if (++tried > MAX_CANDIDATES) {
                 reasons.add("bundle referrers after the first " + MAX_CANDIDATES + " are not tried");
                 break;
@@ -164,7 +176,8 @@ public final class ImageSignatures {
         }
 
         if (accepted != null) {
-            return new Result(accepted, source, signatureManifest, bundlePresent, attestation);
+            attached.remove(signatureManifest);
+            return new Result(accepted, source, signatureManifest, bundlePresent, attestation, List.copyOf(attached));
         }
         if (candidates == 0 && reasons.isEmpty()) {
             throw new SigstoreException(

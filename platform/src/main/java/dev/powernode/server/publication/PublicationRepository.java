@@ -194,6 +194,7 @@ class PublicationRepository {
     void markPublished(
             UUID id,
             String signatureDigest,
+            List<String> attachedDigests,
             UUID fileObjectId,
             UUID priorFileObjectId,
             boolean active,
@@ -207,7 +208,8 @@ class PublicationRepository {
                 update disk_image_publication set status = 'published', active = :active, file_object_id = :file,
                     prior_file_object_id = :prior, size_bytes = :size, verified_by = :verifiedBy,
                     cosign_bundle_present = :bundle, attestation_present = :attestation,
-                    attestation_predicate = :predicate, signature_digest = :signatureDigest, verified_at = :now, published_at = :now,
+                    attestation_predicate = :predicate, signature_digest = :signatureDigest,
+                    attached_digests = :attached, verified_at = :now, published_at = :now,
                     error_message = null, last_attempt_error = null, next_attempt_at = null, updated_at = :now
                 where id = :id
                 """)
@@ -221,6 +223,7 @@ class PublicationRepository {
                 .param("attestation", attestation)
                 .param("predicate", predicate)
                 .param("signatureDigest", signatureDigest)
+                .param("attached", attachedDigests.toArray(String[]::new))
                 .param("now", Timestamp.from(now))
                 .update();
     }

@@ -206,6 +206,7 @@ public class Publications {
         repository.markPublished(
                 id,
                 verified.signatureDigest(),
+                verified.attachedDigests(),
                 fileObjectId,
                 supersedes && current.isPresent() ? current.get().fileObjectId() : null,
                 supersedes,

@@ -15,6 +15,7 @@ public record RetentionCandidate(
         String status,
         String ociRef,
         String signatureDigest,
+        java.util.List<String> attachedDigests,
         String storage,
         String location,
         boolean artifactShared,

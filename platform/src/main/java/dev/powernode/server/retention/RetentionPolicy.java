@@ -64,21 +64,23 @@ public class RetentionPolicy {
         return jdbc.sql("""
                 with ranked as (
                     select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.active,
-                        p.retired_at, p.oci_ref, p.signature_digest, p.file_object_id, np.disk_image_retention_count as keep,
+                        p.retired_at, p.oci_ref, p.signature_digest, p.attached_digests, p.file_object_id,
+                        np.disk_image_retention_count as keep,
                         row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
                                            order by p.active desc, p.created_at desc, p.id desc) as rank
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status in ('published', 'retired')
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
                 ), candidates as (
-                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, signature_digest, file_object_id,
+                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, signature_digest, attached_digests,
+                        file_object_id,
                         'kept before it (the current one, then the newest): ' || (rank - 1)
                             || ', disk_image_retention_count ' || keep as reason
                     from ranked
                     where rank > keep and not active and (status = 'published' or retired_at < :graceCutoff)
                     union all
                     select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.oci_ref,
-                        p.signature_digest, p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
+                        p.signature_digest, p.attached_digests, p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status = 'failed' and p.updated_at < :failedCutoff
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
@@ -112,6 +114,7 @@ public class RetentionPolicy {
                         rs.getString("status"),
                         rs.getString("oci_ref"),
                         rs.getString("signature_digest"),
+                        attached(rs.getArray("attached_digests")),
                         rs.getString("storage"),
                         rs.getString("location"),
                         rs.getBoolean("shared"),
@@ -195,6 +198,9 @@ public class RetentionPolicy {
             }
             boolean deleted = registries.client().deleteManifest(ref);
             deleteSignature(ref, c.signatureDigest());
+            for (String attached : c.attachedDigests()) {
+                deleteAttached(ref, attached);
+            }
             return deleted;
         }
         if ("local".equals(c.storage()) && c.location() != null) {
@@ -205,6 +211,22 @@ public class RetentionPolicy {
             }
         }
         return false;
+    }
+
+    /** Another manifest attached to the image (bundle, attestation, other signature); best effort like the signature. */
+    private void deleteAttached(OciRef ref, String digest) {
+        try {
+            registries.client().deleteManifest(ref.withDigest(Digest.parse(digest)));
+        } catch (RegistryException | IllegalArgumentException e) {
+            log.info("could not delete {} attached to {} (left in the registry): {}", digest, ref, e.getMessage());
+        }
+    }
+
+    private static List<String> attached(java.sql.Array array) throws java.sql.SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        return List.of((String[]) array.getArray());
     }
 
     /** The signature manifest has no other user; failing to delete it does not keep the row. */

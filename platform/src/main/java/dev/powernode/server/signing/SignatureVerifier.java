@@ -78,7 +78,8 @@ public class SignatureVerifier {
                 result.bundlePresent(),
                 result.attestationPredicate() != null,
                 result.attestationPredicate(),
-                result.signatureManifest().toString());
+                result.signatureManifest().toString(),
+                result.attached().stream().map(Object::toString).toList());
     }
 
     private static String describe(SigstoreVerifier.Verified v) {
@@ -157,7 +158,8 @@ public class SignatureVerifier {
                         false,
                         false,
                         null,
-                        null);
+                        null,
+                        java.util.List.of());
             }
         }
         throw new VerificationFailure(
@@ -191,7 +193,8 @@ public class SignatureVerifier {
                 true,
                 false,
                 null,
-                null);
+                null,
+                java.util.List.of());
     }
 
     private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {

@@ -23,6 +23,7 @@ public final class VerifiedArtifact {
     private final boolean attestationPresent;
     private final String attestationPredicate;
     private final String signatureDigest;
+    private final java.util.List<String> attachedDigests;
 
     VerifiedArtifact(
             UUID publicationId,
@@ -35,7 +36,8 @@ public final class VerifiedArtifact {
             boolean cosignBundlePresent,
             boolean attestationPresent,
             String attestationPredicate,
-            String signatureDigest) {
+            String signatureDigest,
+            java.util.List<String> attachedDigests) {
         this.publicationId = publicationId;
         this.storage = storage;
         this.location = location;
@@ -47,11 +49,17 @@ public final class VerifiedArtifact {
         this.attestationPresent = attestationPresent;
         this.attestationPredicate = attestationPredicate;
         this.signatureDigest = signatureDigest;
+        this.attachedDigests = java.util.List.copyOf(attachedDigests);
     }
 
     /** {@code sha256:...} of the signature manifest in the registry, or null (direct uploads). */
     public String signatureDigest() {
         return signatureDigest;
+    }
+
+    /** Other manifests attached to the image ({@code sha256:...}): retention deletes them with it. */
+    public java.util.List<String> attachedDigests() {
+        return attachedDigests;
     }
 
     public UUID publicationId() {

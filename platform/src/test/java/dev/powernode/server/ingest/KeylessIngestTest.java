@@ -291,6 +291,46 @@ class KeylessIngestTest {
                 + ".";
     }
 
+    @Test
+    void retentionDeletesEverySignatureAndAttestationAttachedToAPurgedImage() {
+        DiskImageArtifacts.Pushed old = push();
+        attachLegacy(old, old, IDENTITY, ISSUER, SigstoreMock.SignOptions.DEFAULT);
+        String bundle = SIGSTORE.attach(
+                SIGSTORE.signBlob(old.manifest(), IDENTITY, ISSUER), old.ref().toString(), REGISTRY.registry);
+        String provenance = SIGSTORE.attach(
+                SIGSTORE.attest(statement(old, SLSA), IDENTITY, ISSUER),
+                old.ref().toString(),
+                REGISTRY.registry);
+        OciRef sig = old.ref().withTag(old.ref().digest().tagPrefix() + ".sig");
+        String sigDigest =
+                REGISTRY.client.headManifest(sig).orElseThrow().digest().toString();
+        assertThat(awaitFinal(announce("keyless", old.ref(), old)).get("status").asString())
+                .isEqualTo("published");
+
+        DiskImageArtifacts.Pushed current = push();
+        attachBundle(current, SIGSTORE.signBlob(current.manifest(), IDENTITY, ISSUER));
+        assertThat(awaitFinal(announce("keyless", current.ref(), current))
+                        .get("status")
+                        .asString())
+                .isEqualTo("published");
+
+        jdbc.sql("update disk_image_publication set retired_at = now() - interval '3 days' where status = 'retired'")
+                .update();
+        assertThat(admin.patch("/api/v1/system/node_platforms/keyless", "{\"disk_image_retention_count\":1}")
+                        .status())
+                .isEqualTo(200);
+        Api.Response run = admin.post("/api/v1/system/retention_runs?platform=keyless", "");
+        assertThat(run.status()).as(run.body()).isEqualTo(200);
+        assertThat(run.json().get("purged").asInt()).as(run.body()).isEqualTo(1);
+
+        for (String gone : new String[] {old.ref().digest().toString(), sigDigest, bundle, provenance}) {
+            assertThat(REGISTRY.client.headManifest(old.ref().withDigest(dev.powernode.common.oci.Digest.parse(gone))))
+                    .as(gone)
+                    .isEmpty();
+        }
+        assertThat(REGISTRY.client.headManifest(current.ref())).isPresent();
+    }
+
     // ------------------------------------------------------------------ refused
 
     @Test
