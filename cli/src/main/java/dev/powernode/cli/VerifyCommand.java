@@ -107,12 +107,11 @@ final class VerifyCommand implements Callable<Integer> {
             publicKeys.add(VerifyBundleCommand.readPublicKey(key));
         }
         try {
-            SignerPolicy base = !keyless
-                    ? SignerPolicy.keys(publicKeys, requireTlog)
-                    : identity != null
-                            ? SignerPolicy.exactIdentity(identity, issuer)
-                            : SignerPolicy.identityRegexp(identityRegexp, issuer, requireTlog);
-            return new SignerPolicy(base.identity(), base.issuer(), publicKeys, requireTlog);
+            if (!keyless) {
+                return SignerPolicy.keys(publicKeys, requireTlog);
+            }
+            String pattern = identity != null ? java.util.regex.Pattern.quote(identity) : identityRegexp;
+            return SignerPolicy.identityRegexp(pattern, issuer, requireTlog).withKeys(publicKeys);
         } catch (SigstoreException e) {
             throw new CliException(e.getMessage(), 2);
         }

@@ -175,7 +175,7 @@ class VerifyCommandTest {
     void ourKeylessSignerProducesWhatCosignVerifyAccepts() throws Exception {
         DiskImageArtifacts.Pushed a = push(null);
         byte[] payload = SimpleSigning.payload(a.ref().name(), a.ref().digest());
-        String token = unsignedJwt(IDENTITY, ISSUER);
+        String token = SigstoreMock.unsignedIdentityToken(IDENTITY, ISSUER);
         dev.powernode.common.sigstore.KeylessSigner.Signed signed = new dev.powernode.common.sigstore.KeylessSigner(
                         sigstore.fulcioUrl(), sigstore.rekorUrl())
                 .sign(payload, token);
@@ -186,15 +186,5 @@ class VerifyCommandTest {
                 .isZero();
         assertThat(verify(a.ref().toString(), "--identity", IDENTITY + "x", "--issuer", ISSUER, "--trusted-root", root))
                 .isEqualTo(1);
-    }
-
-    /** An unsigned OIDC-shaped token: the mock Fulcio, like a test double of a real one, reads sub and iss. */
-    static String unsignedJwt(String subject, String issuer) {
-        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
-        return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
-                + "."
-                + b64.encodeToString(
-                        ("{\"sub\":\"" + subject + "\",\"iss\":\"" + issuer + "\",\"aud\":\"sigstore\"}").getBytes())
-                + ".";
     }
 }

@@ -91,12 +91,12 @@ public final class SigstoreMock implements AutoCloseable {
         /** The layer annotations cosign writes (signature, certificate, chain if any, SET bundle). */
         public java.util.Map<String, String> annotations() {
             java.util.Map<String, String> a = new java.util.LinkedHashMap<>();
-            a.put("dev.cosignproject.cosign/signature", signatureBase64);
-            a.put("dev.sigstore.cosign/certificate", certificatePem);
+            a.put(dev.powernode.common.cosign.SimpleSigning.SIGNATURE_ANNOTATION, signatureBase64);
+            a.put(dev.powernode.common.cosign.SimpleSigning.CERTIFICATE_ANNOTATION, certificatePem);
             if (chainPem != null && !chainPem.isBlank()) {
-                a.put("dev.sigstore.cosign/chain", chainPem);
+                a.put(dev.powernode.common.cosign.SimpleSigning.CHAIN_ANNOTATION, chainPem);
             }
-            a.put("dev.sigstore.cosign/bundle", bundleAnnotation);
+            a.put(dev.powernode.common.cosign.SimpleSigning.BUNDLE_ANNOTATION, bundleAnnotation);
             return a;
         }
     }
@@ -172,6 +172,18 @@ public final class SigstoreMock implements AutoCloseable {
             mock.close();
             throw e;
         }
+    }
+
+    /**
+     * An unsigned OIDC-shaped token ({@code alg: none}) with {@code sub} and {@code iss}: the mock
+     * Fulcio reads the claims without verifying the token.
+     */
+    public static String unsignedIdentityToken(String subject, String issuer) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String claims = JSON.writeValueAsString(java.util.Map.of("sub", subject, "iss", issuer, "aud", "sigstore"));
+        return b64.encodeToString(
+                        "{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "." + b64.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".";
     }
 
     /** The trusted mock Fulcio's base URL (serves {@code POST /api/v2/signingCert}), for clients that sign themselves. */

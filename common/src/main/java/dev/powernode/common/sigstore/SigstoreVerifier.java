@@ -6,6 +6,7 @@ import dev.sigstore.bundle.Bundle;
 import dev.sigstore.fulcio.client.FulcioVerifier;
 import dev.sigstore.rekor.client.RekorEntry;
 import dev.sigstore.rekor.client.RekorVerifier;
+import dev.sigstore.timestamp.client.TimestampVerifier;
 import dev.sigstore.trustroot.SigstoreTrustedRoot;
 import dev.sigstore.trustroot.TransparencyLog;
 import java.io.ByteArrayInputStream;
@@ -69,6 +70,7 @@ public final class SigstoreVerifier {
     private final KeylessVerifier keyless;
     private final FulcioVerifier fulcio;
     private final RekorVerifier rekor;
+    private final TimestampVerifier tsa;
 
     /**
      * What verified: who signed (a keyless certificate's SAN and issuer, or {@code key[i]} of the
@@ -99,6 +101,7 @@ public final class SigstoreVerifier {
                     KeylessVerifier.builder().trustedRootProvider(() -> root).build();
             this.fulcio = FulcioVerifier.newFulcioVerifier(root);
             this.rekor = RekorVerifier.newRekorVerifier(root);
+            this.tsa = TimestampVerifier.newTimestampVerifier(root);
         } catch (Exception e) {
             throw new SigstoreException("trusted-root", "invalid trusted root " + rootName + ": " + oneLine(e), e);
         }
@@ -336,8 +339,7 @@ public final class SigstoreVerifier {
                 var response = dev.sigstore.timestamp.client.ImmutableTimestampResponse.builder()
                         .encoded(token)
                         .build();
-                dev.sigstore.timestamp.client.TimestampVerifier.newTimestampVerifier(root)
-                        .verify(response, signature);
+                tsa.verify(response, signature);
                 time = response.getGenTime();
             } catch (Exception e) {
                 throw new SigstoreException("timestamp", "RFC 3161 timestamp: " + oneLine(e), e);

@@ -12,6 +12,7 @@ import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.PublicationProbe;
 import dev.powernode.server.support.RegistryFixture;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
@@ -60,6 +61,7 @@ class IngestFlowTest {
 
     Api admin;
     WebhookCaller webhook;
+    PublicationProbe probe;
     String platformId;
 
     @BeforeEach
@@ -77,6 +79,7 @@ class IngestFlowTest {
                 .json();
         webhook = new WebhookCaller(
                 admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+        probe = new PublicationProbe(admin, webhook);
     }
 
     @Test
@@ -276,28 +279,14 @@ class IngestFlowTest {
     }
 
     private String announce(OciRef ref, DiskImageArtifacts.Pushed a) {
-        Api.Response r = webhook.send(WebhookCaller.body(
-                "bookworm",
-                "uefi_disk",
-                "amd64",
-                ref.toString(),
-                a.primary().digest().hex(),
-                a.primary().size()));
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
-        return r.json().get("publication_id").asString();
+        return probe.announce("bookworm", ref, a);
     }
 
     private JsonNode awaitFinal(String id) {
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    String s = get(id).get("status").asString();
-                    return !s.equals("queued") && !s.equals("verifying");
-                });
-        return get(id);
+        return probe.awaitFinal(id);
     }
 
     private JsonNode get(String id) {
-        return admin.get("/api/v1/system/disk_image_publications/" + id).json();
+        return probe.get(id);
     }
 }

@@ -1,7 +1,6 @@
 package dev.powernode.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.powernode.common.cosign.CosignSigner;
 import dev.powernode.common.cosign.SimpleSigning;
@@ -12,6 +11,7 @@ import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.PublicationProbe;
 import dev.powernode.server.support.RegistryFixture;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
@@ -77,6 +77,7 @@ class KeylessIngestTest {
 
     Api admin;
     WebhookCaller webhook;
+    PublicationProbe probe;
 
     @BeforeEach
     void setUp() {
@@ -88,6 +89,7 @@ class KeylessIngestTest {
                 .json();
         webhook = new WebhookCaller(
                 admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+        probe = new PublicationProbe(admin, webhook);
     }
 
     // ------------------------------------------------------------------ accepted
@@ -202,7 +204,7 @@ class KeylessIngestTest {
         Path secret =
                 Files.writeString(dir.resolve("secret"), w.get("webhook_secret").asString());
         Path password = Files.writeString(dir.resolve("password"), REGISTRY.registry.password());
-        Path token = Files.writeString(dir.resolve("token"), unsignedJwt(IDENTITY, ISSUER));
+        Path token = Files.writeString(dir.resolve("token"), SigstoreMock.unsignedIdentityToken(IDENTITY, ISSUER));
         byte[] disk = new byte[200_000];
         new java.util.Random(99).nextBytes(disk);
         Path img = Files.write(dir.resolve("disk.img"), disk);
@@ -281,14 +283,6 @@ class KeylessIngestTest {
                 img.toString());
         assertThat(noToken.exit()).isEqualTo(2);
         assertThat(noToken.err()).contains("POWERNODE_TEST_NO_SUCH_TOKEN");
-    }
-
-    static String unsignedJwt(String subject, String issuer) {
-        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
-        return b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(
-                        ("{\"sub\":\"" + subject + "\",\"iss\":\"" + issuer + "\"}").getBytes(StandardCharsets.UTF_8))
-                + ".";
     }
 
     @Test
@@ -556,29 +550,15 @@ class KeylessIngestTest {
     }
 
     private String announce(String slug, OciRef ref, DiskImageArtifacts.Pushed a) {
-        Api.Response r = webhook.send(WebhookCaller.body(
-                slug,
-                "uefi_disk",
-                "amd64",
-                ref.toString(),
-                a.primary().digest().hex(),
-                a.primary().size()));
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
-        return r.json().get("publication_id").asString();
+        return probe.announce(slug, ref, a);
     }
 
     private JsonNode awaitFinal(String id) {
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    String s = get(id).get("status").asString();
-                    return !s.equals("queued") && !s.equals("verifying");
-                });
-        return get(id);
+        return probe.awaitFinal(id);
     }
 
     private JsonNode get(String id) {
-        return admin.get("/api/v1/system/disk_image_publications/" + id).json();
+        return probe.get(id);
     }
 
     private static Path tempDir() {
