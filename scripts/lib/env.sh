@@ -34,8 +34,13 @@ pn_ensure_packages() {
       guard=1
     fi
     DEBIAN_FRONTEND=noninteractive pn_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-    ((guard)) && pn_as_root rm -f /usr/sbin/policy-rc.d
+    # an if, not `((guard)) && rm`: as the last command that list returns 1 when guard is 0, and
+    # under set -e the caller dies without a word (a machine that ships its own policy-rc.d)
+    if ((guard)); then
+      pn_as_root rm -f /usr/sbin/policy-rc.d
+    fi
   fi
+  return 0
 }
 
 pn_ensure_base_tools() {
