@@ -17,11 +17,23 @@ import tools.jackson.databind.JsonNode;
  * and turned into one artifact per platform family, each with its files in layer order (the
  * first is the primary artifact the webhook's {@code sha256} names).
  *
+ * <p>{@code builtAt} is the build's {@code source_date_epoch} (the build time the artifact's
+ * {@code org.opencontainers.image.created} annotation and the webhook's {@code build_time} carry;
+ * null when the manifest has none); {@code firmwareRef} names the UEFI stub the UKI was built on
+ * (null when the build made no UKI).
+ *
  * <p>The build kit names its outputs by what they are ({@code disk-image-uefi}, {@code
  * kernel-initrd}, ...); the platform by how they are deployed ({@code uefi_disk}, {@code
  * kernel_initramfs}, ...). This class is the one place that maps the first onto the second.
  */
-record BuildOutputs(Path dir, String buildId, String arch, String gitSha, List<Family> families) {
+record BuildOutputs(
+        Path dir,
+        String buildId,
+        String arch,
+        String gitSha,
+        List<Family> families,
+        java.time.Instant builtAt,
+        String firmwareRef) {
     static final String MANIFEST = "manifest.json";
 
     /** The platform's artifact families, in the order a build is published. */
@@ -116,7 +128,23 @@ record BuildOutputs(Path dir, String buildId, String arch, String gitSha, List<F
         if (families.isEmpty()) {
             throw new CliException(manifestFile + ": nothing to publish (no output of a platform family)", 2);
         }
-        return new BuildOutputs(dir, buildId, arch, gitSha, List.copyOf(families));
+        JsonNode epoch = manifest.get("source_date_epoch");
+        java.time.Instant builtAt = null;
+        if (epoch != null && !epoch.isNull()) {
+            if (!epoch.isIntegralNumber() || epoch.asLong() < 0) {
+                throw new CliException(manifestFile + ": source_date_epoch must be unix seconds", 2);
+            }
+            builtAt = java.time.Instant.ofEpochSecond(epoch.asLong());
+        }
+        JsonNode firmware = manifest.get("firmware_ref");
+        String firmwareRef =
+                firmware != null && firmware.isString() && !firmware.asString().isBlank() ? firmware.asString() : null;
+        return new BuildOutputs(dir, buildId, arch, gitSha, List.copyOf(families), builtAt, firmwareRef);
+    }
+
+    /** True for the families that boot through the UKI (and so through its UEFI stub). */
+    static boolean bootsThroughUki(String family) {
+        return !family.equals("kernel_initramfs");
     }
 
     /** The registry tag for one family of this build, e.g. {@code amd64-uefi_disk-0123abcd4567-1700000000}. */

@@ -144,6 +144,32 @@ final class PublishCommand implements Runnable {
     @Option(names = "--run-id", description = "CI run id, kept with the publication.")
     String runId;
 
+    @Option(
+            names = "--firmware-ref",
+            description = {
+                "What the image boots through (e.g. the UEFI stub of its UKI), kept as the publication's"
+                        + " firmware_ref.",
+                "With --build-dir default: the build manifest's firmware_ref, for the families that boot"
+                        + " through the UKI (not kernel_initramfs)."
+            })
+    String firmwareRef;
+
+    @Option(
+            names = "--worker-id",
+            description = "The registered ci_worker (id) running this publish; it must be bound to the webhook's label"
+                    + " (kept as triggered_by_worker_id).")
+    String workerId;
+
+    @Option(
+            names = "--build-time",
+            description = {
+                "When the build was made (RFC 3339, e.g. 2026-11-29T01:30:00Z, or unix seconds): written into each"
+                        + " manifest as org.opencontainers.image.created and announced as build_time.",
+                "The platform auto-promotes only builds newer than the current one by this time.",
+                "Default: the build manifest's source_date_epoch with --build-dir, else now."
+            })
+    String buildTime;
+
     @Option(names = "--wait", description = "Poll the platform until the publications are published or failed.")
     boolean waitForVerdict;
 
@@ -163,7 +189,8 @@ final class PublishCommand implements Runnable {
     List<Path> files = new ArrayList<>();
 
     /** One artifact to publish; {@code expectedSha256} are the build manifest's digests, if any. */
-    private record Upload(String family, List<Path> files, List<String> expectedSha256, String tag) {}
+    private record Upload(
+            String family, List<Path> files, List<String> expectedSha256, String tag, String firmwareRef) {}
 
     private record Announced(String family, String publicationId, long announcedAtNanos) {}
 
@@ -172,6 +199,7 @@ final class PublishCommand implements Runnable {
         List<Upload> uploads = new ArrayList<>();
         String sha;
         String arch;
+        Instant builtAt = buildTime == null ? null : parseBuildTime(buildTime);
         if (buildDir != null) {
             if (!files.isEmpty()) {
                 throw new CliException("pass either --build-dir or FILES, not both", 2);
@@ -183,12 +211,18 @@ final class PublishCommand implements Runnable {
             }
             arch = build.arch();
             sha = gitSha != null ? gitSha : build.gitSha();
+            if (builtAt == null) {
+                builtAt = build.builtAt() != null ? build.builtAt() : now();
+            }
             for (BuildOutputs.Family f : build.families()) {
                 uploads.add(new Upload(
                         f.family(),
                         f.files().stream().map(BuildOutputs.Output::file).toList(),
                         f.files().stream().map(BuildOutputs.Output::sha256).toList(),
-                        build.tag(tag, f.family())));
+                        build.tag(tag, f.family()),
+                        firmwareRef != null
+                                ? firmwareRef
+                                : BuildOutputs.bootsThroughUki(f.family()) ? build.firmwareRef() : null));
             }
         } else {
             if (files.isEmpty()) {
@@ -207,11 +241,17 @@ final class PublishCommand implements Runnable {
             }
             arch = this.arch;
             sha = gitSha;
-            uploads.add(new Upload(families.get(0), files, List.of(), tag));
+            uploads.add(new Upload(families.get(0), files, List.of(), tag, firmwareRef));
+            if (builtAt == null) {
+                builtAt = now();
+            }
         }
         byte[] secret = webhookSecret();
         ImageSigner key = imageSigner();
         int slash = registry.indexOf('/');
+        if (workerId != null && !workerId.matches("[0-9a-fA-F-]{36}")) {
+            throw new CliException("--worker-id must be a worker's id (a UUID), got " + workerId, 2);
+        }
         if (slash <= 0) {
             throw new CliException("--registry must look like host[:port]/repository, got " + registry, 2);
         }
@@ -231,7 +271,7 @@ final class PublishCommand implements Runnable {
                                 .map(p -> p.getFileName().toString())
                                 .collect(java.util.stream.Collectors.joining(", ")));
             }
-            Announced a = publishOne(client, host, repository, u, arch, sha, secret, key);
+            Announced a = publishOne(client, host, repository, u, arch, sha, builtAt, secret, key);
             announced.add(a);
             out.println(buildDir != null ? a.family() + " " + a.publicationId() : a.publicationId());
             out.flush();
@@ -258,6 +298,7 @@ final class PublishCommand implements Runnable {
             Upload u,
             String arch,
             String sha,
+            Instant builtAt,
             byte[] secret,
             ImageSigner key) {
         List<DiskImageArtifacts.Layer> layers = u.files().stream()
@@ -276,7 +317,9 @@ final class PublishCommand implements Runnable {
                             "dev.powernode.platform", platform,
                             "dev.powernode.family", u.family(),
                             "dev.powernode.arch", arch,
-                            "org.opencontainers.image.revision", sha),
+                            "org.opencontainers.image.revision", sha,
+                            // signed with the manifest: the platform orders builds by it
+                            "org.opencontainers.image.created", builtAt.toString()),
                     u.tag(),
                     progress(err));
             err.printf("pushed %s (%s)%n", pushed.ref(), seconds(started));
@@ -307,16 +350,40 @@ final class PublishCommand implements Runnable {
         body.put("sha256", pushed.primary().digest().hex());
         body.put("size_bytes", pushed.primary().size());
         body.put("git_sha", sha);
+        body.put("build_time", builtAt.toString());
+        if (u.firmwareRef() != null) {
+            body.put("firmware_ref", u.firmwareRef());
+        }
         if (runId != null) {
             body.put("run_id", runId);
+        }
+        if (workerId != null) {
+            body.put("worker_id", workerId);
         }
         long started = System.nanoTime();
         JsonNode receipt = announce(body, secret);
         long announcedAt = System.nanoTime();
         String publicationId = receipt.get("publication_id").asString();
-        err.println("announced: publication " + publicationId + " "
+        boolean already = receipt.path("already_announced").asBoolean(false);
+        err.println((already ? "already announced: publication " : "announced: publication ") + publicationId + " "
                 + receipt.get("status").asString() + " (" + seconds(started) + ")");
         return new Announced(u.family(), publicationId, announcedAt);
+    }
+
+    /** Whole seconds: a build time reads the same in the manifest, the webhook and the database. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
+    private static Instant parseBuildTime(String text) {
+        try {
+            return text.matches("[0-9]{1,12}")
+                    ? Instant.ofEpochSecond(Long.parseLong(text))
+                    : java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new CliException(
+                    "--build-time must be RFC 3339 (2026-11-29T01:30:00Z) or unix seconds, got " + text, 2);
+        }
     }
 
     private ApiClient apiClient() {
@@ -341,7 +408,7 @@ final class PublishCommand implements Runnable {
                         .header("Content-Type", "application/json")
                         .header(WebhookSignature.DELIVERY_HEADER, delivery)
                         .header(WebhookSignature.TIMESTAMP_HEADER, Long.toString(ts))
-                        .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, ts, bytes))
+                        .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, ts, delivery, bytes))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                         .build();
             } catch (IllegalArgumentException e) {
@@ -349,7 +416,8 @@ final class PublishCommand implements Runnable {
             }
             try {
                 HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 202) {
+                // 200: this manifest was announced before; the answer names that publication
+                if (r.statusCode() == 202 || r.statusCode() == 200) {
                     return ApiClient.JSON.readTree(r.body());
                 }
                 if (r.statusCode() < 500 || attempt == 5) {

@@ -87,6 +87,36 @@ class BuildOutputsTest {
     }
 
     @Test
+    void theBuildTimeAndTheUkiStubComeFromTheManifest() throws Exception {
+        build("amd64", "powernode-amd64.img", "disk-image-uefi");
+        Path manifest = dir.resolve("manifest.json");
+        Files.writeString(
+                manifest,
+                Files.readString(manifest)
+                        .replace(
+                                "\"outputs\"",
+                                "\"source_date_epoch\":1795915800,\"firmware_ref\":\"systemd-boot-efi/257/linuxx64.efi.stub"
+                                        + "@sha256:" + "ab".repeat(32) + "\",\"outputs\""));
+
+        BuildOutputs b = BuildOutputs.read(dir, Set.of());
+
+        assertThat(b.builtAt()).isEqualTo(java.time.Instant.parse("2026-11-29T01:30:00Z"));
+        assertThat(b.firmwareRef()).startsWith("systemd-boot-efi/257/linuxx64.efi.stub@sha256:");
+        assertThat(BuildOutputs.bootsThroughUki("uefi_disk")).isTrue();
+        assertThat(BuildOutputs.bootsThroughUki("kernel_initramfs")).isFalse();
+    }
+
+    @Test
+    void aManifestWithoutBuildTimeOrStubHasNeither() throws Exception {
+        build("amd64", "powernode-amd64.img", "disk-image-uefi");
+
+        BuildOutputs b = BuildOutputs.read(dir, Set.of());
+
+        assertThat(b.builtAt()).isNull();
+        assertThat(b.firmwareRef()).isNull();
+    }
+
+    @Test
     void familiesTheBuildDidNotProduceAreSkipped() throws Exception {
         build(
                 "arm64",

@@ -25,16 +25,32 @@ class WebhookController {
         this.publications = publications;
     }
 
-    record ProvisionRequest(String label, String platformApiBase) {}
+    /** {@code allowedPlatforms}: slugs or ids the webhook may announce for; [] = any; absent = unchanged. */
+    record ProvisionRequest(String label, String platformApiBase, List<String> allowedPlatforms) {}
 
-    record ProvisionedView(UUID webhookId, String label, String webhookUrl, String webhookSecret, boolean rotated) {}
+    record ProvisionedView(
+            UUID webhookId,
+            String label,
+            String webhookUrl,
+            String webhookSecret,
+            boolean rotated,
+            List<UUID> allowedPlatforms) {}
 
-    /** {@code provision_disk_image_webhook}: idempotent on label, rotates the secret every call. */
+    /**
+     * {@code provision_disk_image_webhook}: idempotent on label, rotates the secret every call,
+     * and sets the platform allow-list when {@code allowed_platforms} is given.
+     */
     @PostMapping("/api/v1/system/disk_image_webhooks")
     ResponseEntity<ProvisionedView> provision(@RequestBody ProvisionRequest body) {
-        ProvisionedWebhook w = webhooks.provision(body.label(), body.platformApiBase());
+        ProvisionedWebhook w = webhooks.provision(body.label(), body.platformApiBase(), body.allowedPlatforms());
         return ResponseEntity.status(w.rotated() ? HttpStatus.OK : HttpStatus.CREATED)
-                .body(new ProvisionedView(w.webhookId(), w.label(), w.webhookUrl(), w.webhookSecret(), w.rotated()));
+                .body(new ProvisionedView(
+                        w.webhookId(),
+                        w.label(),
+                        w.webhookUrl(),
+                        w.webhookSecret(),
+                        w.rotated(),
+                        w.allowedPlatforms()));
     }
 
     record TransitionView(String from, String to, String actor, String reason, Instant at) {}

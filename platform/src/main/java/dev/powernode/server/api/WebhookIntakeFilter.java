@@ -4,6 +4,7 @@ import dev.powernode.common.webhook.WebhookSignature;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ProblemResponses;
 import dev.powernode.server.shared.Problems;
+import dev.powernode.server.shared.RateLimited;
 import dev.powernode.server.webhook.Receipt;
 import dev.powernode.server.webhook.WebhookReceiver;
 import jakarta.servlet.FilterChain;
@@ -26,7 +27,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * {@code POST /api/v1/system/webhooks/disk_image/built/{webhook_id}}, served straight from the
  * servlet filter chain. The route is authenticated by its HMAC signature, so bearer-token
  * security and MVC dispatch add nothing but cost, and this is the route CI fleets hammer; the
- * request log and the problem+json error format are the same as everywhere else.
+ * request log, the problem+json error format and the security headers are the same as everywhere
+ * else. The caller's address for the per-address rate limit is the servlet's remote address
+ * (behind a proxy, configure {@code server.forward-headers-strategy} so it is the client's).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 2)
@@ -55,6 +58,7 @@ class WebhookIntakeFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String path = request.getRequestURI();
+        SecurityHeaders.apply(response);
         if (!"POST".equals(request.getMethod())) {
             response.setHeader("Allow", "POST");
             problems.write(response, 405, "http/405", "only POST is supported here", path);
@@ -67,6 +71,7 @@ class WebhookIntakeFilter extends OncePerRequestFilter {
                 body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, receiver.maxBody() + 1));
             }
             Receipt receipt = receiver.receive(
+                    request.getRemoteAddr(),
                     webhookId,
                     request.getHeader(WebhookSignature.DELIVERY_HEADER),
                     request.getHeader(WebhookSignature.TIMESTAMP_HEADER),
@@ -77,6 +82,9 @@ class WebhookIntakeFilter extends OncePerRequestFilter {
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
             response.setContentLength(out.length);
             response.getOutputStream().write(out);
+        } catch (RateLimited e) {
+            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+            problems.write(response, Problems.of(e, path));
         } catch (DomainException e) {
             problems.write(response, Problems.of(e, path));
         } catch (RuntimeException e) {

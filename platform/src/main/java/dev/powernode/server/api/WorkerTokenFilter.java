@@ -50,6 +50,8 @@ class WorkerTokenFilter extends OncePerRequestFilter {
                 ? workers.authenticate(header.substring(7).strip())
                 : Optional.empty();
         if (worker.isEmpty()) {
+            // written before Spring Security's header writer could run
+            SecurityHeaders.apply(response);
             response.setHeader("WWW-Authenticate", "Bearer realm=\"powernode-workers\"");
             problems.write(
                     response,

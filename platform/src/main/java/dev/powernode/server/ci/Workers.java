@@ -112,6 +112,21 @@ public class Workers {
                 .list();
     }
 
+    /** The worker with this id, or empty. */
+    @Transactional(readOnly = true)
+    public Optional<Worker> find(UUID id) {
+        return jdbc.sql("select * from worker where id = :id")
+                .param("id", id)
+                .query((rs, n) -> new Worker(
+                        rs.getObject("id", UUID.class),
+                        WorkerRole.parse("role", rs.getString("role")),
+                        rs.getString("label"),
+                        instant(rs.getTimestamp("last_seen_at")),
+                        instant(rs.getTimestamp("created_at")),
+                        instant(rs.getTimestamp("rotated_at"))))
+                .optional();
+    }
+
     @Transactional(readOnly = true)
     public boolean exists(UUID id) {
         return jdbc.sql("select exists (select 1 from worker where id = :id)")

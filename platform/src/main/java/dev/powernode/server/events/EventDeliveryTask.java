@@ -97,7 +97,11 @@ class EventDeliveryTask {
                                 .header(WebhookSignature.TIMESTAMP_HEADER, Long.toString(ts))
                                 .header(
                                         WebhookSignature.SIGNATURE_HEADER,
-                                        WebhookSignature.sign(events.secret(d.subscriptionId(), d.sealed()), ts, body))
+                                        WebhookSignature.sign(
+                                                events.secret(d.subscriptionId(), d.sealed()),
+                                                ts,
+                                                d.id().toString(),
+                                                body))
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());

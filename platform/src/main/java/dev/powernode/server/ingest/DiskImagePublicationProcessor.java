@@ -62,8 +62,8 @@ class DiskImagePublicationProcessor {
         }
         DiskImagePublication p = started.get();
         try {
-            FetchedArtifact fetched =
-                    oci.fetch(id, p.ref(), new Digest(p.sha256()), p.sizeBytes() == null ? -1 : p.sizeBytes());
+            FetchedArtifact fetched = oci.fetch(
+                    id, p.ref(), new Digest(p.sha256()), p.sizeBytes() == null ? -1 : p.sizeBytes(), p.buildTime());
             VerificationPolicy policy = VerificationPolicy.of(platforms.get(p.nodePlatformId()));
             VerifiedArtifact verified = signatures.verify(policy, fetched);
             DiskImagePublication published = publications.publish(verified);

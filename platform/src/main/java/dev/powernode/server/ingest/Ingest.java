@@ -33,27 +33,44 @@ public class Ingest {
 
     /**
      * The webhook's hot path in one SQL statement, so it is atomic without an explicit transaction
-     * and costs one round trip: when the platform (by id or slug) exists and has a verification
-     * policy, insert the {@code queued} publication, its first history entry, its db-scheduler job
-     * (the row {@code SchedulerClient.schedule} would write) and the 202 delivery. Returns the
-     * publication id, or empty when the platform is unknown or has no policy (nothing written). A
-     * repeated delivery id violates {@code webhook_delivery_accepted_once} and writes nothing.
+     * and costs one round trip: when the platform (by id or slug) exists, has a verification
+     * policy, is one the webhook may announce for (its allow-list, empty = any), the announced
+     * worker (if any) is bound to the webhook's label, and the manifest digest is not already
+     * queued, verifying, published or retired for the triple, insert the {@code queued}
+     * publication, its first history entry, its db-scheduler job (the row {@code
+     * SchedulerClient.schedule} would write) and the 202 delivery. Returns the publication id, or
+     * empty when any condition fails (nothing written; the caller finds out which). A repeated
+     * delivery id violates {@code webhook_delivery_accepted_once} and writes nothing; a concurrent
+     * announcement of the same digest meets {@code disk_image_publication_announced_once} and
+     * writes nothing.
      */
     public Optional<UUID> accept(UUID id, NewPublication n, String platformRef, AcceptedDelivery d) {
         UUID platformId = Text.uuid(platformRef).orElse(null);
         Timestamp at = Timestamp.from(d.receivedAt());
         Optional<UUID> accepted = jdbc.sql("""
                 with platform as (
-                    select id from node_platform
-                    where (id = :platformId or slug = :slug)
-                      and (cosign_identity_regexp is not null or cardinality(cosign_public_keys) > 0)
+                    select p.id from node_platform p
+                    where (p.id = :platformId or p.slug = :slug)
+                      and (p.cosign_identity_regexp is not null or cardinality(p.cosign_public_keys) > 0)
+                      and exists (select 1 from disk_image_webhook w where w.id = :webhookId
+                                  and (cardinality(w.allowed_platform_ids) = 0 or p.id = any(w.allowed_platform_ids)))
+                      and (cast(:workerId as uuid) is null
+                           or exists (select 1 from worker k where k.id = :workerId and k.label = :webhookLabel))
+                      and not exists (select 1 from disk_image_publication q
+                                      where q.manifest_digest = :digest and q.node_platform_id = p.id
+                                        and q.artifact_family = :family and q.arch = :arch
+                                        and q.status in ('queued', 'verifying', 'published', 'retired'))
                 ), pub as (
                     insert into disk_image_publication (id, node_platform_id, artifact_family, arch, status, active,
                         firmware_ref, git_sha, oci_ref, sha256, size_bytes, attempt_count, webhook_id, webhook_label,
-                        triggered_by_worker_id, run_id, delivery_id, created_at, updated_at)
+                        triggered_by_worker_id, run_id, delivery_id, build_time, created_at, updated_at)
                     select :id, platform.id, :family, :arch, 'queued', false, :firmwareRef, :gitSha, :ociRef,
-                        :sha256, :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :at, :at
+                        :sha256, :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :buildTime,
+                        :at, :at
                     from platform
+                    on conflict (node_platform_id, artifact_family, arch, manifest_digest)
+                        where build_time is not null and status in ('queued', 'verifying', 'published', 'retired')
+                        do nothing
                     returning id
                 ), history as (
                     insert into disk_image_publication_transition (publication_id, from_status, to_status, actor,
@@ -64,8 +81,9 @@ public class Ingest {
                     select :task, id::text, null, :at, false, 1 from pub
                 ), delivery as (
                     insert into webhook_delivery (id, requested_webhook_id, webhook_id, delivery_id, received_at,
-                        signature_valid, http_status, publication_id, response_body)
-                    select :rowId, :requested, :webhookId, :deliveryId, :at, true, 202, id, :body from pub
+                        signature_valid, http_status, publication_id, response_body, signature, body_sha256)
+                    select :rowId, :requested, :webhookId, :deliveryId, :at, true, 202, id, :body, :signature,
+                        :bodySha256 from pub
                 )
                 select id from pub
                 """)
@@ -77,6 +95,7 @@ public class Ingest {
                 .param("firmwareRef", n.firmwareRef())
                 .param("gitSha", n.gitSha())
                 .param("ociRef", n.ociRef())
+                .param("digest", manifestDigest(n.ociRef()))
                 .param("sha256", n.sha256())
                 .param("size", n.sizeBytes())
                 .param("webhookId", n.webhookId())
@@ -84,18 +103,27 @@ public class Ingest {
                 .param("workerId", n.workerId())
                 .param("runId", n.runId())
                 .param("deliveryId", n.deliveryId())
+                .param("buildTime", n.buildTime() == null ? null : Timestamp.from(n.buildTime()))
                 .param("actor", n.actor())
                 .param("reason", n.reason())
                 .param("task", IngestTask.TASK)
                 .param("rowId", d.rowId())
                 .param("requested", d.requestedWebhookId())
                 .param("body", d.responseBody())
+                .param("signature", d.signature())
+                .param("bodySha256", d.bodySha256())
                 .param("at", at)
                 .query(UUID.class)
                 .optional();
         // the statement committed on its own: wake the scheduler instead of waiting for its next poll
         accepted.ifPresent(x -> jobs.checkNow());
         return accepted;
+    }
+
+    /** The digest part of {@code host/repo@sha256:...} (what the {@code manifest_digest} column holds). */
+    static String manifestDigest(String ociRef) {
+        int at = ociRef == null ? -1 : ociRef.indexOf('@');
+        return at < 0 ? null : ociRef.substring(at + 1);
     }
 
     /** Creates the {@code queued} publication and its job in the caller's transaction (or a new one). */

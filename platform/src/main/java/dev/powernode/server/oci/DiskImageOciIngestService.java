@@ -8,6 +8,10 @@ import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryClient;
 import dev.powernode.common.oci.RegistryException;
 import dev.powernode.server.shared.VerificationFailure;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,8 @@ import org.springframework.stereotype.Service;
 public class DiskImageOciIngestService {
     /** Marks the primary layer when an artifact has several (default: the first layer). */
     public static final String PRIMARY_ANNOTATION = "dev.powernode.primary";
+    /** The build time a manifest carries; the webhook's {@code build_time} must name the same instant. */
+    public static final String CREATED_ANNOTATION = "org.opencontainers.image.created";
 
     private static final Logger log = LoggerFactory.getLogger(DiskImageOciIngestService.class);
 
@@ -32,7 +38,13 @@ public class DiskImageOciIngestService {
         this.registries = registries;
     }
 
-    public FetchedArtifact fetch(UUID publicationId, OciRef ref, Digest expectedPrimary, long expectedSize) {
+    /**
+     * Fetches and checks the artifact. {@code announcedBuildTime}, when not null, must equal the
+     * manifest's {@value #CREATED_ANNOTATION} annotation: the signature covers the manifest, so
+     * the build time promotion orders by is one the signer vouched for, not only the webhook.
+     */
+    public FetchedArtifact fetch(
+            UUID publicationId, OciRef ref, Digest expectedPrimary, long expectedSize, Instant announcedBuildTime) {
         if (!registries.isAllowed(ref)) {
             throw new VerificationFailure(
                     "oci/host-not-allowed",
@@ -48,6 +60,9 @@ public class DiskImageOciIngestService {
         }
         if (manifest.layers().isEmpty()) {
             throw new VerificationFailure("oci/no-layers", "manifest " + ref + " has no layers");
+        }
+        if (announcedBuildTime != null) {
+            checkBuildTime(ref, manifest, announcedBuildTime);
         }
         Descriptor primary = manifest.layers().stream()
                 .filter(l -> "true".equals(l.annotations().get(PRIMARY_ANNOTATION)))
@@ -93,5 +108,30 @@ public class DiskImageOciIngestService {
                     ref);
         }
         return new FetchedArtifact(publicationId, ref, manifest, primary, total);
+    }
+
+    private static void checkBuildTime(OciRef ref, Manifest manifest, Instant announced) {
+        String created = manifest.annotations().get(CREATED_ANNOTATION);
+        if (created == null) {
+            throw new VerificationFailure(
+                    "oci/build-time-mismatch",
+                    "manifest " + ref + " has no " + CREATED_ANNOTATION + " annotation but the webhook announced"
+                            + " build_time " + announced);
+        }
+        Instant inManifest;
+        try {
+            // at the database's precision, as the receiver stored the announced one
+            inManifest = OffsetDateTime.parse(created).toInstant().truncatedTo(ChronoUnit.MICROS);
+        } catch (DateTimeParseException e) {
+            throw new VerificationFailure(
+                    "oci/build-time-mismatch",
+                    "manifest " + ref + " has " + CREATED_ANNOTATION + " '" + created + "', not an RFC 3339 time");
+        }
+        if (!inManifest.equals(announced)) {
+            throw new VerificationFailure(
+                    "oci/build-time-mismatch",
+                    "manifest " + ref + " was created " + inManifest + " but the webhook announced build_time "
+                            + announced);
+        }
     }
 }

@@ -6,7 +6,11 @@ import dev.powernode.server.shared.PublicationStatus;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One build of one (platform, artifact_family, arch) triple on its way to nodes. */
+/**
+ * One build of one (platform, artifact_family, arch) triple on its way to nodes. {@code buildTime}
+ * is the build time its webhook announced (signed, and checked against the manifest at ingest);
+ * null for direct uploads and for publications older than that rule.
+ */
 public record DiskImagePublication(
         UUID id,
         UUID nodePlatformId,
@@ -40,7 +44,8 @@ public record DiskImagePublication(
         String lastAttemptError,
         Instant nextAttemptAt,
         String uploadSignature,
-        String uploadMediaType) {
+        String uploadMediaType,
+        Instant buildTime) {
 
     /** Git's default abbreviation. */
     public static final int GIT_SHA_SHORT = 7;

@@ -53,14 +53,32 @@ class PublicationRepository {
                 .optional();
     }
 
+    /** A live (queued, verifying, published or retired) publication of a triple with this manifest digest. */
+    Optional<DiskImagePublication> findLiveByDigest(
+            UUID platformId, ArtifactFamily family, Arch arch, String manifestDigest) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where manifest_digest = :digest and node_platform_id = :platform and artifact_family = :family
+                  and arch = :arch and status in ('queued', 'verifying', 'published', 'retired')
+                order by created_at, id limit 1
+                """)
+                .param("digest", manifestDigest)
+                .param("platform", platformId)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .query(PublicationRepository::map)
+                .optional();
+    }
+
     void insert(NewPublication n, UUID id, Instant now) {
         jdbc.sql("""
                 insert into disk_image_publication (id, node_platform_id, artifact_family, arch, status, active,
                     firmware_ref, git_sha, oci_ref, sha256, size_bytes, attempt_count, webhook_id, webhook_label,
-                    triggered_by_worker_id, run_id, delivery_id, upload_signature, upload_media_type, created_at, updated_at)
+                    triggered_by_worker_id, run_id, delivery_id, upload_signature, upload_media_type, build_time,
+                    created_at, updated_at)
                 values (:id, :platform, :family, :arch, :status, false, :firmwareRef, :gitSha, :ociRef, :sha256,
                     :size, 0, :webhookId, :webhookLabel, :workerId, :runId, :deliveryId, :uploadSignature,
-                    :uploadMediaType, :now, :now)
+                    :uploadMediaType, :buildTime, :now, :now)
                 """)
                 .param("id", id)
                 .param("platform", n.nodePlatformId())
@@ -79,6 +97,7 @@ class PublicationRepository {
                 .param("deliveryId", n.deliveryId())
                 .param("uploadSignature", n.uploadSignature())
                 .param("uploadMediaType", n.uploadMediaType())
+                .param("buildTime", n.buildTime() == null ? null : Timestamp.from(n.buildTime()))
                 .param("now", Timestamp.from(now))
                 .update();
     }
@@ -401,7 +420,8 @@ class PublicationRepository {
                 rs.getString("last_attempt_error"),
                 instant(rs.getTimestamp("next_attempt_at")),
                 rs.getString("upload_signature"),
-                rs.getString("upload_media_type"));
+                rs.getString("upload_media_type"),
+                instant(rs.getTimestamp("build_time")));
     }
 
     private static Instant instant(Timestamp ts) {

@@ -113,7 +113,8 @@ public class Publications {
                 null,
                 null,
                 n.uploadSignature(),
-                n.uploadMediaType());
+                n.uploadMediaType(),
+                n.buildTime());
     }
 
     /**
@@ -167,8 +168,9 @@ public class Publications {
     /**
      * Publishes a verified artifact and auto-promotes it: it becomes its triple's current
      * publication, the previous current one is retired, and the platform's pointer columns follow
-     * when the triple is the platform's primary one. A publication older than the triple's current
-     * one (builds finishing out of order) is published and immediately retired instead.
+     * when the triple is the platform's primary one. Promotion only moves forward by build time
+     * ({@link #isNewer}): a publication whose build is not newer than the triple's current one
+     * (builds finishing out of order, a late announcement) is published and immediately retired.
      */
     @Transactional
     public DiskImagePublication publish(VerifiedArtifact verified) {
@@ -191,7 +193,9 @@ public class Publications {
 
         Optional<DiskImagePublication> current =
                 repository.lockActive(p.nodePlatformId(), p.artifactFamily(), p.arch());
-        boolean supersedes = current.isEmpty() || isNewer(p, current.get());
+        // only forward: a build that is not newer than the current one (a late or repeated
+        // announcement, or the same manifest again) is published but does not become current
+        boolean supersedes = current.isEmpty() || (isNewer(p, current.get()) && !sameManifest(p, current.get()));
         if (supersedes && current.isPresent()) {
             DiskImagePublication previous = current.get();
             repository.retire(previous.id(), now);
@@ -236,7 +240,8 @@ public class Publications {
                     PublicationStatus.PUBLISHED,
                     PublicationStatus.RETIRED,
                     SYSTEM,
-                    "auto-promote: a newer publication (" + current.get().id() + ") is already current",
+                    "auto-promote: publication " + current.get().id() + " is already current and not older"
+                            + " (build time " + orderKey(current.get()) + ", this one " + orderKey(p) + ")",
                     now);
         }
         platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
@@ -365,10 +370,45 @@ public class Publications {
                 repository.audit(platformId, page), page.page(), page.perPage(), repository.auditCount(platformId));
     }
 
-    /** Announcement order: creation time, ties broken like PostgreSQL orders uuids (bytewise). */
+    /**
+     * Build order: the signed build time each webhook announced (checked against its manifest), so
+     * arrival order cannot move the pointer backwards. Publications without one (direct uploads,
+     * rows from before build times) count from their creation; only two of those are told apart
+     * by id when their times tie, an equal build time is never "newer".
+     */
     static boolean isNewer(DiskImagePublication a, DiskImagePublication b) {
-        int byTime = a.createdAt().compareTo(b.createdAt());
-        return byTime != 0 ? byTime > 0 : a.id().toString().compareTo(b.id().toString()) > 0;
+        int byTime = orderKey(a).compareTo(orderKey(b));
+        if (byTime != 0) {
+            return byTime > 0;
+        }
+        if (a.buildTime() != null || b.buildTime() != null) {
+            return false;
+        }
+        return a.id().toString().compareTo(b.id().toString()) > 0;
+    }
+
+    private static Instant orderKey(DiskImagePublication p) {
+        return p.buildTime() != null ? p.buildTime() : p.createdAt();
+    }
+
+    private static boolean sameManifest(DiskImagePublication a, DiskImagePublication b) {
+        return a.ociRef() != null
+                && b.ociRef() != null
+                && a.ref().digest() != null
+                && a.ref().digest().equals(b.ref().digest());
+    }
+
+    /**
+     * The live (queued, verifying, published or retired) publication of a triple with this
+     * manifest digest ({@code sha256:<hex>}), if any: announcing it again creates nothing.
+     */
+    @Transactional(readOnly = true)
+    public Optional<DiskImagePublication> findAnnounced(
+            UUID platformId,
+            dev.powernode.server.shared.ArtifactFamily family,
+            dev.powernode.server.shared.Arch arch,
+            String manifestDigest) {
+        return repository.findLiveByDigest(platformId, family, arch, manifestDigest);
     }
 
     private static DomainException notFound(UUID id) {

@@ -4,16 +4,35 @@ import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.webhook.WebhookDeliveries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The recurring retention sweep (POWERNODE_RETENTION_CRON, default hourly); one replica runs it at a time. */
+/**
+ * The recurring retention sweep (POWERNODE_RETENTION_CRON, default hourly); one replica runs it at
+ * a time. Besides artifacts it deletes webhook deliveries older than
+ * POWERNODE_WEBHOOK_DELIVERY_MAX_AGE (default 30 days).
+ */
 @Configuration(proxyBeanMethods = false)
 class RetentionTask {
+    private static final Logger log = LoggerFactory.getLogger(RetentionTask.class);
+
     @Bean
-    RecurringTask<Void> diskImageRetentionTask(RetentionPolicy policy, PowernodeProperties props) {
+    RecurringTask<Void> diskImageRetentionTask(
+            RetentionPolicy policy, WebhookDeliveries deliveries, PowernodeProperties props) {
         return Tasks.recurring(
                         "disk-image-retention", Schedules.cron(props.retention().cron()))
-                .execute((instance, context) -> policy.run(null));
+                .execute((instance, context) -> {
+                    policy.run(null);
+                    int purged = deliveries.purgeOlderThan(props.webhook().deliveryMaxAge());
+                    if (purged > 0) {
+                        log.info(
+                                "retention deleted {} webhook deliveries older than {}",
+                                purged,
+                                props.webhook().deliveryMaxAge());
+                    }
+                });
     }
 }

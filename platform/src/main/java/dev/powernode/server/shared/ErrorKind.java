@@ -9,6 +9,7 @@ public enum ErrorKind {
     CONFLICT(409),
     TOO_LARGE(413),
     INVALID(422),
+    TOO_MANY_REQUESTS(429),
     UNAVAILABLE(503);
 
     private final int httpStatus;

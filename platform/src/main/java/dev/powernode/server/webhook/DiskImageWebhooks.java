@@ -1,5 +1,7 @@
 package dev.powernode.server.webhook;
 
+import dev.powernode.server.platform.NodePlatform;
+import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
@@ -12,7 +14,9 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,13 +37,15 @@ public class DiskImageWebhooks {
 
     private final JdbcClient jdbc;
     private final SecretBox box;
+    private final NodePlatforms platforms;
     private final PowernodeProperties props;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<UUID, Credentials> cache = new ConcurrentHashMap<>();
 
-    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, PowernodeProperties props, Clock clock) {
+    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, NodePlatforms platforms, PowernodeProperties props, Clock clock) {
         this.jdbc = jdbc;
+        this.platforms = platforms;
         this.box = box;
         this.props = props;
         this.clock = clock;
@@ -63,7 +69,28 @@ public class DiskImageWebhooks {
      */
     @Transactional
     public ProvisionedWebhook provision(String label, String platformApiBase) {
+        return provision(label, platformApiBase, null);
+    }
+
+    /**
+     * {@link #provision(String, String)}, also setting the platforms the webhook may announce for
+     * ({@code allowedPlatforms}: slugs or ids; empty = any platform; null = leave as it is).
+     */
+    @Transactional
+    public ProvisionedWebhook provision(String label, String platformApiBase, List<String> allowedPlatforms) {
         Violations v = new Violations();
+        List<UUID> allowed = null;
+        if (allowedPlatforms != null) {
+            allowed = new ArrayList<>();
+            for (String ref : allowedPlatforms) {
+                Optional<NodePlatform> p = ref == null ? Optional.empty() : platforms.find(ref);
+                if (p.isEmpty()) {
+                    v.add("allowed_platforms", "no node platform '" + Untrusted.printable(ref, 200) + "'");
+                } else if (!allowed.contains(p.get().id())) {
+                    allowed.add(p.get().id());
+                }
+            }
+        }
         if (label == null || !LABEL.matcher(label).matches()) {
             v.add("label", "must be 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
         }
@@ -94,10 +121,12 @@ public class DiskImageWebhooks {
         byte[] sealed = box.seal(secret.getBytes(StandardCharsets.US_ASCII), aad(id));
         jdbc.sql("""
                 update disk_image_webhook set secret_ciphertext = :sealed, rotated_at = :now,
-                    platform_api_base = coalesce(:base, platform_api_base)
+                    platform_api_base = coalesce(:base, platform_api_base),
+                    allowed_platform_ids = coalesce(cast(:allowed as uuid[]), allowed_platform_ids)
                 where id = :id
                 """)
                 .param("id", id)
+                .param("allowed", allowed == null ? null : allowed.toArray(new UUID[0]))
                 .param("sealed", sealed)
                 .param("base", platformApiBase)
                 .param("now", Timestamp.from(now))
@@ -110,7 +139,18 @@ public class DiskImageWebhooks {
                         .param("def", props.publicUrl().toString())
                         .query(String.class)
                         .single();
-        return new ProvisionedWebhook(id, label, url(base, id), secret, rotated);
+        return new ProvisionedWebhook(id, label, url(base, id), secret, rotated, allowedPlatforms(id));
+    }
+
+    /** The platforms (ids) a webhook may announce for; empty = any. */
+    @Transactional(readOnly = true)
+    public List<UUID> allowedPlatforms(UUID id) {
+        UUID[] ids = jdbc.sql("select allowed_platform_ids from disk_image_webhook where id = :id")
+                .param("id", id)
+                .query((rs, n) -> (UUID[]) rs.getArray(1).getArray())
+                .optional()
+                .orElse(new UUID[0]);
+        return List.of(ids);
     }
 
     @Transactional(readOnly = true)

@@ -64,6 +64,20 @@ public class WebhookDeliveries {
         return new Page<>(items, page.page(), page.perPage(), total);
     }
 
+    /**
+     * Deletes deliveries received before {@code now - maxAge} (with any later repeats that point at
+     * them), so the log cannot grow without bound. Returns how many rows went.
+     */
+    @Transactional
+    public int purgeOlderThan(Duration maxAge) {
+        Timestamp cutoff = Timestamp.from(clock.instant().minus(maxAge));
+        return jdbc.sql("""
+                delete from webhook_delivery
+                where received_at < :cutoff
+                   or duplicate_of in (select id from webhook_delivery where received_at < :cutoff)
+                """).param("cutoff", cutoff).update();
+    }
+
     private static WebhookDelivery map(ResultSet rs, int row) throws SQLException {
         Timestamp received = rs.getTimestamp("received_at");
         return new WebhookDelivery(

@@ -2,13 +2,16 @@ package dev.powernode.server.webhook;
 
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.webhook.WebhookSignature;
+import dev.powernode.server.ci.Worker;
 import dev.powernode.server.ci.Workers;
 import dev.powernode.server.ingest.AcceptedDelivery;
 import dev.powernode.server.ingest.Ingest;
 import dev.powernode.server.oci.Registries;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.NewPublication;
+import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
@@ -17,18 +20,31 @@ import dev.powernode.server.shared.FieldError;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.RateLimited;
 import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -38,11 +54,17 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The receiving end of {@code POST /api/v1/system/webhooks/disk_image/built/{webhook_id}}
- * (DESIGN.md, wire contracts). Checks, in order: known webhook, body size, signature headers,
- * HMAC (constant time), timestamp window, delivery id (a repeat gets the first answer and creates
- * nothing), body schema, platform/family/arch/registry. Every call is recorded as a delivery,
- * rejected ones with their reason. Accepted: the publication, its job and the delivery commit
- * together and the caller gets 202 with the publication id.
+ * (DESIGN.md, wire contracts). Checks, in order: the caller's rate (per source address), known
+ * webhook, the webhook's rate, body size, signature headers, HMAC over timestamp, delivery id and
+ * body (constant time; a signature seen before is a replay), timestamp window, delivery id (a
+ * repeat with the same body gets the first answer, with another body 409; neither creates
+ * anything), body schema (no control characters), then platform, allow-list, worker and "not
+ * announced before", which the intake statement checks as it inserts. Every call to a known
+ * webhook is recorded as a delivery, rejected ones with their (bounded) reason; calls to unknown
+ * webhooks and rate-limited calls are counted as metrics instead, so anonymous traffic cannot fill
+ * the table. Accepted: the publication, its job and the delivery commit together and the caller
+ * gets 202 with the publication id; a manifest already announced for its triple gets 200 naming
+ * the existing publication, and nothing is created or promoted.
  */
 @Service
 public class WebhookReceiver {
@@ -57,40 +79,71 @@ public class WebhookReceiver {
             "sha256",
             "size_bytes",
             "git_sha",
+            "build_time",
             "firmware_ref",
             "run_id",
             "worker_id");
     static final long MAX_SIZE = 1L << 40;
+    /** Stored reasons are cut to this many characters. */
+    static final int MAX_REASON = 500;
+    /** At most one log line per this interval about calls to unknown webhooks. */
+    static final Duration UNKNOWN_LOG_INTERVAL = Duration.ofMinutes(1);
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
 
     private final DiskImageWebhooks webhooks;
     private final NodePlatforms platforms;
     private final Workers workers;
+    private final Publications publications;
     private final Registries registries;
     private final Ingest ingest;
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final PowernodeProperties.Webhook config;
     private final Clock clock;
+    private final TokenBuckets perAddress;
+    private final TokenBuckets perWebhook;
+    private final Counter unknownCalls;
+    private final Counter throttledByAddress;
+    private final Counter throttledByWebhook;
+    private final AtomicLong nextUnknownLog = new AtomicLong();
+    private final AtomicLong unknownSinceLog = new AtomicLong();
 
     WebhookReceiver(
             DiskImageWebhooks webhooks,
             NodePlatforms platforms,
             Workers workers,
+            Publications publications,
             Registries registries,
             Ingest ingest,
             JdbcClient jdbc,
             JsonMapper json,
             PowernodeProperties props,
+            MeterRegistry meters,
             Clock clock) {
         this.webhooks = webhooks;
         this.platforms = platforms;
         this.workers = workers;
+        this.publications = publications;
         this.registries = registries;
         this.ingest = ingest;
         this.jdbc = jdbc;
         this.json = json;
         this.config = props.webhook();
         this.clock = clock;
+        this.perAddress = new TokenBuckets(config.ratePerAddress(), config.burstPerAddress(), clock);
+        this.perWebhook = new TokenBuckets(config.ratePerWebhook(), config.burstPerWebhook(), clock);
+        this.unknownCalls = Counter.builder("powernode.webhook.unknown")
+                .description("calls to webhook ids that name no webhook (not recorded as deliveries)")
+                .register(meters);
+        this.throttledByAddress = Counter.builder("powernode.webhook.throttled")
+                .description("webhook calls refused with 429 (not recorded as deliveries)")
+                .tag("limit", "address")
+                .register(meters);
+        this.throttledByWebhook = Counter.builder("powernode.webhook.throttled")
+                .description("webhook calls refused with 429 (not recorded as deliveries)")
+                .tag("limit", "webhook")
+                .register(meters);
     }
 
     /** Largest body accepted; the caller reads at most one byte more and passes it on. */
@@ -99,43 +152,54 @@ public class WebhookReceiver {
     }
 
     /**
-     * Handles one call. {@code body} may be longer than {@link #maxBody()} (then it is refused).
-     * Returns the 202 receipt (or the first receipt of a repeated delivery); throws a
-     * {@link DomainException} for every refusal, after recording it.
+     * Handles one call from {@code source} (the peer's address). {@code body} may be longer than
+     * {@link #maxBody()} (then it is refused). Returns the 202 receipt (or the first receipt of a
+     * repeated delivery, or 200 for a manifest already announced); throws a {@link
+     * DomainException} for every refusal, after recording it when the webhook is known.
      */
-    public Receipt receive(String webhookPath, String deliveryId, String timestamp, String signature, byte[] body) {
+    public Receipt receive(
+            String source, String webhookPath, String deliveryId, String timestamp, String signature, byte[] body) {
         Instant now = clock.instant();
+        long wait = perAddress.take(source == null ? "" : source);
+        if (wait > 0) {
+            throttledByAddress.increment();
+            throw new RateLimited(
+                    "webhook/rate-limited", "too many webhook calls from this address; retry in " + wait + " s", wait);
+        }
         UUID webhookId = Text.uuid(webhookPath).orElse(null);
         DiskImageWebhooks.Credentials hook =
                 webhookId == null ? null : webhooks.credentials(webhookId).orElse(null);
         if (hook == null) {
-            throw reject(
-                    webhookPath,
-                    null,
-                    deliveryId,
-                    false,
+            unknown(source, webhookPath, now);
+            throw new DomainException(
                     ErrorKind.NOT_FOUND,
                     "webhook/unknown",
-                    "no webhook '" + webhookPath + "'",
-                    now);
+                    "no webhook '" + Untrusted.printable(webhookPath, 64) + "'");
+        }
+        wait = perWebhook.take(webhookId.toString());
+        if (wait > 0) {
+            throttledByWebhook.increment();
+            throw new RateLimited(
+                    "webhook/rate-limited", "too many calls to this webhook; retry in " + wait + " s", wait);
         }
         if (body.length > maxBody()) {
             throw reject(
                     webhookPath,
                     webhookId,
                     deliveryId,
-                    false,
+                    null,
                     ErrorKind.TOO_LARGE,
                     "webhook/too-large",
                     "body exceeds " + maxBody() + " bytes",
                     now);
         }
+        String bodySha = sha256(body);
         if (signature == null || timestamp == null || deliveryId == null) {
             throw reject(
                     webhookPath,
                     webhookId,
                     deliveryId,
-                    false,
+                    bodySha,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/unsigned",
                     "missing " + WebhookSignature.SIGNATURE_HEADER + ", " + WebhookSignature.TIMESTAMP_HEADER + " or "
@@ -147,7 +211,7 @@ public class WebhookReceiver {
                     webhookPath,
                     webhookId,
                     null,
-                    false,
+                    bodySha,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-delivery-id",
                     WebhookSignature.DELIVERY_HEADER + " must be 1-200 of A-Z a-z 0-9 . _ : -",
@@ -161,21 +225,36 @@ public class WebhookReceiver {
                     webhookPath,
                     webhookId,
                     deliveryId,
-                    false,
+                    bodySha,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-timestamp",
                     WebhookSignature.TIMESTAMP_HEADER + " must be unix seconds",
                     now);
         }
-        if (!WebhookSignature.verify(hook.secret(), ts, body, signature)) {
+        String signatureHex = WebhookSignature.hex(signature);
+        if (!WebhookSignature.verify(hook.secret(), ts, deliveryId, body, signature)) {
+            Optional<Instant> seen = signatureHex == null ? Optional.empty() : seen(webhookId, signatureHex, now);
+            if (seen.isPresent()) {
+                throw reject(
+                        webhookPath,
+                        webhookId,
+                        deliveryId,
+                        bodySha,
+                        ErrorKind.UNAUTHORIZED,
+                        "webhook/replayed",
+                        "this signature was already used by a delivery at " + seen.get()
+                                + ": a captured request re-sent (the delivery id is signed)",
+                        now);
+            }
             throw reject(
                     webhookPath,
                     webhookId,
                     deliveryId,
-                    false,
+                    bodySha,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-signature",
-                    "signature does not match (wrong secret, or body/timestamp changed after signing)",
+                    "signature does not match (wrong secret, or timestamp, delivery id or body changed after"
+                            + " signing)",
                     now);
         }
         if (Math.abs(now.getEpochSecond() - ts) > config.window().toSeconds()) {
@@ -183,7 +262,8 @@ public class WebhookReceiver {
                     webhookPath,
                     webhookId,
                     deliveryId,
-                    true,
+                    bodySha,
+                    signatureHex,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/stale",
                     "timestamp " + ts + " is more than " + config.window().toSeconds() + " s from the platform's clock",
@@ -191,9 +271,9 @@ public class WebhookReceiver {
         }
         Announcement a;
         try {
-            a = parse(webhookPath, webhookId, deliveryId, body, now);
+            a = parse(body, now);
         } catch (DomainException refused) {
-            return answerRepeatOrRefuse(webhookPath, webhookId, deliveryId, refused, now);
+            return answerRepeatOrRefuse(webhookPath, webhookId, deliveryId, bodySha, signatureHex, refused, now);
         }
         UUID publicationId = Ids.newId();
         Map<String, Object> response = new LinkedHashMap<>();
@@ -223,18 +303,41 @@ public class WebhookReceiver {
                             "webhook:" + hook.label(),
                             "announced by delivery " + deliveryId,
                             null,
-                            null),
+                            null,
+                            a.buildTime()),
                     a.platformRef(),
-                    new AcceptedDelivery(Ids.newId(), webhookPath, webhookId, deliveryId, now, responseBody));
+                    new AcceptedDelivery(
+                            Ids.newId(), webhookPath, webhookId, deliveryId, now, responseBody, signatureHex, bodySha));
         } catch (DuplicateKeyException repeated) {
             // this delivery id was accepted before (or concurrently): nothing new was kept
-            return firstReceipt(webhookId, deliveryId, now).orElseThrow(() -> repeated);
+            return firstReceipt(webhookId, deliveryId, bodySha, signatureHex, now)
+                    .orElseThrow(() -> repeated);
         }
         if (accepted.isPresent()) {
             return new Receipt(202, responseBody);
         }
-        DomainException refused = platformRefusal(a.platformRef());
-        return answerRepeatOrRefuse(webhookPath, webhookId, deliveryId, refused, now);
+        Optional<Receipt> first = firstReceipt(webhookId, deliveryId, bodySha, signatureHex, now);
+        if (first.isPresent()) {
+            return first.get();
+        }
+        return nothingCreated(webhookPath, webhookId, hook.label(), deliveryId, bodySha, signatureHex, a, now);
+    }
+
+    /** An anonymous call to an id that names no webhook: a metric and, at most once a minute, a log line. */
+    private void unknown(String source, String webhookPath, Instant now) {
+        unknownCalls.increment();
+        long calls = unknownSinceLog.incrementAndGet();
+        long due = nextUnknownLog.get();
+        if (now.toEpochMilli() >= due
+                && nextUnknownLog.compareAndSet(
+                        due, now.plus(UNKNOWN_LOG_INTERVAL).toEpochMilli())) {
+            unknownSinceLog.addAndGet(-calls);
+            log.warn(
+                    "{} call(s) to unknown webhook ids since the last report; latest from {} for '{}'",
+                    calls,
+                    Untrusted.printable(source, 64),
+                    Untrusted.printable(webhookPath, 64));
+        }
     }
 
     /**
@@ -242,43 +345,186 @@ public class WebhookReceiver {
      * would not pass today); anything else is recorded and refused.
      */
     private Receipt answerRepeatOrRefuse(
-            String path, UUID webhookId, String deliveryId, DomainException refused, Instant now) {
-        Optional<Receipt> first = firstReceipt(webhookId, deliveryId, now);
+            String path,
+            UUID webhookId,
+            String deliveryId,
+            String bodySha,
+            String signatureHex,
+            DomainException refused,
+            Instant now) {
+        Optional<Receipt> first = firstReceipt(webhookId, deliveryId, bodySha, signatureHex, now);
         if (first.isPresent()) {
             return first.get();
         }
+        throw recorded(path, webhookId, deliveryId, bodySha, signatureHex, refused, now);
+    }
+
+    private DomainException recorded(
+            String path,
+            UUID webhookId,
+            String deliveryId,
+            String bodySha,
+            String signatureHex,
+            DomainException refused,
+            Instant now) {
         record(
                 path,
                 webhookId,
                 deliveryId,
-                true,
+                signatureHex,
+                bodySha,
                 refused.kind().httpStatus(),
                 refused.getMessage(),
                 null,
                 null,
                 null,
                 now);
-        throw refused;
+        return refused;
     }
 
-    /** Why the intake statement found no platform to publish for. */
-    private DomainException platformRefusal(String platformRef) {
-        Optional<NodePlatform> platform = platforms.find(platformRef);
-        String message = platform.isEmpty()
-                ? "no node platform '" + platformRef + "'"
-                : "platform '" + platform.get().slug() + "' has no verification policy (set cosign_public_keys, or"
-                        + " cosign_identity_regexp and cosign_oidc_issuer): nothing can be published for it";
+    /**
+     * The intake statement wrote nothing: find out why. Unknown platform, no policy, a platform
+     * outside the webhook's allow-list, an unknown or foreign worker are refused (recorded); a
+     * manifest digest already announced for the triple is answered with 200 naming the existing
+     * publication (recorded) — nothing is created or promoted either way.
+     */
+    private Receipt nothingCreated(
+            String path,
+            UUID webhookId,
+            String label,
+            String deliveryId,
+            String bodySha,
+            String signatureHex,
+            Announcement a,
+            Instant now) {
+        Optional<NodePlatform> found = platforms.find(a.platformRef());
+        if (found.isEmpty()) {
+            throw recorded(
+                    path,
+                    webhookId,
+                    deliveryId,
+                    bodySha,
+                    signatureHex,
+                    invalid("platform", "no node platform '" + a.platformRef() + "'"),
+                    now);
+        }
+        NodePlatform platform = found.get();
+        if (platform.cosignIdentityRegexp() == null
+                && (platform.cosignPublicKeys() == null
+                        || platform.cosignPublicKeys().isEmpty())) {
+            throw recorded(
+                    path,
+                    webhookId,
+                    deliveryId,
+                    bodySha,
+                    signatureHex,
+                    invalid(
+                            "platform",
+                            "platform '" + platform.slug() + "' has no verification policy (set cosign_public_keys,"
+                                    + " or cosign_identity_regexp and cosign_oidc_issuer): nothing can be published"
+                                    + " for it"),
+                    now);
+        }
+        List<UUID> allowed = webhooks.allowedPlatforms(webhookId);
+        if (!allowed.isEmpty() && !allowed.contains(platform.id())) {
+            String message = "webhook '" + label + "' may not announce for platform '" + platform.slug()
+                    + "' (not in its allowed_platforms)";
+            throw recorded(
+                    path,
+                    webhookId,
+                    deliveryId,
+                    bodySha,
+                    signatureHex,
+                    new DomainException(
+                            ErrorKind.FORBIDDEN,
+                            "webhook/platform-not-allowed",
+                            message,
+                            List.of(new FieldError("platform", message))),
+                    now);
+        }
+        if (a.workerId() != null) {
+            Optional<Worker> worker = workers.find(a.workerId());
+            String problem = worker.isEmpty()
+                    ? "no worker " + a.workerId()
+                    : !worker.get().label().equals(label)
+                            ? "worker " + a.workerId() + " ('" + worker.get().label() + "') is not bound to webhook '"
+                                    + label + "' (a worker may announce through the webhook of its own label)"
+                            : null;
+            if (problem != null) {
+                throw recorded(path, webhookId, deliveryId, bodySha, signatureHex, invalid("worker_id", problem), now);
+            }
+        }
+        Optional<DiskImagePublication> existing = publications.findAnnounced(
+                platform.id(), a.family(), a.arch(), a.ref().digest().toString());
+        if (existing.isPresent()) {
+            DiskImagePublication p = existing.get();
+            Map<String, Object> response = new LinkedHashMap<>();
+            response.put("publication_id", p.id().toString());
+            response.put("status", p.status().value());
+            response.put("delivery_id", deliveryId);
+            response.put("already_announced", true);
+            String responseBody = json.writeValueAsString(response);
+            record(
+                    path,
+                    webhookId,
+                    deliveryId,
+                    signatureHex,
+                    bodySha,
+                    200,
+                    "manifest " + a.ref().digest() + " was already announced for this triple (publication " + p.id()
+                            + ", " + p.status().value() + "): nothing created, nothing promoted",
+                    p.id(),
+                    responseBody,
+                    null,
+                    now);
+            return new Receipt(200, responseBody);
+        }
+        // a concurrent change (platform policy, allow-list, a publication failing) between the
+        // statement and these reads: the runner retries the same delivery id
+        throw recorded(
+                path,
+                webhookId,
+                deliveryId,
+                bodySha,
+                signatureHex,
+                new DomainException(
+                        ErrorKind.UNAVAILABLE, "webhook/retry", "the announcement raced a concurrent change; retry"),
+                now);
+    }
+
+    private static DomainException invalid(String field, String message) {
         return new DomainException(
                 ErrorKind.INVALID,
                 "validation/invalid",
-                "platform: " + message,
-                List.of(new FieldError("platform", message)));
+                field + ": " + message,
+                List.of(new FieldError(field, message)));
     }
 
-    private Optional<Receipt> firstReceipt(UUID webhookId, String deliveryId, Instant now) {
+    /** When a delivery to this webhook last carried this (verified) signature, within the window. */
+    private Optional<Instant> seen(UUID webhookId, String signatureHex, Instant now) {
+        return jdbc.sql("""
+                select max(received_at) from webhook_delivery
+                where webhook_id = :webhook and signature = :signature and received_at >= :since
+                """)
+                .param("webhook", webhookId)
+                .param("signature", signatureHex)
+                .param("since", Timestamp.from(now.minus(config.window()).minus(config.window())))
+                .query((rs, n) -> rs.getTimestamp(1))
+                .optional()
+                .filter(java.util.Objects::nonNull)
+                .map(Timestamp::toInstant);
+    }
+
+    /**
+     * The first answer to a delivery id that was accepted before: the same answer when the body is
+     * the same (recorded as a repeat), 409 {@code webhook/delivery-conflict} when it differs
+     * (recorded). Empty when the delivery id is new.
+     */
+    private Optional<Receipt> firstReceipt(
+            UUID webhookId, String deliveryId, String bodySha, String signatureHex, Instant now) {
         Optional<Map<String, Object>> first =
                 jdbc.sql("""
-                select id, http_status, response_body, publication_id from webhook_delivery
+                select id, http_status, response_body, publication_id, body_sha256 from webhook_delivery
                 where webhook_id = :webhook and delivery_id = :delivery and http_status = 202 and duplicate_of is null
                 """).param("webhook", webhookId).param("delivery", deliveryId).query().listOfRows().stream()
                         .findFirst();
@@ -286,11 +532,27 @@ public class WebhookReceiver {
             return Optional.empty();
         }
         Map<String, Object> row = first.get();
+        Object firstBody = row.get("body_sha256");
+        if (firstBody != null && !firstBody.toString().equals(bodySha)) {
+            throw recorded(
+                    webhookId.toString(),
+                    webhookId,
+                    deliveryId,
+                    bodySha,
+                    signatureHex,
+                    DomainException.conflict(
+                            "webhook/delivery-conflict",
+                            "delivery id " + deliveryId + " was accepted before with another body (SHA-256 "
+                                    + firstBody + ", this one " + bodySha + "): nothing created; use a new delivery"
+                                    + " id for a new announcement"),
+                    now);
+        }
         record(
                 webhookId.toString(),
                 webhookId,
                 deliveryId,
-                true,
+                signatureHex,
+                bodySha,
                 202,
                 "repeated delivery: answered with the first response, nothing created",
                 (UUID) row.get("publication_id"),
@@ -308,11 +570,12 @@ public class WebhookReceiver {
             String sha256,
             long size,
             String gitSha,
+            Instant buildTime,
             String firmwareRef,
             String runId,
             UUID workerId) {}
 
-    private Announcement parse(String path, UUID webhookId, String deliveryId, byte[] body, Instant now) {
+    private Announcement parse(byte[] body, Instant now) {
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -325,7 +588,7 @@ public class WebhookReceiver {
         Violations v = new Violations();
         for (String name : root.propertyNames()) {
             if (!FIELDS.contains(name)) {
-                v.add(name, "is not a known field");
+                v.add(Untrusted.printable(name, 100), "is not a known field");
             }
         }
         String platformRef = text(root, "platform", true, 200, v);
@@ -341,7 +604,7 @@ public class WebhookReceiver {
                     ref = null;
                 }
             } catch (IllegalArgumentException e) {
-                v.add("oci_ref", e.getMessage());
+                v.add("oci_ref", Untrusted.printable(e.getMessage(), 200));
             }
         }
         String sha = text(root, "sha256", true, 71, v);
@@ -368,6 +631,23 @@ public class WebhookReceiver {
         if (gitSha != null && !GIT_SHA.matcher(gitSha).matches()) {
             v.add("git_sha", "must be 7-64 lowercase hex digits");
         }
+        String buildTimeText = text(root, "build_time", true, 64, v);
+        Instant buildTime = null;
+        if (buildTimeText != null) {
+            try {
+                // microseconds: what the database keeps, and what ingest compares the manifest's at
+                buildTime = OffsetDateTime.parse(buildTimeText).toInstant().truncatedTo(ChronoUnit.MICROS);
+                if (buildTime.isAfter(now.plus(config.window()))) {
+                    v.add("build_time", "is in the future (the platform's clock says " + now + ")");
+                    buildTime = null;
+                }
+            } catch (DateTimeParseException e) {
+                v.add(
+                        "build_time",
+                        "must be an RFC 3339 time with an offset (e.g. 2026-11-29T01:30:00Z), the manifest's "
+                                + "org.opencontainers.image.created");
+            }
+        }
         String firmwareRef = text(root, "firmware_ref", false, 500, v);
         String runId = text(root, "run_id", false, 200, v);
         String workerText = text(root, "worker_id", false, 36, v);
@@ -376,15 +656,14 @@ public class WebhookReceiver {
             workerId = Text.uuid(workerText).orElse(null);
             if (workerId == null) {
                 v.add("worker_id", "must be a UUID");
-            } else if (!workers.exists(workerId)) {
-                v.add("worker_id", "no worker " + workerText);
             }
         }
         if (ref != null && !registries.isAllowed(ref)) {
             v.add("oci_ref", "registry " + ref.registry() + " is not allowed (POWERNODE_REGISTRY_ALLOWED_HOSTS)");
         }
         v.throwIfAny();
-        return new Announcement(platformRef, family, arch, ref, sha, size, gitSha, firmwareRef, runId, workerId);
+        return new Announcement(
+                platformRef, family, arch, ref, sha, size, gitSha, buildTime, firmwareRef, runId, workerId);
     }
 
     private static String text(JsonNode root, String name, boolean required, int max, Violations v) {
@@ -397,6 +676,10 @@ public class WebhookReceiver {
         }
         if (!n.isString() || n.stringValue().isEmpty() || n.stringValue().length() > max) {
             v.add(name, "must be a non-empty string of at most " + max + " characters");
+            return null;
+        }
+        if (Untrusted.hasControl(n.stringValue())) {
+            v.add(name, "must not contain control characters (NUL, newline, ESC, ...)");
             return null;
         }
         return n.stringValue();
@@ -421,20 +704,39 @@ public class WebhookReceiver {
             String path,
             UUID webhookId,
             String deliveryId,
-            boolean signatureValid,
+            String bodySha,
             ErrorKind kind,
             String code,
             String reason,
             Instant now) {
-        record(path, webhookId, deliveryId, signatureValid, kind.httpStatus(), reason, null, null, null, now);
+        return reject(path, webhookId, deliveryId, bodySha, null, kind, code, reason, now);
+    }
+
+    /** Records a refusal; {@code signatureHex} only when the signature verified. */
+    private DomainException reject(
+            String path,
+            UUID webhookId,
+            String deliveryId,
+            String bodySha,
+            String signatureHex,
+            ErrorKind kind,
+            String code,
+            String reason,
+            Instant now) {
+        record(path, webhookId, deliveryId, signatureHex, bodySha, kind.httpStatus(), reason, null, null, null, now);
         return new DomainException(kind, code, reason, List.<FieldError>of());
     }
 
+    /**
+     * One delivery row. {@code signatureHex} is non-null only for calls whose HMAC verified (the
+     * column says "signature_valid"); reasons and ids are made printable and bounded.
+     */
     private void record(
             String path,
             UUID webhookId,
             String deliveryId,
-            boolean signatureValid,
+            String signatureHex,
+            String bodySha,
             int status,
             String reason,
             UUID publicationId,
@@ -443,22 +745,32 @@ public class WebhookReceiver {
             Instant now) {
         jdbc.sql("""
                 insert into webhook_delivery (id, requested_webhook_id, webhook_id, delivery_id, received_at,
-                    signature_valid, http_status, reason, publication_id, response_body, duplicate_of)
-                values (:id, :path, :webhook, :delivery, :at, :valid, :status, :reason, :publication, :body, :dup)
+                    signature_valid, http_status, reason, publication_id, response_body, duplicate_of, signature,
+                    body_sha256)
+                values (:id, :path, :webhook, :delivery, :at, :valid, :status, :reason, :publication, :body, :dup,
+                    :signature, :bodySha)
                 """)
                 .param("id", Ids.newId())
-                .param("path", path.length() > 200 ? path.substring(0, 200) : path)
+                .param("path", Untrusted.printable(path, 200))
                 .param("webhook", webhookId)
-                .param(
-                        "delivery",
-                        deliveryId != null && deliveryId.length() > 200 ? deliveryId.substring(0, 200) : deliveryId)
+                .param("delivery", Untrusted.printable(deliveryId, 200))
                 .param("at", Timestamp.from(now))
-                .param("valid", signatureValid)
+                .param("valid", signatureHex != null)
                 .param("status", status)
-                .param("reason", reason)
+                .param("reason", Untrusted.printable(reason, MAX_REASON))
                 .param("publication", publicationId)
                 .param("body", responseBody)
                 .param("dup", duplicateOf)
+                .param("signature", signatureHex)
+                .param("bodySha", bodySha)
                 .update();
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

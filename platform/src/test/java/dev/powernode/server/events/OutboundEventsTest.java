@@ -117,6 +117,7 @@ class OutboundEventsTest {
         assertThat(WebhookSignature.verify(
                         secret.getBytes(StandardCharsets.US_ASCII),
                         Long.parseLong(r.timestamp()),
+                        r.delivery(),
                         r.body().getBytes(StandardCharsets.UTF_8),
                         r.signature()))
                 .isTrue();

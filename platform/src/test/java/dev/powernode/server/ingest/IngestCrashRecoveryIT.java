@@ -71,8 +71,7 @@ class IngestCrashRecoveryIT {
                     "uefi_disk",
                     "amd64",
                     registry.viaProxy(artifact.ref()).toString(),
-                    artifact.primary().digest().hex(),
-                    artifact.primary().size()));
+                    artifact));
             assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
             String id = accepted.json().get("publication_id").asString();
             await().atMost(Duration.ofSeconds(30)).until(() -> "verifying".equals(status(id)));

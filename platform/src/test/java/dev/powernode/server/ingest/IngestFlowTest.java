@@ -9,6 +9,7 @@ import dev.powernode.common.oci.Digest;
 import dev.powernode.common.oci.DiskImageArtifacts;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.token.Scope;
+import dev.powernode.common.webhook.WebhookSignature;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
@@ -16,9 +17,13 @@ import dev.powernode.server.support.PublicationProbe;
 import dev.powernode.server.support.RegistryFixture;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -220,33 +225,62 @@ class IngestFlowTest {
                 "amd64",
                 a.ref().toString(),
                 "ff".repeat(32),
-                a.primary().size()));
+                a.primary().size(),
+                WebhookCaller.buildTime(a)));
         JsonNode p = awaitFinal(r.json().get("publication_id").asString());
         assertThat(p.get("status").asString()).isEqualTo("failed");
         assertThat(p.get("error_message").asString()).contains("announced");
     }
 
     @Test
-    void fiftyConcurrentAnnouncementsForOneTripleLeaveExactlyOneActive() throws Exception {
+    void fiftyConcurrentAnnouncementsOfOneBuildMakeOnePublication() throws Exception {
         DiskImageArtifacts.Pushed a = REGISTRY.push("concurrent", 20_000, 11);
         REGISTRY.sign(a.ref());
         ExecutorService pool = Executors.newFixedThreadPool(10);
         List<Future<Api.Response>> calls = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            Callable<Api.Response> call = () -> webhook.send(WebhookCaller.body(
-                    "bookworm",
-                    "uefi_disk",
-                    "amd64",
-                    a.ref().toString(),
-                    a.primary().digest().hex(),
-                    a.primary().size()));
+            Callable<Api.Response> call = () -> webhook.send(
+                    WebhookCaller.body("bookworm", "uefi_disk", "amd64", a.ref().toString(), a));
             calls.add(pool.submit(call));
         }
-        List<String> ids = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        int created = 0;
         for (Future<Api.Response> f : calls) {
             Api.Response r = f.get();
-            assertThat(r.status()).as(r.body()).isEqualTo(202);
+            assertThat(r.status()).as(r.body()).isIn(200, 202);
+            created += r.status() == 202 ? 1 : 0;
             ids.add(r.json().get("publication_id").asString());
+        }
+        pool.shutdown();
+        assertThat(created).as("one announcement creates, the others name it").isEqualTo(1);
+        assertThat(ids).hasSize(1);
+        JsonNode p = awaitFinal(ids.iterator().next());
+        assertThat(p.get("status").asString()).isEqualTo("published");
+        assertThat(p.get("active").asBoolean()).isTrue();
+        assertThat(jdbc.sql("select count(*) from disk_image_publication")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void twentyConcurrentBuildsForOneTripleLeaveTheNewestBuildCurrent() throws Exception {
+        List<DiskImageArtifacts.Pushed> builds = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            DiskImageArtifacts.Pushed b = REGISTRY.push("concurrent-builds", 2_000, 100 + i);
+            REGISTRY.sign(b.ref());
+            builds.add(b);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        List<Future<Api.Response>> calls = new ArrayList<>();
+        // announced in reverse build order: arrival order must not decide
+        for (int i = builds.size() - 1; i >= 0; i--) {
+            DiskImageArtifacts.Pushed b = builds.get(i);
+            calls.add(pool.submit(() -> webhook.send(
+                    WebhookCaller.body("bookworm", "uefi_disk", "amd64", b.ref().toString(), b))));
+        }
+        for (Future<Api.Response> f : calls) {
+            assertThat(f.get().status()).as(f.get().body()).isEqualTo(202);
         }
         pool.shutdown();
         await().atMost(Duration.ofSeconds(90))
@@ -256,26 +290,120 @@ class IngestFlowTest {
                                         .query(Long.class)
                                         .single()
                                 == 0);
-        assertThat(jdbc.sql("select count(*) from disk_image_publication where active")
-                        .query(Long.class)
-                        .single())
-                .isEqualTo(1);
-        assertThat(jdbc.sql("select count(*) from disk_image_publication where status = 'published'")
-                        .query(Long.class)
-                        .single())
-                .isEqualTo(1);
         assertThat(jdbc.sql("select count(*) from disk_image_publication where status = 'retired'")
                         .query(Long.class)
                         .single())
-                .isEqualTo(49);
-        String newest = jdbc.sql(
-                        "select id::text from disk_image_publication order by created_at desc, id desc limit 1")
-                .query(String.class)
-                .single();
-        String active = jdbc.sql("select id::text from disk_image_publication where active")
-                .query(String.class)
-                .single();
-        assertThat(active).as("the newest announcement is current").isEqualTo(newest);
+                .isEqualTo(19);
+        assertThat(jdbc.sql("select oci_ref from disk_image_publication where active")
+                        .query(String.class)
+                        .single())
+                .as("the newest build is current")
+                .isEqualTo(builds.get(19).ref().toString());
+    }
+
+    /** Issue 14, item 1: a captured request of an older build re-sent under a fresh delivery id. */
+    @Test
+    void aReplayedAnnouncementOfAnOlderBuildIsRefusedAndTheNewerBuildStaysCurrent() {
+        DiskImageArtifacts.Pushed a = REGISTRY.push("replay", 10_000, 20);
+        REGISTRY.sign(a.ref());
+        byte[] bodyA = WebhookCaller.body(
+                        "bookworm", "uefi_disk", "amd64", a.ref().toString(), a)
+                .getBytes(StandardCharsets.UTF_8);
+        long ts = Instant.now().getEpochSecond();
+        String signatureA = WebhookSignature.sign(webhook.secret(), ts, "delivery-a", bodyA);
+        Api.Response first = webhook.sendRaw("delivery-a", Long.toString(ts), signatureA, bodyA);
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        String pa = first.json().get("publication_id").asString();
+        assertThat(awaitFinal(pa).get("active").asBoolean()).isTrue();
+        DiskImageArtifacts.Pushed b = REGISTRY.push("replay", 10_000, 21);
+        REGISTRY.sign(b.ref());
+        String pb = announce(b.ref(), b);
+        assertThat(awaitFinal(pb).get("active").asBoolean()).isTrue();
+
+        Api.Response replay = webhook.sendRaw("fresh-delivery-id", Long.toString(ts), signatureA, bodyA);
+
+        assertThat(replay.status()).as(replay.body()).isEqualTo(401);
+        assertThat(replay.json().get("code").asString()).isEqualTo("webhook/replayed");
+        assertThat(get(pb).get("active").asBoolean()).as("B is still current").isTrue();
+        assertThat(get(pa).get("status").asString()).isEqualTo("retired");
+        assertThat(jdbc.sql("select count(*) from disk_image_publication")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(2);
+        assertThat(jdbc.sql("select count(*) from webhook_delivery where delivery_id = 'fresh-delivery-id'"
+                                + " and http_status = 401 and not signature_valid")
+                        .query(Long.class)
+                        .single())
+                .as("the replay is recorded")
+                .isEqualTo(1);
+
+        // even signed afresh (a re-run runner, or anyone with the secret), A's manifest creates nothing
+        Api.Response again = webhook.send(new String(bodyA, StandardCharsets.UTF_8));
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("publication_id").asString()).isEqualTo(pa);
+        assertThat(again.json().get("already_announced").asBoolean()).isTrue();
+        assertThat(get(pb).get("active").asBoolean()).isTrue();
+        assertThat(jdbc.sql("select count(*) from disk_image_publication")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aLateAnnouncementOfAnOlderBuildIsPublishedButDoesNotRetireTheNewerOne() {
+        DiskImageArtifacts.Pushed older = REGISTRY.push("late", 10_000, 30);
+        DiskImageArtifacts.Pushed newer = REGISTRY.push("late", 10_000, 31);
+        REGISTRY.sign(older.ref());
+        REGISTRY.sign(newer.ref());
+        String pNewer = announce(newer.ref(), newer);
+        assertThat(awaitFinal(pNewer).get("active").asBoolean()).isTrue();
+
+        JsonNode late = awaitFinal(announce(older.ref(), older));
+
+        assertThat(late.get("status").asString()).as(late.toString()).isEqualTo("retired");
+        assertThat(late.get("active").asBoolean()).isFalse();
+        assertThat(late.get("verified_at").isNull())
+                .as("verified and published first")
+                .isFalse();
+        assertThat(get(pNewer).get("active").asBoolean()).isTrue();
+        assertThat(get(pNewer).get("status").asString()).isEqualTo("published");
+        assertThat(admin.get("/api/v1/system/node_platforms/" + platformId)
+                        .json()
+                        .get("disk_image_oci_ref")
+                        .asString())
+                .isEqualTo(newer.ref().toString());
+    }
+
+    @Test
+    void aBuildTimeFinerThanTheDatabaseKeepsStillMatchesItsManifest() {
+        Instant nanos = Instant.parse("2026-01-01T00:00:00.123456789Z");
+        DiskImageArtifacts.Pushed a = REGISTRY.push("nanos", 10_000, 41, nanos);
+        REGISTRY.sign(a.ref());
+
+        JsonNode p = awaitFinal(announce(a.ref(), a));
+
+        assertThat(p.get("status").asString()).as(p.toString()).isEqualTo("published");
+    }
+
+    @Test
+    void aBuildTimeThatDisagreesWithTheSignedManifestFails() {
+        DiskImageArtifacts.Pushed a = REGISTRY.push("buildtime", 10_000, 40);
+        REGISTRY.sign(a.ref());
+        // claims to be far newer than the manifest says, to win promotion
+        Api.Response r = webhook.send(WebhookCaller.body(
+                "bookworm",
+                "uefi_disk",
+                "amd64",
+                a.ref().toString(),
+                a.primary().digest().hex(),
+                a.primary().size(),
+                Instant.now().toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+
+        JsonNode p = awaitFinal(r.json().get("publication_id").asString());
+
+        assertThat(p.get("status").asString()).isEqualTo("failed");
+        assertThat(p.get("error_message").asString()).startsWith("oci/build-time-mismatch");
     }
 
     private String announce(OciRef ref, DiskImageArtifacts.Pushed a) {

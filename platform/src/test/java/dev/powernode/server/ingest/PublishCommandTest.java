@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.cli.PowernodeCli;
 import dev.powernode.common.cosign.PemKeys;
+import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
@@ -193,9 +194,14 @@ class PublishCommandTest {
         }
         Files.writeString(
                 build.resolve("manifest.json"),
-                "{\"build_id\":\"test-1\",\"arch\":\"amd64\",\"git_sha\":\"%s\",\"outputs\":[%s]}"
-                        .formatted("89abcdef0123456789abcdef0123456789abcdef", outputs));
+                ("{\"build_id\":\"test-1\",\"arch\":\"amd64\",\"git_sha\":\"%s\",\"source_date_epoch\":1795915800,"
+                                + "\"firmware_ref\":\"%s\",\"outputs\":[%s]}")
+                        .formatted("89abcdef0123456789abcdef0123456789abcdef", FIRMWARE, outputs));
         Path password = Files.writeString(dir.resolve("registry-password"), REGISTRY.registry.password());
+        String workerId = admin.post("/api/v1/workers", "{\"label\":\"cli\"}")
+                .json()
+                .get("worker_id")
+                .asString();
 
         Run r = run(
                 "publish",
@@ -216,6 +222,8 @@ class PublishCommandTest {
                 webhookUrl,
                 "--webhook-secret-file",
                 secret.toString(),
+                "--worker-id",
+                workerId,
                 "--wait",
                 "--wait-timeout",
                 "60s",
@@ -240,8 +248,36 @@ class PublishCommandTest {
             assertThat(p.get("status").asString()).isEqualTo("published");
             assertThat(p.get("active").asBoolean()).isTrue();
             assertThat(p.get("git_sha").asString()).isEqualTo("89abcdef0123456789abcdef0123456789abcdef");
+            assertThat(p.get("triggered_by_worker_id").asString()).isEqualTo(workerId);
+            // the UKI's stub is what the UEFI families boot through; kernel + initramfs boot without it
+            assertThat(p.get("firmware_ref").isNull()).isEqualTo(line[0].equals("kernel_initramfs"));
+            if (line[0].equals("uefi_disk")) {
+                assertThat(p.get("firmware_ref").asString()).isEqualTo(FIRMWARE);
+            }
+            assertThat(REGISTRY.client
+                            .getManifest(OciRef.parse(p.get("oci_ref").asString()))
+                            .annotations())
+                    .as("the signed manifest carries the build time the platform orders builds by")
+                    .containsEntry("org.opencontainers.image.created", "2026-11-29T01:30:00Z");
         }
         assertThat(r.err()).contains("==> uefi_disk (amd64)", "uefi_disk publication", "published and current");
+    }
+
+    static final String FIRMWARE = "systemd-boot-efi/257.9-1/linuxx64.efi.stub@sha256:" + "ab".repeat(32);
+
+    @Test
+    void publishingTheSameBuildAgainCreatesNothingNew() throws Exception {
+        Run first = publishWithPassword("--build-time", "2026-11-29T01:30:00Z");
+        assertThat(first.exit()).as(first.err()).isZero();
+
+        Run again = publishWithPassword("--build-time", "2026-11-29T01:30:00Z");
+
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.err()).contains("already announced: publication");
+        assertThat(jdbc.sql("select count(*) from disk_image_publication")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
     }
 
     static String sha256(byte[] content) throws Exception {
@@ -249,8 +285,12 @@ class PublishCommandTest {
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
     }
 
-    Run publishWithPassword() throws Exception {
+    Run publishWithPassword(String... extra) throws Exception {
         Path password = Files.writeString(dir.resolve("registry-password"), REGISTRY.registry.password());
-        return publish("--registry-password-file", password.toString());
+        String[] args = new String[extra.length + 2];
+        args[0] = "--registry-password-file";
+        args[1] = password.toString();
+        System.arraycopy(extra, 0, args, 2, extra.length);
+        return publish(args);
     }
 }

@@ -20,13 +20,7 @@ public final class PublicationProbe {
 
     /** Announces {@code a} (as {@code ref}) for the uefi_disk/amd64 triple of {@code slug}; the webhook must answer 202. */
     public String announce(String slug, OciRef ref, DiskImageArtifacts.Pushed a) {
-        Api.Response r = webhook.send(WebhookCaller.body(
-                slug,
-                "uefi_disk",
-                "amd64",
-                ref.toString(),
-                a.primary().digest().hex(),
-                a.primary().size()));
+        Api.Response r = webhook.send(WebhookCaller.body(slug, "uefi_disk", "amd64", ref.toString(), a));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         return r.json().get("publication_id").asString();
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -80,8 +81,21 @@ public final class RegistryFixture implements AutoCloseable {
         return PemKeys.toPem(signingKey.getPublic());
     }
 
-    /** Pushes a one-layer artifact of {@code size} random bytes (plus a small second layer). */
+    /** The build time of the artifact {@link #push(String, int, long)} makes from {@code seed}: later seeds are newer. */
+    public static Instant buildTime(long seed) {
+        return Instant.ofEpochSecond(1_700_000_000L + seed);
+    }
+
+    /**
+     * Pushes a one-layer artifact of {@code size} random bytes (plus a small second layer), built
+     * at {@link #buildTime(long)}.
+     */
     public DiskImageArtifacts.Pushed push(String repository, int size, long seed) {
+        return push(repository, size, seed, buildTime(seed));
+    }
+
+    /** {@link #push(String, int, long)} with its manifest's {@code org.opencontainers.image.created} set to {@code builtAt}. */
+    public DiskImageArtifacts.Pushed push(String repository, int size, long seed, Instant builtAt) {
         try {
             byte[] bytes = new byte[size];
             new Random(seed).nextBytes(bytes);
@@ -96,7 +110,11 @@ public final class RegistryFixture implements AutoCloseable {
                     List.of(
                             new DiskImageArtifacts.Layer(disk, "disk.img", MediaTypes.OCTET_STREAM),
                             new DiskImageArtifacts.Layer(cmdline, "cmdline", "text/plain")),
-                    Map.of("dev.powernode.seed", Long.toString(seed)),
+                    Map.of(
+                            "dev.powernode.seed",
+                            Long.toString(seed),
+                            "org.opencontainers.image.created",
+                            builtAt.toString()),
                     null,
                     RegistryClient.Progress.NONE);
         } catch (IOException e) {

@@ -8,10 +8,12 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.WebhookCaller;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The receiver's checks, without running ingest jobs (publications stay queued): every refusal is
@@ -37,6 +41,12 @@ class WebhookReceiverTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    MeterRegistry meters;
+
+    @Autowired
+    WebhookDeliveries deliveryLog;
+
     Api admin;
     WebhookCaller caller;
     String webhookId;
@@ -45,17 +55,7 @@ class WebhookReceiverTest {
     void setUp() throws Exception {
         new Fixtures(jdbc).reset();
         admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        String pem = "-----BEGIN PUBLIC KEY-----\\n"
-                + Base64.getEncoder()
-                        .encodeToString(g.generateKeyPair().getPublic().getEncoded())
-                + "\\n-----END PUBLIC KEY-----\\n";
-        assertThat(admin.post(
-                                "/api/v1/system/node_platforms",
-                                "{\"slug\":\"signed\",\"name\":\"Signed\",\"cosign_public_keys\":[\"" + pem + "\"]}")
-                        .status())
-                .isEqualTo(201);
+        createSignedPlatform("signed");
         assertThat(admin.post("/api/v1/system/node_platforms", "{\"slug\":\"unsigned\",\"name\":\"No policy\"}")
                         .status())
                 .isEqualTo(201);
@@ -65,6 +65,19 @@ class WebhookReceiverTest {
         webhookId = w.get("webhook_id").asString();
         caller = new WebhookCaller(
                 admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
+    }
+
+    void createSignedPlatform(String slug) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        String pem = "-----BEGIN PUBLIC KEY-----\\n"
+                + Base64.getEncoder()
+                        .encodeToString(g.generateKeyPair().getPublic().getEncoded())
+                + "\\n-----END PUBLIC KEY-----\\n";
+        Api.Response created = admin.post(
+                "/api/v1/system/node_platforms",
+                "{\"slug\":\"" + slug + "\",\"name\":\"Signed\",\"cosign_public_keys\":[\"" + pem + "\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
     }
 
     String good() {
@@ -116,7 +129,7 @@ class WebhookReceiverTest {
         byte[] body = good().getBytes();
         long now = Instant.now().getEpochSecond();
         Api.Response r = caller.sendRaw(
-                "d1", Long.toString(now), WebhookSignature.sign("wrong-secret".getBytes(), now, body), body);
+                "d1", Long.toString(now), WebhookSignature.sign("wrong-secret".getBytes(), now, "d1", body), body);
         assertRefused(r, 401, "webhook/bad-signature");
         JsonNode d = admin.get("/api/v1/system/disk_image_webhooks?recent=true")
                 .json()
@@ -129,7 +142,7 @@ class WebhookReceiverTest {
     @Test
     void aBodyChangedAfterSigningIsRefused() {
         long now = Instant.now().getEpochSecond();
-        String signature = WebhookSignature.sign(caller.secret(), now, good().getBytes());
+        String signature = WebhookSignature.sign(caller.secret(), now, "d2", good().getBytes());
         byte[] tampered = good().replace("1234", "9999").getBytes();
         assertRefused(caller.sendRaw("d2", Long.toString(now), signature, tampered), 401, "webhook/bad-signature");
     }
@@ -143,13 +156,233 @@ class WebhookReceiverTest {
     }
 
     @Test
-    void anUnknownWebhookIsNotFound() {
+    void anUnknownWebhookIsNotFoundCountedAndNotRecorded() {
+        double before = meters.counter("powernode.webhook.unknown").count();
         WebhookCaller stranger = new WebhookCaller(
                 admin, "http://x/api/v1/system/webhooks/disk_image/built/" + UUID.randomUUID(), "00".repeat(32));
         assertRefused(stranger.send(good()), 404, "webhook/unknown");
-        WebhookCaller garbage =
-                new WebhookCaller(admin, "http://x/api/v1/system/webhooks/disk_image/built/not-a-uuid", "00");
-        assertRefused(garbage.send(good()), 404, "webhook/unknown");
+        WebhookCaller garbage = new WebhookCaller(
+                admin, "http://x/api/v1/system/webhooks/disk_image/built/not-a-uuid" + "x".repeat(7000), "00");
+        Api.Response r = garbage.send(good());
+        assertRefused(r, 404, "webhook/unknown");
+        assertThat(r.json().get("detail").asString()).hasSizeLessThan(100);
+
+        assertThat(deliveries()).as("anonymous calls write no rows").isZero();
+        assertThat(meters.counter("powernode.webhook.unknown").count()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void theOldTimestampDotBodySignatureIsRefused() throws Exception {
+        byte[] body = good().getBytes();
+        long now = Instant.now().getEpochSecond();
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(caller.secret(), "HmacSHA256"));
+        mac.update((now + ".").getBytes());
+        String old = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+
+        assertRefused(caller.sendRaw("d-old", Long.toString(now), old, body), 401, "webhook/bad-signature");
+    }
+
+    /** Issue 11: the idempotency-key rule: one delivery id, one body. */
+    @Test
+    void aDeliveryIdReusedWithAnotherBodyIsAConflictThatIsRecordedAndCreatesNothing() {
+        long now = Instant.now().getEpochSecond();
+        Api.Response first = caller.send("d-reused", now, good());
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        String other = WebhookCaller.body("signed", "uefi_disk", "amd64", REF.replace("ab", "ef"), SHA, 1234);
+
+        Api.Response conflict = caller.send("d-reused", now + 1, other);
+
+        assertThat(conflict.status()).as(conflict.body()).isEqualTo(409);
+        assertThat(conflict.json().get("code").asString()).isEqualTo("webhook/delivery-conflict");
+        assertThat(publications()).isEqualTo(1);
+        assertThat(jdbc.sql(
+                                "select count(*) from webhook_delivery where delivery_id = 'd-reused' and http_status = 409")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        Api.Response same = caller.send("d-reused", now + 2, good());
+        assertThat(same.status()).isEqualTo(202);
+        assertThat(same.body()).isEqualTo(first.body());
+    }
+
+    @Test
+    void aManifestAlreadyAnnouncedForItsTripleCreatesNothing() {
+        Api.Response first = caller.send(good());
+        assertThat(first.status()).isEqualTo(202);
+
+        Api.Response again = caller.send(good());
+
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("publication_id").asString())
+                .isEqualTo(first.json().get("publication_id").asString());
+        assertThat(again.json().get("already_announced").asBoolean()).isTrue();
+        assertThat(publications()).isEqualTo(1);
+        assertThat(jdbc.sql("select reason from webhook_delivery where http_status = 200")
+                        .query(String.class)
+                        .single())
+                .contains("already announced");
+        assertThat(caller.send(WebhookCaller.body("signed", "qcow2", "amd64", REF, SHA, 1234))
+                        .status())
+                .as("the same manifest for another triple is another publication")
+                .isEqualTo(202);
+    }
+
+    @Test
+    void controlCharactersInAnyStringFieldAreRefusedNamingTheFieldAndRecorded() {
+        for (String field : List.of("platform", "run_id", "firmware_ref", "git_sha", "build_time")) {
+            ObjectNode body = (ObjectNode) JsonMapper.builder().build().readTree(good());
+            body.put(field, field.equals("platform") ? "signed\u001b[2J" : "x\u0000y");
+            Api.Response r = caller.send(body.toString());
+            assertThat(r.status()).as(field + ": " + r.body()).isEqualTo(422);
+            assertThat(r.json().get("errors").findValuesAsString("field")).contains(field);
+        }
+        Api.Response oddName = caller.send(good().replaceFirst("\\{", "{\"a\\u0000b\":1,"));
+        assertThat(oddName.status()).as(oddName.body()).isEqualTo(422);
+        assertThat(publications()).isZero();
+        assertThat(jdbc.sql("select count(*) from webhook_delivery where http_status = 422")
+                        .query(Long.class)
+                        .single())
+                .as("every refusal is recorded, none is a 500")
+                .isEqualTo(6);
+    }
+
+    @Test
+    void storedReasonsAreBounded() {
+        StringBuilder fields = new StringBuilder("{");
+        for (int i = 0; i < 40; i++) {
+            fields.append("\"unknown_").append("x".repeat(80)).append(i).append("\":1,");
+        }
+        Api.Response r = caller.send(good().replaceFirst("\\{", fields.toString()));
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(jdbc.sql("select max(length(reason)) from webhook_delivery")
+                        .query(Integer.class)
+                        .single())
+                .isLessThanOrEqualTo(500);
+    }
+
+    @Test
+    void theBuildTimeIsRequiredAndNotInTheFuture() {
+        Api.Response missing =
+                caller.send(good().replace(",\"build_time\":\"" + WebhookCaller.DEFAULT_BUILD_TIME + "\"", ""));
+        assertRefused(missing, 422, "validation/invalid");
+        assertThat(missing.json().get("errors").findValuesAsString("field")).contains("build_time");
+        Api.Response future = caller.send(WebhookCaller.body(
+                "signed",
+                "uefi_disk",
+                "amd64",
+                REF,
+                SHA,
+                1,
+                Instant.now().plusSeconds(3600).toString()));
+        assertRefused(future, 422, "validation/invalid");
+        Api.Response garbage =
+                caller.send(WebhookCaller.body("signed", "uefi_disk", "amd64", REF, SHA, 1, "yesterday"));
+        assertRefused(garbage, 422, "validation/invalid");
+    }
+
+    @Test
+    void aWorkerBoundToTheWebhooksLabelAndAFirmwareRefAreKeptOnThePublication() {
+        String workerId = worker("amd64-builder");
+        String body = good().replace(
+                        "\"run_id\":\"42\"",
+                        "\"run_id\":\"42\",\"worker_id\":\"" + workerId
+                                + "\",\"firmware_ref\":\"systemd-boot-efi/257/linuxx64.efi.stub@sha256:"
+                                + "aa".repeat(32) + "\"");
+
+        Api.Response r = caller.send(body);
+
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode p = admin.get("/api/v1/system/disk_image_publications/"
+                        + r.json().get("publication_id").asString())
+                .json();
+        assertThat(p.get("triggered_by_worker_id").asString()).isEqualTo(workerId);
+        assertThat(p.get("firmware_ref").asString()).startsWith("systemd-boot-efi/257/");
+    }
+
+    @Test
+    void anUnknownWorkerOrAWorkerOfAnotherLabelIsRefusedAndRecorded() {
+        String stranger = UUID.randomUUID().toString();
+        Api.Response unknown = caller.send(good().replace("\"run_id\":\"42\"", "\"worker_id\":\"" + stranger + "\""));
+        assertRefused(unknown, 422, "validation/invalid");
+        assertThat(unknown.json().get("errors").get(0).get("field").asString()).isEqualTo("worker_id");
+        assertThat(unknown.json().get("errors").get(0).get("message").asString())
+                .contains("no worker");
+
+        String foreign = worker("arm64-builder");
+        Api.Response other = caller.send(good().replace("\"run_id\":\"42\"", "\"worker_id\":\"" + foreign + "\""));
+        assertRefused(other, 422, "validation/invalid");
+        assertThat(other.json().get("errors").get(0).get("message").asString()).contains("not bound");
+        assertThat(jdbc.sql("select count(*) from webhook_delivery where http_status = 422")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aWebhookLimitedToSomePlatformsCannotAnnounceForOthers() throws Exception {
+        createSignedPlatform("other");
+        Api.Response limited = admin.post(
+                "/api/v1/system/disk_image_webhooks", "{\"label\":\"team-a\",\"allowed_platforms\":[\"signed\"]}");
+        assertThat(limited.status()).as(limited.body()).isEqualTo(201);
+        assertThat(limited.json().get("allowed_platforms")).hasSize(1);
+        WebhookCaller teamA = new WebhookCaller(
+                admin,
+                limited.json().get("webhook_url").asString(),
+                limited.json().get("webhook_secret").asString());
+
+        Api.Response foreign = teamA.send(WebhookCaller.body("other", "uefi_disk", "amd64", REF, SHA, 1));
+
+        assertRefused(foreign, 403, "webhook/platform-not-allowed");
+        assertThat(jdbc.sql("select count(*) from webhook_delivery where http_status = 403")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        assertThat(teamA.send(good()).status()).isEqualTo(202);
+        Api.Response unknownPlatform = admin.post(
+                "/api/v1/system/disk_image_webhooks", "{\"label\":\"team-b\",\"allowed_platforms\":[\"nope\"]}");
+        assertThat(unknownPlatform.status()).isEqualTo(422);
+        assertThat(unknownPlatform.json().get("errors").get(0).get("field").asString())
+                .isEqualTo("allowed_platforms");
+    }
+
+    @Test
+    void responsesOfTheWebhookAndWorkerFiltersAreNotSniffedOrCached() {
+        List<Api.Response> written = List.of(
+                caller.send(good()),
+                caller.sendRaw("x", null, null, good().getBytes()),
+                new WebhookCaller(admin, "http://x/api/v1/system/webhooks/disk_image/built/nope", "00").send(good()),
+                admin.anonymous().post("/api/v1/system/worker_api/disk_image_publications", "{}"));
+        for (Api.Response r : written) {
+            assertThat(r.raw().headers().firstValue("X-Content-Type-Options"))
+                    .as(r.toString())
+                    .hasValue("nosniff");
+            assertThat(r.raw().headers().firstValue("Cache-Control").orElse(""))
+                    .as(r.toString())
+                    .contains("no-store");
+        }
+    }
+
+    @Test
+    void deliveriesOlderThanTheirMaximumAgeArePurgedWithTheirRepeats() {
+        String id = UUID.randomUUID().toString();
+        long now = Instant.now().getEpochSecond();
+        caller.send(id, now, good());
+        caller.send(id, now, good());
+        caller.send(WebhookCaller.body("nope", "uefi_disk", "amd64", REF, SHA, 1));
+        jdbc.sql("update webhook_delivery set received_at = now() - interval '31 days' where http_status = 202"
+                        + " and duplicate_of is null")
+                .update();
+
+        assertThat(deliveryLog.purgeOlderThan(java.time.Duration.ofDays(30))).isEqualTo(2);
+
+        assertThat(deliveries()).as("the recent refusal stays").isEqualTo(1);
+    }
+
+    private String worker(String label) {
+        Api.Response w = admin.post("/api/v1/workers", "{\"label\":\"" + label + "\"}");
+        assertThat(w.status()).as(w.body()).isIn(200, 201);
+        return w.json().get("worker_id").asString();
     }
 
     @Test
