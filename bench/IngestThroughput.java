@@ -85,6 +85,11 @@ public class IngestThroughput {
                 .build();
     }
 
+    /** The build times of the two manifests {@code push} writes (ingest "first" and "second"). */
+    static final String BUILD_1 = "2026-01-01T00:00:00Z";
+
+    static final String BUILD_2 = "2026-01-01T00:00:01Z";
+
     /** What a CI runner does: one-layer disk-image artifact, then a cosign key-pair signature. */
     static void push(String registry, String user, String password, String repo, Path file, Path publicKeyOut)
             throws Exception {
@@ -95,20 +100,32 @@ public class IngestThroughput {
                 registry,
                 repo,
                 List.of(new DiskImageArtifacts.Layer(file, "disk.img", MediaTypes.OCTET_STREAM)),
-                Map.of("dev.powernode.bench", "ingest-throughput"),
+                Map.of("dev.powernode.bench", "ingest-1", "org.opencontainers.image.created", BUILD_1),
                 null,
                 RegistryClient.Progress.NONE);
         double pushSeconds = (System.nanoTime() - start) / 1e9;
+        // the second ingest pulls the same layer under its own manifest (a later build): the platform
+        // keeps one publication per manifest digest, so the same manifest again would create nothing
+        DiskImageArtifacts.Pushed second = DiskImageArtifacts.push(
+                client,
+                registry,
+                repo,
+                List.of(new DiskImageArtifacts.Layer(file, "disk.img", MediaTypes.OCTET_STREAM)),
+                Map.of("dev.powernode.bench", "ingest-2", "org.opencontainers.image.created", BUILD_2),
+                null,
+                RegistryClient.Progress.NONE);
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair key = g.generateKeyPair();
         CosignSigner.sign(client, pushed.ref(), key.getPrivate());
+        CosignSigner.sign(client, second.ref(), key.getPrivate());
         Files.writeString(publicKeyOut, PemKeys.toPem(key.getPublic()));
         Descriptor layer = pushed.primary();
         System.err.printf(
                 "  pushed %s (one layer, %d bytes) in %.1f s (%.0f MiB/s, chunked upload), signed with a fresh P-256 key%n",
                 pushed.ref(), layer.size(), pushSeconds, layer.size() / MIB / pushSeconds);
-        System.out.println(pushed.ref().digest().hex() + " " + layer.digest().hex() + " " + layer.size());
+        System.out.println(pushed.ref().digest().hex() + " " + second.ref().digest().hex() + " "
+                + layer.digest().hex() + " " + layer.size());
     }
 
     /**
@@ -232,8 +249,8 @@ public class IngestThroughput {
     }
 
     /**
-     * The service end to end: POST the signed webhook (a fresh delivery id, so announcing the same
-     * artifact again is a new publication), poll the publication until it is published (or
+     * The service end to end: POST the signed webhook (a fresh delivery id; ingest "second" names the
+     * second manifest over the same layer, since one manifest is one publication), poll the publication until it is published (or
      * failed), then read its state history for the service's own timestamps. Results are recorded
      * under {@code KEY_*}.
      */
@@ -253,17 +270,16 @@ public class IngestThroughput {
 
         String body = "{\"platform\":\"" + platform + "\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\","
                 + "\"oci_ref\":\"" + ociRef + "\",\"sha256\":\"" + hex + "\",\"size_bytes\":" + size
-                + ",\"git_sha\":\"0123456789abcdef0123456789abcdef01234567\",\"run_id\":\"bench\"}";
+                + ",\"git_sha\":\"0123456789abcdef0123456789abcdef01234567\",\"build_time\":\""
+                + (key.equals("first") ? BUILD_1 : BUILD_2) + "\",\"run_id\":\"bench\"}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         long ts = System.currentTimeMillis() / 1000;
+        String delivery = "bench-" + key + "-" + ts + "-" + ProcessHandle.current().pid();
         HttpRequest post = HttpRequest.newBuilder(webhook)
                 .header("Content-Type", "application/json")
-                .header(
-                        WebhookSignature.DELIVERY_HEADER,
-                        "bench-" + key + "-" + ts + "-"
-                                + ProcessHandle.current().pid())
+                .header(WebhookSignature.DELIVERY_HEADER, delivery)
                 .header(WebhookSignature.TIMESTAMP_HEADER, Long.toString(ts))
-                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, ts, bytes))
+                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(secret, ts, delivery, bytes))
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();

@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Webhook acceptance under load, from a separate process: pre-signs REQUESTS announcements (HMAC
- * over timestamp.body, unique delivery ids), sends them with CONCURRENCY connections, prints
+ * over timestamp.delivery_id.body, unique delivery ids and manifest digests), sends them with CONCURRENCY connections, prints
  * throughput and latency percentiles, and writes the publication ids of all 202s to IDS_FILE so the
  * caller can check every one has a row. JDK only; run by bench/webhook-load.sh.
  * Args: WEBHOOK_URL SECRET PLATFORM OCI_REF SHA256 SIZE REQUESTS CONCURRENCY IDS_FILE
@@ -40,17 +41,27 @@ public class WebhookLoad {
         long ts = System.currentTimeMillis() / 1000;
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+        // one manifest digest per request: the platform keeps one publication per (triple, digest),
+        // so announcing one digest again would measure the "already announced" answer instead
+        String repository = ociRef.substring(0, ociRef.indexOf('@'));
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        String buildTime = java.time.Instant.ofEpochSecond(ts - 60).toString();
         for (int i = 0; i < requests; i++) {
+            String digest = HexFormat.of()
+                    .formatHex(sha256.digest((ts + "-" + i).getBytes(StandardCharsets.US_ASCII)));
             String body = "{\"platform\":\"" + platform + "\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\","
-                    + "\"oci_ref\":\"" + ociRef + "\",\"sha256\":\"" + sha + "\",\"size_bytes\":" + size
-                    + ",\"git_sha\":\"0123456789abcdef0123456789abcdef01234567\",\"run_id\":\"" + i + "\"}";
+                    + "\"oci_ref\":\"" + repository + "@sha256:" + digest + "\",\"sha256\":\"" + sha + "\",\"size_bytes\":"
+                    + size + ",\"git_sha\":\"0123456789abcdef0123456789abcdef01234567\",\"build_time\":\"" + buildTime
+                    + "\",\"run_id\":\"" + i + "\"}";
             bodies.add(body);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            mac.update((ts + ".").getBytes(StandardCharsets.US_ASCII));
+            String delivery = "bench-" + ts + "-" + i;
+            // the signing string: timestamp.delivery_id.body (docs/ingest.md, Signing)
+            mac.update((ts + "." + delivery + ".").getBytes(StandardCharsets.US_ASCII));
             String sig = "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes));
             prepared.add(HttpRequest.newBuilder(url)
                     .header("Content-Type", "application/json")
-                    .header("X-Powernode-Delivery", "bench-" + ts + "-" + i)
+                    .header("X-Powernode-Delivery", delivery)
                     .header("X-Powernode-Timestamp", Long.toString(ts))
                     .header("X-Powernode-Signature", sig)
                     .timeout(Duration.ofSeconds(30))

@@ -1,6 +1,8 @@
 -- wrk script for bench/webhook-load.sh: replays pre-signed webhook deliveries (each sent once),
 -- records the publication id of every 202 and counts the other answers.
 -- File format (REQUESTS env var): delivery id, timestamp, signature, body; tab-separated lines.
+-- The HMACs are computed by bench/WebhookLoad.java over timestamp.delivery_id.body (the signed
+-- delivery id is why each line carries its own id: re-using a signature under another id is refused).
 
 local threads = {}
 local counter = 0

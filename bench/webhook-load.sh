@@ -6,7 +6,8 @@
 # With wrk (default, from Debian) the load runs for SECONDS on pre-signed requests (more than can be
 # sent); BENCH_CLIENT=jdk uses bench/WebhookLoad.java instead and sends SECONDS*500 requests.
 # The service runs as an accept-only replica (POWERNODE_INGEST_ENABLED=false), so the figure is the
-# receiver's; BENCH_INGEST=true runs the ingest jobs in the same process as well.
+# receiver's; BENCH_INGEST=true runs the ingest jobs in the same process as well. The rate limits
+# are off (one loopback address sends everything); every request names its own manifest digest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/env.sh"
 
@@ -41,6 +42,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_PUBLIC_URL="http://127.0.0.1:$port" \
   POWERNODE_MASTER_KEY=$master POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
   POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
+  POWERNODE_WEBHOOK_RATE_PER_ADDRESS=0 POWERNODE_WEBHOOK_RATE_PER_WEBHOOK=0 \
   java -Xms512m -Xmx512m ${BENCH_JAVA_OPTS:+"$BENCH_JAVA_OPTS"} -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do

@@ -118,6 +118,8 @@ export BUILD_EPOCH
 # instead of asking the checkout, which may move during a long run.
 GIT_SHA="${POWERNODE_GIT_SHA:-$(git -C "$KIT_DIR" rev-parse HEAD 2>/dev/null || echo unknown)}"
 BUILD_ID="${BUILD_ID:-${GIT_SHA:0:12}-$BUILD_EPOCH}"
+# set when a UKI is built (the families that boot through it record it as firmware_ref)
+FIRMWARE_REF=""
 
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -182,8 +184,15 @@ PRETTY_NAME="Powernode $BUILD_ID"
 VERSION_ID="$BUILD_ID"
 BUILD_ID="$BUILD_ID"
 OSREL
-  build_uki "$OUT/powernode-$ARCH.efi" "$CACHE_DIR/systemd-boot-efi-$ARCH/usr/lib/systemd/boot/efi/$STUB_NAME" \
+  stub="$CACHE_DIR/systemd-boot-efi-$ARCH/usr/lib/systemd/boot/efi/$STUB_NAME"
+  build_uki "$OUT/powernode-$ARCH.efi" "$stub" \
     "$OUT/kernel" "$OUT/initramfs.cpio.zst" "$CMDLINE" "$osrel" "$KVER"
+  # What the UKI boots through, for the publication's firmware_ref: the stub's package version
+  # (from the unpacked .deb's marker) and the stub's own digest.
+  stub_deb="$(find "$CACHE_DIR/systemd-boot-efi-$ARCH" -maxdepth 1 -name '.unpacked-*.deb' -printf '%f\n' | head -n1)"
+  stub_version="${stub_deb#.unpacked-systemd-boot-efi_}"
+  stub_version="${stub_version%%_*}"
+  FIRMWARE_REF="systemd-boot-efi/${stub_version:-unknown}/$STUB_NAME@sha256:$(sha256_of "$stub")"
   stage_end
 fi
 

@@ -6,7 +6,10 @@
 # Environment (the CI secrets bootstrap_disk_image_ci sets, plus the operator's): PLATFORM_SLUG,
 # REGISTRY (host/repository), POWERNODE_WEBHOOK_URL, POWERNODE_WEBHOOK_SECRET, COSIGN_PRIVATE_KEY
 # (PKCS#8 PEM), optional OCI_REGISTRY_USERNAME + POWERNODE_REGISTRY_PASSWORD, POWERNODE_TOKEN and
-# POWERNODE_API_URL (then it waits for the verdicts), PLAIN_HTTP=1 for a loopback registry.
+# POWERNODE_API_URL (then it waits for the verdicts), POWERNODE_WORKER_ID (the registered ci_worker of
+# the webhook's label, kept as triggered_by_worker_id), PLAIN_HTTP=1 for a loopback registry.
+# The build time, signed into each manifest and the webhook, and the UKI stub (firmware_ref) come
+# from build.sh's manifest.json.
 set -euo pipefail
 
 out=${1:?usage: publish-build.sh OUT_DIR [ARCH]}
@@ -26,4 +29,5 @@ args=(--platform "$PLATFORM_SLUG" --build-dir "$out" --registry "$REGISTRY" --si
 [[ -n "${OCI_REGISTRY_USERNAME:-}" ]] && args+=(--registry-username "$OCI_REGISTRY_USERNAME")
 [[ -n "${POWERNODE_TOKEN:-}" ]] && args+=(--wait)
 [[ -n "${GITHUB_RUN_ID:-}" ]] && args+=(--run-id "$GITHUB_RUN_ID")
+[[ -n "${POWERNODE_WORKER_ID:-}" ]] && args+=(--worker-id "$POWERNODE_WORKER_ID")
 "$root/bin/powernode" publish "${args[@]}"

@@ -173,6 +173,12 @@ expect "p2 active" "$(field "$p2" active)" true
 expect "p2 size_bytes" "$(field "$p2" size_bytes)" "$size2"
 expect "p2 sha256" "$(field "$p2" sha256)" "$img2"
 expect "p1 after p2" "$(field "$p1" status)/$(field "$p1" active)" retired/false
+expect "p2 firmware_ref (the UKI's stub, from the build manifest)" "$(field "$p2" firmware_ref)" \
+  "$(jq -r .firmware_ref "$b2/manifest.json")"
+# the first build announced again (a re-run, or a replay signed afresh): nothing new, p2 stays current
+again=$(publish "$b1" "$work/publish-1-again.log")
+expect "p1 announced again: same publication" "$again" "$p1"
+expect "p2 still current after p1 again" "$(field "$p2" active)" true
 ref2=$(field "$p2" oci_ref)
 digest2=${ref2##*@}
 expect "platform pointer" "$(pn_api GET /api/v1/system/node_platforms/e2e | jq -r .disk_image_oci_ref)" "$ref2"

@@ -64,7 +64,7 @@ family_of() {
 }
 
 # write_manifest OUT: reads the build globals (ARCH, KVER, GIT_SHA, BUILD_ID,
-# BUILD_EPOCH, CMDLINE, INITRAMFS) set by build.sh.
+# BUILD_EPOCH, CMDLINE, INITRAMFS, FIRMWARE_REF) set by build.sh.
 # shellcheck disable=SC2153
 # write_manifest OUT: one entry per output with what a publisher needs to
 # verify and label it. Contains no wall-clock time, so it is reproducible too.
@@ -80,7 +80,9 @@ write_manifest() {
   printf '%s\n' "${entries[@]}" | jq -s \
     --arg arch "$ARCH" --arg kver "$KVER" --arg sha "$GIT_SHA" --arg id "$BUILD_ID" \
     --argjson epoch "$BUILD_EPOCH" --arg cmdline "$CMDLINE" --arg initramfs "$INITRAMFS" \
+    --arg fw "${FIRMWARE_REF:-}" \
     '{build_id: $id, arch: $arch, kernel_version: $kver, git_sha: $sha, source_date_epoch: $epoch,
-      cmdline: $cmdline, initramfs: $initramfs,
-      outputs: map(. + {arch: $arch, kernel_version: $kver, git_sha: $sha})}' >"$out"
+      cmdline: $cmdline, initramfs: $initramfs}
+      + (if $fw == "" then {} else {firmware_ref: $fw} end)
+      + {outputs: map(. + {arch: $arch, kernel_version: $kver, git_sha: $sha})}' >"$out"
 }
