@@ -22,7 +22,7 @@ pn_ensure_database "$db" "$user"
 
 secret=$(head -c 32 /dev/urandom | base64)
 home=$(mktemp -d)
-pid= rpid=
+pid="" rpid=""
 cleanup() {
   if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [[ -n "$rpid" ]]; then kill "$rpid" 2>/dev/null || true; wait "$rpid" 2>/dev/null || true; fi

@@ -8,6 +8,8 @@
 # (PKCS#8 PEM), optional OCI_REGISTRY_USERNAME + POWERNODE_REGISTRY_PASSWORD, POWERNODE_TOKEN and
 # POWERNODE_API_URL (then it waits for the verdicts), PLAIN_HTTP=1 for a loopback registry.
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 
 out=${1:?usage: publish-build.sh OUT_DIR [ARCH]}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,9 +23,9 @@ printf '%s\n' "$COSIGN_PRIVATE_KEY" >"$key"
 
 args=(--platform "$PLATFORM_SLUG" --build-dir "$out" --registry "$REGISTRY" --sign-key "$key"
   --webhook-url "$POWERNODE_WEBHOOK_URL" --webhook-secret-env POWERNODE_WEBHOOK_SECRET)
-[[ -n "${2:-}" ]] && args+=(--arch "$2")
-[[ "${PLAIN_HTTP:-0}" == 1 ]] && args+=(--plain-http)
-[[ -n "${OCI_REGISTRY_USERNAME:-}" ]] && args+=(--registry-username "$OCI_REGISTRY_USERNAME")
-[[ -n "${POWERNODE_TOKEN:-}" ]] && args+=(--wait)
-[[ -n "${GITHUB_RUN_ID:-}" ]] && args+=(--run-id "$GITHUB_RUN_ID")
+if [[ -n "${2:-}" ]]; then args+=(--arch "$2"); fi
+if [[ "${PLAIN_HTTP:-0}" == 1 ]]; then args+=(--plain-http); fi
+if [[ -n "${OCI_REGISTRY_USERNAME:-}" ]]; then args+=(--registry-username "$OCI_REGISTRY_USERNAME"); fi
+if [[ -n "${POWERNODE_TOKEN:-}" ]]; then args+=(--wait); fi
+if [[ -n "${GITHUB_RUN_ID:-}" ]]; then args+=(--run-id "$GITHUB_RUN_ID"); fi
 "$root/bin/powernode" publish "${args[@]}"

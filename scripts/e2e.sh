@@ -55,7 +55,7 @@ cleanup() {
   fi
   pn_stop "$platform_pid"
   pn_stop "$registry_pid"
-  [[ -n "$db_created" ]] && pn_drop_database "$db"
+  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -72,7 +72,7 @@ stages=()
 stage() { stages+=("$(printf '%-30s %8.2f' "$1" "$2")"); }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-((build)) && pn_build
+if ((build)); then pn_build; fi
 [[ -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_die "the platform jar is not built"
 
 # ---- registry, database, platform ------------------------------------------------------------
@@ -188,7 +188,7 @@ t_published=$(at published)
 [[ "$t_verifying" != null && "$t_published" != null ]] || fail "the audit trail lacks p2's verifying/published transitions"
 between() { awk -v a="$(date -d "$1" +%s.%N)" -v b="$(date -d "$2" +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 t_queued=$(at queued)
-[[ "$t_queued" != null ]] && stage "job pickup (queued)" "$(between "$t_queued" "$t_verifying")"
+if [[ "$t_queued" != null ]]; then stage "job pickup (queued)" "$(between "$t_queued" "$t_verifying")"; fi
 stage "ingest pull + hash + verify" "$(between "$t_verifying" "$t_published")"
 stage "webhook -> published" "$(sed -n 's/.*published and current (\([0-9.]*\) s after the webhook).*/\1/p' "$work/publish-2.log")"
 

@@ -56,7 +56,7 @@ mode=$([[ $demo == 1 ]] && echo demo || echo plain)
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 pn_ensure_base_tools
-((demo)) && pn_demo_tools
+if ((demo)); then pn_demo_tools; fi
 pn_ensure_postgres
 if [[ "$POWERNODE_DATABASE_URL" == "jdbc:postgresql://127.0.0.1:5432/$db_name" ]]; then
   pn_ensure_role "$POWERNODE_DATABASE_USER" "$POWERNODE_DATABASE_PASSWORD"
@@ -73,15 +73,17 @@ if alive "$pidfile"; then
 elif curl -s -o /dev/null "http://127.0.0.1:$POWERNODE_PORT/" 2>/dev/null; then
   pn_die "port $POWERNODE_PORT is in use; set POWERNODE_PORT to a free port"
 fi
-((build && !reuse)) && pn_build
-((reuse && build)) && pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
+if ((build && !reuse)); then pn_build; fi
+if ((reuse && build)); then
+  pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
+fi
 
 started=() # PIDs this invocation started, stopped on exit unless --detach
 cleanup() {
   local p
   for p in "${started[@]}"; do
     pn_stop "$p"
-    [[ "$(cat "$pidfile" 2>/dev/null)" == "$p" ]] && rm -f "$pidfile"
+    if [[ "$(cat "$pidfile" 2>/dev/null)" == "$p" ]]; then rm -f "$pidfile"; fi
   done
   return 0
 }

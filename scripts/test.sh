@@ -29,6 +29,9 @@ while (($#)); do
 done
 
 pn_ensure_base_tools
+# the scripts first: shellcheck over every one, and the install path as a fresh machine meets it
+scripts/lint-shell.sh
+scripts/tests/env-test.sh
 # The testkit runs the real registry binary as a child process per test class; the package's own
 # system service is neither needed nor used.
 pn_ensure_packages docker-registry:docker-registry

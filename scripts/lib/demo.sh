@@ -59,7 +59,7 @@ YAML
   PN_REGISTRY_PID=$!
   echo "$PN_REGISTRY_PID" >"$dir/registry.pid"
   for _ in $(seq 1 100); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/" || true)" == 200 ]] && return 0
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/" || true)" == 200 ]]; then return 0; fi
     kill -0 "$PN_REGISTRY_PID" 2>/dev/null || { tail -n 20 "$dir/registry.log" >&2; pn_die "docker-registry exited"; }
     sleep 0.2
   done
@@ -103,7 +103,7 @@ pn_stop() {
 pn_api() {
   local method=$1 path=$2 body=${3:-}
   local args=(-sS -X "$method" -H "Authorization: Bearer $POWERNODE_TOKEN" -w '\n%{http_code}')
-  [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  if [[ -n "$body" ]]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
   local out code
   out=$(curl "${args[@]}" "$POWERNODE_API_URL$path") || pn_die "$method $path: cannot reach the platform"
   code=${out##*$'\n'}
