@@ -3,6 +3,7 @@ package dev.powernode.server.publication;
 import dev.powernode.server.events.EventType;
 import dev.powernode.server.events.OutboundEvents;
 import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.platform.PrimaryTripleChanged;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Ids;
@@ -17,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -38,6 +41,25 @@ public class Publications {
         this.platforms = platforms;
         this.events = events;
         this.clock = clock;
+    }
+
+    /**
+     * Keeps the platform's pointer columns on its primary triple when an operator changes that
+     * triple: they name the new triple's current publication, or nothing. Runs in the updating
+     * transaction; the platform row is already locked by it.
+     */
+    @EventListener
+    @Transactional(propagation = Propagation.MANDATORY)
+    void onPrimaryTripleChanged(PrimaryTripleChanged changed) {
+        Optional<DiskImagePublication> current =
+                repository.lockActive(changed.platformId(), changed.family(), changed.arch());
+        platforms.pointTo(
+                changed.platformId(),
+                changed.family(),
+                changed.arch(),
+                current.map(DiskImagePublication::ociRef).orElse(null),
+                current.map(DiskImagePublication::gitSha).orElse(null),
+                current.map(DiskImagePublication::fileObjectId).orElse(null));
     }
 
     /** What outbound events say about a publication. */
