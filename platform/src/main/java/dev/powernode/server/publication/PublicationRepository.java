@@ -4,6 +4,7 @@ import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.signing.VerifiedArtifact;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -242,6 +243,50 @@ class PublicationRepository {
                 .param("size", size)
                 .param("now", Timestamp.from(now))
                 .update();
+    }
+
+    /** Records the blobs a publication's manifest references (none for direct uploads). */
+    void insertBlobs(UUID publicationId, String registry, List<VerifiedArtifact.Blob> blobs) {
+        if (registry == null || blobs.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                insert into publication_blob (publication_id, registry, digest, size_bytes)
+                select :id, :registry, d, s from unnest(:digests, :sizes) as b(d, s)
+                on conflict do nothing
+                """)
+                .param("id", publicationId)
+                .param("registry", registry)
+                .param(
+                        "digests",
+                        blobs.stream().map(VerifiedArtifact.Blob::digest).toArray(String[]::new))
+                .param("sizes", blobs.stream().map(VerifiedArtifact.Blob::size).toArray(Long[]::new))
+                .update();
+    }
+
+    /**
+     * Bytes of the blobs that these publications referenced and no publication that is not purged
+     * still references: what the registry's garbage collection can now free. Called after they are
+     * marked purged; one that was not (it became current again) keeps its blobs referenced.
+     */
+    long unreferencedBlobBytes(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("""
+                select coalesce(sum(size_bytes), 0) from (
+                    select distinct b.registry, b.digest, b.size_bytes
+                    from publication_blob b
+                    where b.publication_id = any(:ids)
+                      and not exists (
+                          select 1 from publication_blob o join disk_image_publication q on q.id = o.publication_id
+                          where o.registry = b.registry and o.digest = b.digest
+                            and q.status <> 'purged')
+                ) unreferenced
+                """)
+                .param("ids", ids.toArray(UUID[]::new))
+                .query(Long.class)
+                .single();
     }
 
     void recordPointerChange(

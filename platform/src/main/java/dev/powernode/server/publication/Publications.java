@@ -210,6 +210,7 @@ public class Publications {
                 verified.sha256(),
                 verified.size(),
                 now);
+        repository.insertBlobs(id, verified.registry(), verified.blobs());
 
         Optional<DiskImagePublication> current =
                 repository.lockActive(p.nodePlatformId(), p.artifactFamily(), p.arch());
@@ -341,6 +342,16 @@ public class Publications {
                 reason.equals("rollback") ? EventType.ROLLED_BACK : EventType.PROMOTED,
                 () -> List.of(fact(promoted, reason + " by " + actor)));
         return promoted;
+    }
+
+    /**
+     * Bytes that the registry's garbage collection can free now that these publications are purged:
+     * the blobs their manifests referenced that no publication still alive references. Publications
+     * ingested before blobs were recorded (migration V13) count for nothing.
+     */
+    @Transactional(readOnly = true)
+    public long reclaimableBytes(List<UUID> purged) {
+        return repository.unreferencedBlobBytes(purged);
     }
 
     /**

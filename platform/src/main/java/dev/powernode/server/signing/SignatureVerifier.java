@@ -79,7 +79,9 @@ public class SignatureVerifier {
                 result.attestationPredicate() != null,
                 result.attestationPredicate(),
                 result.signatureManifest().toString(),
-                result.attached().stream().map(Object::toString).toList());
+                result.attached().stream().map(Object::toString).toList(),
+                artifact.ref().registry(),
+                blobs(artifact));
     }
 
     private static String describe(SigstoreVerifier.Verified v) {
@@ -159,6 +161,8 @@ public class SignatureVerifier {
                         false,
                         null,
                         null,
+                        java.util.List.of(),
+                        null,
                         java.util.List.of());
             }
         }
@@ -194,7 +198,24 @@ public class SignatureVerifier {
                 false,
                 null,
                 null,
+                java.util.List.of(),
+                null,
                 java.util.List.of());
+    }
+
+    /** What the registry stores for this artifact: the manifest itself, its config, its layers. */
+    private static java.util.List<VerifiedArtifact.Blob> blobs(FetchedArtifact artifact) {
+        var m = artifact.manifest();
+        var blobs = new java.util.ArrayList<VerifiedArtifact.Blob>();
+        blobs.add(new VerifiedArtifact.Blob(m.digest().toString(), m.raw().length));
+        if (m.config() != null) {
+            blobs.add(new VerifiedArtifact.Blob(
+                    m.config().digest().toString(), m.config().size()));
+        }
+        for (Descriptor layer : m.layers()) {
+            blobs.add(new VerifiedArtifact.Blob(layer.digest().toString(), layer.size()));
+        }
+        return blobs.stream().distinct().toList();
     }
 
     private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {
