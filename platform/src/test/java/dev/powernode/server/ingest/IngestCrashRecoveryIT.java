@@ -135,8 +135,9 @@ class IngestCrashRecoveryIT {
         return p;
     }
 
+    /** A cold JVM on a loaded two-core machine has been seen to need more than 90 s to be ready. */
     private static void awaitReady(Api api, Process process, Path log) {
-        await().atMost(Duration.ofSeconds(90))
+        await().atMost(Duration.ofSeconds(240))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     if (!process.isAlive()) {
