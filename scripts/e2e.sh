@@ -230,8 +230,26 @@ expect "rollback to the purged one" "$(curl -s -o /dev/null -w '%{http_code}' -X
   -H "Authorization: Bearer $POWERNODE_TOKEN" -H 'Content-Type: application/json' \
   -d "{\"publication_id\":\"$p2\"}" "$POWERNODE_API_URL/api/v1/system/node_platforms/e2e/default_disk_image_publication")" 409
 
+# ---- registry garbage collection ------------------------------------------------------------
+echo "== registry garbage collection"
+reclaimable=$(jq -r .reclaimable_bytes <<<"$report")
+((reclaimable >= size2)) || fail "retention reports $reclaimable reclaimable bytes, less than p2's disk image ($size2)"
+t0=$(now)
+pn_registry_gc "$work/registry" "$registry"
+registry_pid=$PN_REGISTRY_PID
+stage "registry garbage collection" "$(since "$t0")"
+((PN_REGISTRY_GC_FREED >= reclaimable)) ||
+  fail "GC freed $PN_REGISTRY_GC_FREED bytes, less than the $reclaimable retention reported reclaimable"
+pn_log "retention said $reclaimable bytes reclaimable; GC freed $PN_REGISTRY_GC_FREED"
+expect "p1 manifest after GC" "$(manifest_status "$digest1")" 200
+layer1=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$registry/v2/$repo/manifests/$digest1" |
+  jq -r '.layers[] | select(.annotations["org.opencontainers.image.title"] == "powernode-amd64.img") | .digest')
+expect "p1 disk image pulled after GC" "$(curl -fsS "http://$registry/v2/$repo/blobs/$layer1" | sha256sum | cut -d' ' -f1)" "$img1"
+"$PN_ROOT/bin/powernode" verify "$registry/$repo@$digest1" --plain-http --key "$work/keys/cosign.pub" >/dev/null ||
+  fail "powernode verify of the current image failed after GC"
+
 echo
 echo "stage (second build, $((size2 >> 20)) MiB raw disk)   seconds"
 printf '  %s\n' "${stages[@]}"
 ok=1
-printf '\033[1;32mE2E PASS\033[0m build -> publish -> ingest -> verify -> published -> promoted -> rollback -> retention\n'
+printf '\033[1;32mE2E PASS\033[0m build -> publish -> ingest -> verify -> published -> promoted -> rollback -> retention -> registry GC\n'

@@ -66,6 +66,37 @@ YAML
   pn_die "docker-registry on $addr did not answer GET /v2/ (log: $dir/registry.log)"
 }
 
+# pn_registry_gc DIR ADDR: distribution's garbage collection over the registry under DIR: frees the
+# blobs no manifest references any more, which is what retention's deletes leave behind (its
+# reclaimable_bytes). It must not run while the registry accepts pushes (distribution's docs), so a
+# registry running from DIR (DIR/registry.pid) is stopped, collected, and started again on ADDR.
+# Not --delete-untagged: publications are pushed by digest and need no tag, so that flag would
+# delete images that are current. Sets PN_REGISTRY_GC_FREED (bytes) and, after a restart,
+# PN_REGISTRY_PID.
+pn_registry_gc() {
+  local dir=$1 addr=$2 pid="" before after
+  [[ -f "$dir/config.yml" ]] || pn_die "no registry under $dir (scripts/run.sh creates it)"
+  if [[ -f "$dir/registry.pid" ]] && kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null; then
+    pid=$(cat "$dir/registry.pid")
+  fi
+  before=$(du -sb "$dir/storage" | cut -f1)
+  if [[ -n "$pid" ]]; then
+    pn_log "stopping the registry (pid $pid) for garbage collection"
+    pn_stop "$pid"
+  fi
+  if ! "$PN_REGISTRY_BIN" garbage-collect "$dir/config.yml" >"$dir/gc.log" 2>&1; then
+    tail -n 20 "$dir/gc.log" >&2
+    pn_die "docker-registry garbage-collect failed (log: $dir/gc.log)"
+  fi
+  after=$(du -sb "$dir/storage" | cut -f1)
+  PN_REGISTRY_GC_FREED=$((before - after))
+  pn_log "registry garbage collection: storage $before -> $after bytes ($PN_REGISTRY_GC_FREED freed; log: $dir/gc.log)"
+  if [[ -n "$pid" ]]; then
+    pn_start_registry "$dir" "$addr"
+    pn_log "docker-registry on $addr again (pid $PN_REGISTRY_PID)"
+  fi
+}
+
 # pn_start_platform LOG: starts the platform jar with the current POWERNODE_* environment, sets
 # PN_PLATFORM_PID and waits (up to 180 s) until it is ready on 127.0.0.1:$POWERNODE_PORT.
 pn_start_platform() {
