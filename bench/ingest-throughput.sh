@@ -217,7 +217,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_HOME=$home POWERNODE_LOG_FORMAT=ecs POWERNODE_INGEST_ENABLED=true \
   POWERNODE_REGISTRY_ALLOWED_HOSTS=$registry POWERNODE_REGISTRY_PLAIN_HTTP=$registry \
   POWERNODE_REGISTRY_CREDENTIALS="$registry=$reg_user:$reg_password" \
-  java "-Xmx$xmx" "${java_opts[@]}" "-Xlog:gc:file=$home/gc.log" \
+  java "-Xmx$xmx" "${java_opts[@]}" "-Xlog:gc:file=$home/gc.log" "-Djava.io.tmpdir=$home" \
   -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do

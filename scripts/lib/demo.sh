@@ -100,8 +100,11 @@ pn_registry_gc() {
 # pn_start_platform LOG: starts the platform jar with the current POWERNODE_* environment, sets
 # PN_PLATFORM_PID and waits (up to 180 s) until it is ready on 127.0.0.1:$POWERNODE_PORT.
 pn_start_platform() {
-  local log=$1
-  java -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
+  local log=$1 tmp="${POWERNODE_HOME:?}/tmp"
+  # Tomcat's scratch directories go under POWERNODE_HOME, not /tmp: e2e.sh deletes its home at
+  # the end, and run.sh keeps them with the rest of its state
+  mkdir -p "$tmp"
+  java -Djava.io.tmpdir="$tmp" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
   PN_PLATFORM_PID=$!
   pn_await_platform "$PN_PLATFORM_PID" "$log"
 }
