@@ -38,8 +38,9 @@ final class EventsCommand implements Runnable {
             name = "subscribe",
             mixinStandardHelpOptions = true,
             description = {
-                "Subscribe URL to events (POST " + SUBSCRIPTIONS + "; system:admin). Prints the subscription",
-                "and the HMAC secret its deliveries are signed with, shown only this once."
+                "Subscribe URL to events.",
+                "POST " + SUBSCRIPTIONS + ", system:admin. Prints the subscription and the HMAC secret its "
+                        + "deliveries are signed with, shown only this once (or written to --save-secret FILE)."
             })
     static final class Subscribe implements Runnable {
         @Mixin
@@ -125,8 +126,9 @@ final class EventsCommand implements Runnable {
             name = "deliveries",
             mixinStandardHelpOptions = true,
             description = {
-                "The outbound delivery log, newest first (GET /api/v1/system/event_deliveries): each event sent",
-                "to each subscription, its status (pending, delivered, failed), attempts and last answer."
+                "The outbound delivery log, newest first (GET /api/v1/system/event_deliveries).",
+                "Each event sent to each subscription: its status (pending, delivered, failed), attempts and last "
+                        + "answer."
             })
     static final class Deliveries implements Runnable {
         @Mixin

@@ -67,7 +67,7 @@ final class Output {
             SecretFile.write(saveTo, object.get(field).asString());
             object.remove(field);
             record(object);
-            mixee.commandLine().getErr().println(what + " written to " + saveTo + " (mode 600); it is not shown again");
+            mixee.commandLine().getErr().println(what + " is in " + saveTo + " (mode 600); it is not shown again");
         } else {
             record(response);
             mixee.commandLine()

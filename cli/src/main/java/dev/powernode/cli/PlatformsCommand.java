@@ -203,9 +203,10 @@ final class PlatformsCommand implements Runnable {
             name = "update",
             mixinStandardHelpOptions = true,
             description = {
-                "Change a platform (PATCH " + BASE + "/{id}, a JSON merge patch): only the fields given change.",
-                "Needs disk_images:write; the verification policy (--identity-regexp, --issuer,",
-                "--public-key-file, --require-tlog, or clearing one of them) needs system:admin."
+                "Change a platform: only the fields given change.",
+                "PATCH " + BASE + "/{id}, a JSON merge patch. Needs disk_images:write; changing the verification "
+                        + "policy (--identity-regexp, --issuer, --public-key-file, --require-tlog, or clearing one of "
+                        + "them) needs system:admin."
             })
     static final class Update implements Runnable {
         static final Set<String> CLEARABLE = new TreeSet<>(Set.of(
@@ -263,9 +264,9 @@ final class PlatformsCommand implements Runnable {
             name = "audit",
             mixinStandardHelpOptions = true,
             description = {
-                "A platform's audit trail, newest first (GET " + BASE + "/{id}/audit): pointer changes",
-                "(FROM/TO are publication ids; reason auto-promote, set-default or rollback) and state",
-                "transitions (FROM/TO are statuses), each with who did it."
+                "A platform's audit trail, newest first (GET " + BASE + "/{id}/audit).",
+                "Pointer changes (FROM/TO are publication ids; reason auto-promote, set-default or rollback) and "
+                        + "state transitions (FROM/TO are statuses), each with who did it."
             })
     static final class Audit implements Runnable {
         @Mixin

@@ -107,11 +107,13 @@ final class PublicationsCommand implements Runnable {
             aliases = "rollback",
             mixinStandardHelpOptions = true,
             description = {
-                "Make a publication the current one of its (platform, family, arch): promote a newer one, or roll",
-                "back to an older retired one. Both names are one action on one route",
-                "(POST /api/v1/system/node_platforms/{platform}/default_disk_image_publication); the audit trail",
-                "records a rollback when the target is older than the current one. Purged, failed or unverified",
-                "publications are refused (409 publication/not-promotable)."
+                "Make a publication the current one of its (platform, family, arch).",
+                "Promote a newer one, or roll back to an older retired one: both names are one action on one route, "
+                        + "POST /api/v1/system/node_platforms/{platform}/default_disk_image_publication (the platform "
+                        + "is the publication's own). The audit trail records a rollback when the target is older than "
+                        + "the current one. Purged, failed or unverified publications are refused "
+                        + "(409 publication/not-promotable). Needs disk_images:read and disk_images:write "
+                        + "(or system:admin): it reads the publication and the current one first."
             })
     static final class Promote implements Runnable {
         @Mixin

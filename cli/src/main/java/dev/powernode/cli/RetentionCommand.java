@@ -62,8 +62,8 @@ final class RetentionCommand implements Runnable {
             name = "run",
             mixinStandardHelpOptions = true,
             description = {
-                "Run retention now and print what it did (POST /api/v1/system/retention_runs; disk_images:write).",
-                "Rows it could not purge are named under errors and left for the next run."
+                "Run retention now and print what it did (POST /api/v1/system/retention_runs).",
+                "Needs disk_images:write. Rows it could not purge are named under errors and left for the next run."
             })
     static final class Run implements Runnable {
         @Mixin

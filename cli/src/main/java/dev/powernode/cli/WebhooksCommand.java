@@ -37,8 +37,9 @@ final class WebhooksCommand implements Runnable {
             name = "provision",
             mixinStandardHelpOptions = true,
             description = {
-                "Create the webhook of LABEL, or rotate its secret when it exists (POST " + DELIVERIES + ";",
-                "system:admin). Prints its id, URL and secret; the secret is shown only this once."
+                "Create the webhook of LABEL, or rotate its secret when it exists.",
+                "POST " + DELIVERIES + ", system:admin. Prints its id, URL and secret; the secret is shown only "
+                        + "this once (or written to --save-secret FILE)."
             })
     static final class Provision implements Runnable {
         @Mixin

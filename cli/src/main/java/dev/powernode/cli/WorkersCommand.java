@@ -29,8 +29,9 @@ final class WorkersCommand implements Runnable {
             name = "provision",
             mixinStandardHelpOptions = true,
             description = {
-                "Create the CI worker of LABEL, or rotate its token when it exists (POST " + BASE + ";",
-                "system:admin). The token (pnw_...) is shown only this once."
+                "Create the CI worker of LABEL, or rotate its token when it exists.",
+                "POST " + BASE + ", system:admin. The token (pnw_...) is shown only this once (or written to "
+                        + "--save-secret FILE)."
             })
     static final class Provision implements Runnable {
         @Mixin

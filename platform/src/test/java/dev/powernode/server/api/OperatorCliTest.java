@@ -241,7 +241,7 @@ class OperatorCliTest {
         assertThat(stored).matches("[0-9a-f]{64}");
         assertThat(provisioned.out()).doesNotContain(stored).doesNotContain("webhook_secret");
         assertThat(provisioned.row("webhook_url")).contains("/api/v1/system/webhooks/disk_image/built/");
-        assertThat(provisioned.err()).contains("written to " + secret);
+        assertThat(provisioned.err()).contains("is in " + secret + " (mode 600)");
         String id = provisioned.row("webhook_id").replaceAll(".* ", "");
 
         Run refused = admin("webhooks", "provision", "amd64-builder", "--save-secret", secret.toString());
