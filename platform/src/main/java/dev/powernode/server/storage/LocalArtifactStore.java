@@ -116,6 +116,60 @@ public class LocalArtifactStore {
         }
     }
 
+    /**
+     * Bytes a new upload may still use on the file system holding the upload directory (created
+     * when missing, so the answer is about the right file system).
+     */
+    public long usableSpace() {
+        try {
+            Files.createDirectories(uploads);
+            return Files.getFileStore(uploads).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect the upload directory " + uploads, e);
+        }
+    }
+
+    /** The publications that have partial bytes here. */
+    public java.util.List<UUID> partials() {
+        java.util.List<UUID> out = new java.util.ArrayList<>();
+        if (!Files.isDirectory(uploads)) {
+            return out;
+        }
+        try (var files = Files.newDirectoryStream(uploads, "*.partial")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                try {
+                    out.add(UUID.fromString(name.substring(0, name.length() - ".partial".length())));
+                } catch (IllegalArgumentException e) {
+                    // not one of ours
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Bytes held by partial uploads (received, not yet complete). */
+    public long partialBytes() {
+        if (!Files.isDirectory(uploads)) {
+            return 0;
+        }
+        try (var files = Files.newDirectoryStream(uploads, "*.partial")) {
+            long total = 0;
+            for (Path f : files) {
+                try {
+                    total += Files.size(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // completed or discarded while we looked
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Drops a partial upload (a failed or abandoned publication). */
     public void discard(UUID publicationId) {
         try {
