@@ -122,6 +122,14 @@ class StrictInputTest {
     }
 
     @Test
+    void controlCharactersInQueryParametersAreRefusedNamingTheParameter() {
+        Api.Response r = admin.get("/api/v1/system/disk_image_publications?platform=a%00b");
+        assertNamesField(r, "platform");
+        assertNamesField(admin.get(PLATFORMS + "?page=1&per_page=%1b"), "per_page");
+        assertThat(admin.get(PLATFORMS + "?page=1&per_page=2").status()).isEqualTo(200);
+    }
+
+    @Test
     void requestLinesRefusedByTheContainerOrTheFirewallAnswerProblemJson() throws IOException {
         String[][] cases = {
             {PLATFORMS + "/a%00b", "http/400"}, // NUL: refused by the container's URI normalization
