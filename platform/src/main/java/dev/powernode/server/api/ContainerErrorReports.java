@@ -86,6 +86,8 @@ class ContainerErrorReports {
                             : known != null ? known.getReasonPhrase() : "error";
             try {
                 response.setSuspended(false);
+                response.setHeader("X-Content-Type-Options", "nosniff");
+                response.setHeader("Cache-Control", "no-store");
                 problems.write(response, status, status >= 500 ? "internal" : "http/" + status, detail, null);
                 response.finishResponse();
             } catch (IOException | RuntimeException e) {

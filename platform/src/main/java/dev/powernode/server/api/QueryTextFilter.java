@@ -42,6 +42,9 @@ class QueryTextFilter extends OncePerRequestFilter {
             return;
         }
         String summary = errors.get(0).field() + ": " + errors.get(0).message();
+        // answered before Spring Security's header writer runs
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        response.setHeader("Cache-Control", "no-store");
         problems.write(response, Problems.of(422, "validation/invalid", summary, errors, request.getRequestURI()));
     }
 

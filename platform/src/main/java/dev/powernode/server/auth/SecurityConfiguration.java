@@ -130,12 +130,17 @@ class SecurityConfiguration {
      */
     @Bean
     RequestRejectedHandler problemJsonRequestRejected(ProblemResponses problems) {
-        return (req, res, ex) -> problems.write(
-                res,
-                400,
-                "request/rejected",
-                "the request URL was refused as potentially malicious (encoded or duplicate separators)",
-                null);
+        return (req, res, ex) -> {
+            // written before the header-writing filters run: set what every other answer carries
+            res.setHeader("X-Content-Type-Options", "nosniff");
+            res.setHeader("Cache-Control", "no-store");
+            problems.write(
+                    res,
+                    400,
+                    "request/rejected",
+                    "the request URL was refused as potentially malicious (encoded or duplicate separators)",
+                    null);
+        };
     }
 
     /**

@@ -142,7 +142,10 @@ class StrictInputTest {
             String response = raw("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             String head = response.substring(0, Math.max(0, response.indexOf("\r\n\r\n")));
             assertThat(response).as(target).startsWith("HTTP/1.1 400");
-            assertThat(head.toLowerCase()).as(target).contains("content-type: application/problem+json");
+            assertThat(head.toLowerCase())
+                    .as(target)
+                    .contains("content-type: application/problem+json")
+                    .contains("x-content-type-options: nosniff");
             assertThat(response)
                     .as(target)
                     .contains("\"status\":400")
