@@ -129,9 +129,9 @@ public class LocalArtifactStore {
         }
     }
 
-    /** The publications that have partial bytes here. */
-    public java.util.List<UUID> partials() {
-        java.util.List<UUID> out = new java.util.ArrayList<>();
+    /** The publications that have partial bytes here, with when those bytes last changed. */
+    public java.util.Map<UUID, java.time.Instant> partials() {
+        java.util.Map<UUID, java.time.Instant> out = new java.util.HashMap<>();
         if (!Files.isDirectory(uploads)) {
             return out;
         }
@@ -139,9 +139,11 @@ public class LocalArtifactStore {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 try {
-                    out.add(UUID.fromString(name.substring(0, name.length() - ".partial".length())));
-                } catch (IllegalArgumentException e) {
-                    // not one of ours
+                    out.put(
+                            UUID.fromString(name.substring(0, name.length() - ".partial".length())),
+                            Files.getLastModifiedTime(f).toInstant());
+                } catch (IllegalArgumentException | java.nio.file.NoSuchFileException e) {
+                    // not one of ours, or completed or discarded while we looked
                 }
             }
             return out;

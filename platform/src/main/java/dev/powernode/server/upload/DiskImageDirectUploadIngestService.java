@@ -20,6 +20,7 @@ import dev.powernode.server.signing.VerifiedArtifact;
 import dev.powernode.server.storage.LocalArtifactStore;
 import dev.powernode.server.storage.StoredArtifact;
 import java.io.InputStream;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -47,6 +48,7 @@ public class DiskImageDirectUploadIngestService {
     private final LocalArtifactStore store;
     private final SignatureVerifier signatures;
     private final PowernodeProperties.Upload limits;
+    private final Clock clock;
     private final ConcurrentHashMap<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     DiskImageDirectUploadIngestService(
@@ -54,12 +56,14 @@ public class DiskImageDirectUploadIngestService {
             NodePlatforms platforms,
             LocalArtifactStore store,
             SignatureVerifier signatures,
-            PowernodeProperties props) {
+            PowernodeProperties props,
+            Clock clock) {
         this.publications = publications;
         this.platforms = platforms;
         this.store = store;
         this.signatures = signatures;
         this.limits = props.upload();
+        this.clock = clock;
     }
 
     /**
@@ -176,8 +180,8 @@ public class DiskImageDirectUploadIngestService {
 
     /**
      * Fails uploads that stayed {@code awaiting_upload} for {@code POWERNODE_UPLOAD_EXPIRY} without
-     * bytes arriving and deletes their partial bytes; then deletes any partial bytes whose
-     * publication no longer awaits them (a crash between the two steps, a failed upload). Fail
+     * bytes arriving and deletes their partial bytes; then deletes partial bytes untouched for as
+     * long whose publication no longer awaits them (a crash between the two steps). Fail
      * first, under the row lock: bytes arriving meanwhile (in any replica) keep an upload alive, and
      * its file is never deleted under it. Idempotent. Returns how many uploads expired.
      */
@@ -202,12 +206,19 @@ public class DiskImageDirectUploadIngestService {
                 locks.remove(p.id(), lock);
             }
         }
-        for (UUID id : store.partials()) {
-            Optional<PublicationStatus> status = publications.find(id).map(DiskImagePublication::status);
-            if (status.isEmpty() || status.get() != PublicationStatus.AWAITING_UPLOAD) {
+        // leftovers, e.g. a crash between failing and deleting: only when untouched as long as an
+        // abandoned upload, so a file being written for a row not yet visible is never taken
+        java.time.Instant cutoff = clock.instant().minus(limits.expiry());
+        store.partials().forEach((id, modified) -> {
+            if (modified.isBefore(cutoff)
+                    && publications
+                            .find(id)
+                            .map(DiskImagePublication::status)
+                            .filter(PublicationStatus.AWAITING_UPLOAD::equals)
+                            .isEmpty()) {
                 store.discard(id);
             }
-        }
+        });
         return expired;
     }
 
