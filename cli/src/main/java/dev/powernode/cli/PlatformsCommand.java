@@ -173,7 +173,11 @@ final class PlatformsCommand implements Runnable {
     @Command(
             name = "create",
             mixinStandardHelpOptions = true,
-            description = "Create a platform (POST " + BASE + "; disk_images:write).")
+            description = {
+                "Create a platform.",
+                "POST " + BASE + ". Needs disk_images:write; giving it a verification policy (--identity-regexp, "
+                        + "--issuer, --public-key-file, --require-tlog) needs system:admin."
+            })
     static final class Create implements Runnable {
         @Mixin
         ApiOptions api;

@@ -131,6 +131,45 @@ class PublicationRepository {
                 .update();
     }
 
+    /** Records that bytes of an awaiting upload arrived (its idle time starts again). */
+    void touchUpload(UUID id, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set updated_at = :now where id = :id and status = 'awaiting_upload'
+                """).param("id", id).param("now", Timestamp.from(now)).update();
+    }
+
+    List<DiskImagePublication> awaitingUploadIdleSince(Instant cutoff, int limit) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where status = 'awaiting_upload' and updated_at < :cutoff
+                order by updated_at limit :limit
+                """)
+                .param("cutoff", Timestamp.from(cutoff))
+                .param("limit", limit)
+                .query(PublicationRepository::map)
+                .list();
+    }
+
+    /** The upload, locked, if it is still awaiting bytes and idle since before {@code cutoff}. */
+    Optional<DiskImagePublication> lockIdleUpload(UUID id, Instant cutoff) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where id = :id and status = 'awaiting_upload' and updated_at < :cutoff
+                for update
+                """)
+                .param("id", id)
+                .param("cutoff", Timestamp.from(cutoff))
+                .query(PublicationRepository::map)
+                .optional();
+    }
+
+    /** Bytes announced by uploads still awaiting them (what they may yet write). */
+    long awaitingUploadBytes() {
+        return jdbc.sql("""
+                select coalesce(sum(size_bytes), 0) from disk_image_publication where status = 'awaiting_upload'
+                """).query(Long.class).single();
+    }
+
     void fail(UUID id, String reason, Instant now) {
         jdbc.sql("""
                 update disk_image_publication set status = 'failed', active = false, error_message = :reason,

@@ -89,6 +89,12 @@ public class Publications {
         return repository.findById(id).orElseThrow(() -> notFound(id));
     }
 
+    /** The publication with this id, if there is one. */
+    @Transactional(readOnly = true)
+    public Optional<DiskImagePublication> find(UUID id) {
+        return repository.findById(id);
+    }
+
     @Transactional(readOnly = true)
     public List<Transition> history(UUID id) {
         get(id);
@@ -169,6 +175,41 @@ public class Publications {
         Instant now = clock.instant();
         repository.requeue(id, reason, nextAttemptAt, now);
         repository.transition(id, p.status(), PublicationStatus.QUEUED, SYSTEM, "transient: " + reason, now);
+    }
+
+    /** Bytes of an awaiting direct upload arrived: it is not abandoned (see {@link #idleUploads}). */
+    @Transactional
+    public void recordUploadProgress(UUID id) {
+        repository.touchUpload(id, clock.instant());
+    }
+
+    /**
+     * Direct uploads still {@code awaiting_upload} with no announcement or bytes for {@code idle}
+     * by the injected clock, oldest first, at most {@code limit}.
+     */
+    @Transactional(readOnly = true)
+    public List<DiskImagePublication> idleUploads(java.time.Duration idle, int limit) {
+        return repository.awaitingUploadIdleSince(clock.instant().minus(idle), limit);
+    }
+
+    /**
+     * Fails an abandoned direct upload with {@code reason}, if it is still {@code awaiting_upload}
+     * and has had no bytes for {@code idle} (checked under the row lock, so bytes arriving meanwhile
+     * keep it alive). Returns whether it failed.
+     */
+    @Transactional
+    public boolean expireIdleUpload(UUID id, java.time.Duration idle, String reason) {
+        if (repository.lockIdleUpload(id, clock.instant().minus(idle)).isEmpty()) {
+            return false;
+        }
+        fail(id, reason);
+        return true;
+    }
+
+    /** The sum of {@code size_bytes} over uploads still awaiting their bytes. */
+    @Transactional(readOnly = true)
+    public long awaitingUploadBytes() {
+        return repository.awaitingUploadBytes();
     }
 
     /** A permanent failure: {@code failed} with {@code reason} as its error message. */

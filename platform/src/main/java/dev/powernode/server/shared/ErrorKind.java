@@ -9,7 +9,9 @@ public enum ErrorKind {
     CONFLICT(409),
     TOO_LARGE(413),
     INVALID(422),
-    UNAVAILABLE(503);
+    UNAVAILABLE(503),
+    /** Not enough free storage for what the request would write (HTTP 507). */
+    INSUFFICIENT_STORAGE(507);
 
     private final int httpStatus;
 

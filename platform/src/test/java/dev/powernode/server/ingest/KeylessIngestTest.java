@@ -466,9 +466,29 @@ class KeylessIngestTest {
         assertThat(good.get("status").asString()).as(good.toString()).isEqualTo("published");
         assertThat(good.get("cosign_bundle_present").asBoolean()).isTrue();
 
-        JsonNode bad = upload(worker, file, SIGSTORE.signBlob(file, IDENTITY.replace("main", "evil"), ISSUER));
-        assertThat(bad.get("status").asString()).as(bad.toString()).isEqualTo("failed");
-        assertThat(bad.get("error_message").asString()).startsWith("signature/identity");
+        // the bundle is verified against the announced sha256 before any byte is accepted
+        Api.Response bad =
+                announceUpload(worker, file, SIGSTORE.signBlob(file, IDENTITY.replace("main", "evil"), ISSUER));
+        assertThat(bad.status()).as(bad.body()).isEqualTo(422);
+        assertThat(bad.json().get("code").asString()).isEqualTo("signature/identity");
+        assertThat(bad.json().get("errors").get(0).get("field").asString()).isEqualTo("signature");
+    }
+
+    private Api.Response announceUpload(Api worker, byte[] file, String bundle) throws Exception {
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file));
+        return worker.post(
+                "/api/v1/system/worker_api/disk_image_publications",
+                JsonMapper.builder()
+                        .build()
+                        .writeValueAsString(Map.of(
+                                "platform", "keyless",
+                                "artifact_family", "uefi_disk",
+                                "arch", "amd64",
+                                "sha256", sha,
+                                "size_bytes", file.length,
+                                "git_sha", "0123456789abcdef0123456789abcdef01234567",
+                                "signature", bundle)));
     }
 
     private JsonNode upload(Api worker, byte[] file, String bundle) throws Exception {
