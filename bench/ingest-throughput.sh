@@ -84,7 +84,7 @@ cleanup() {
       wait "$p" 2>/dev/null || true
     fi
   done
-  [[ -n "$db_created" ]] && pn_drop_database "$db"
+  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -134,7 +134,7 @@ YAML
 ) >"$work/registry/registry.log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 1 100); do
-  [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$registry/v2/" || true)" == 401 ]] && break
+  if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$registry/v2/" || true)" == 401 ]]; then break; fi
   kill -0 "$registry_pid" 2>/dev/null || { cat "$work/registry/registry.log" >&2; pn_die "docker-registry exited"; }
   sleep 0.2
 done
@@ -217,7 +217,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_HOME=$home POWERNODE_LOG_FORMAT=ecs POWERNODE_INGEST_ENABLED=true \
   POWERNODE_REGISTRY_ALLOWED_HOSTS=$registry POWERNODE_REGISTRY_PLAIN_HTTP=$registry \
   POWERNODE_REGISTRY_CREDENTIALS="$registry=$reg_user:$reg_password" \
-  java "-Xmx$xmx" "${java_opts[@]}" "-Xlog:gc:file=$home/gc.log" \
+  java "-Xmx$xmx" "${java_opts[@]}" "-Xlog:gc:file=$home/gc.log" "-Djava.io.tmpdir=$home" \
   -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do

@@ -32,7 +32,7 @@ trap cleanup EXIT
 POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
   POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$port POWERNODE_JWT_SECRET=$secret \
   POWERNODE_HOME=$home POWERNODE_LOG_FORMAT=ecs \
-  java -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+  java "-Djava.io.tmpdir=$home" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break

@@ -22,7 +22,7 @@ pn_ensure_database "$db" "$user"
 
 secret=$(head -c 32 /dev/urandom | base64)
 home=$(mktemp -d)
-pid= rpid=
+pid="" rpid=""
 cleanup() {
   if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [[ -n "$rpid" ]]; then kill "$rpid" 2>/dev/null || true; wait "$rpid" 2>/dev/null || true; fi
@@ -37,7 +37,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$port POWERNODE_JWT_SECRET=$secret \
   POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:$registry_port \
   POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:$registry_port POWERNODE_RETENTION_CRON="0 0 0 1 1 *" \
-  java -Xmx512m -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+  java -Xmx512m "-Djava.io.tmpdir=$home" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break

@@ -28,6 +28,8 @@
 # BUILD_ID overrides the id the initramfs prints in its boot marker;
 # POWERNODE_GIT_SHA the revision recorded (default: git rev-parse HEAD).
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
@@ -104,7 +106,7 @@ for f in ${FAMILIES//,/ }; do
 done
 
 require_tools "$OBJCOPY" "$OBJDUMP" jq sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
-want iso && require_tools xorriso
+if want iso; then require_tools xorriso; fi
 
 # FAT stores local time: pin the zone so the host's TZ cannot change the bytes.
 export TZ=UTC

@@ -5,6 +5,8 @@
 #
 # Usage: buildkit/identity.sh DISK.img IDENTITY.cfg
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 
 [ $# -eq 2 ] || { sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 img="$1"

@@ -11,6 +11,8 @@
 # The build time, signed into each manifest and the webhook, and the UKI stub (firmware_ref) come
 # from build.sh's manifest.json.
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 
 out=${1:?usage: publish-build.sh OUT_DIR [ARCH]}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,10 +26,10 @@ printf '%s\n' "$COSIGN_PRIVATE_KEY" >"$key"
 
 args=(--platform "$PLATFORM_SLUG" --build-dir "$out" --registry "$REGISTRY" --sign-key "$key"
   --webhook-url "$POWERNODE_WEBHOOK_URL" --webhook-secret-env POWERNODE_WEBHOOK_SECRET)
-[[ -n "${2:-}" ]] && args+=(--arch "$2")
-[[ "${PLAIN_HTTP:-0}" == 1 ]] && args+=(--plain-http)
-[[ -n "${OCI_REGISTRY_USERNAME:-}" ]] && args+=(--registry-username "$OCI_REGISTRY_USERNAME")
-[[ -n "${POWERNODE_TOKEN:-}" ]] && args+=(--wait)
-[[ -n "${GITHUB_RUN_ID:-}" ]] && args+=(--run-id "$GITHUB_RUN_ID")
-[[ -n "${POWERNODE_WORKER_ID:-}" ]] && args+=(--worker-id "$POWERNODE_WORKER_ID")
+if [[ -n "${2:-}" ]]; then args+=(--arch "$2"); fi
+if [[ "${PLAIN_HTTP:-0}" == 1 ]]; then args+=(--plain-http); fi
+if [[ -n "${OCI_REGISTRY_USERNAME:-}" ]]; then args+=(--registry-username "$OCI_REGISTRY_USERNAME"); fi
+if [[ -n "${POWERNODE_TOKEN:-}" ]]; then args+=(--wait); fi
+if [[ -n "${GITHUB_RUN_ID:-}" ]]; then args+=(--run-id "$GITHUB_RUN_ID"); fi
+if [[ -n "${POWERNODE_WORKER_ID:-}" ]]; then args+=(--worker-id "$POWERNODE_WORKER_ID"); fi
 "$root/bin/powernode" publish "${args[@]}"

@@ -7,6 +7,8 @@
 # (--arch may be repeated; default amd64. arm64 adds the foreign dpkg architecture.
 #  --dracut installs dracut-core for --initramfs dracut.)
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/errtrap.sh"
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
@@ -43,14 +45,14 @@ wanted=("${BUILD_PKGS[@]}")
 if [ "$WITH_TEST_TOOLS" = 1 ]; then
   wanted+=("${TEST_PKGS[@]}")
 fi
-[ "$WITH_DRACUT" = 1 ] && wanted+=(dracut-core)
+if [ "$WITH_DRACUT" = 1 ]; then wanted+=(dracut-core); fi
 for a in "${ARCHES[@]}"; do
   case "$a" in
     amd64) ;;
     # Cross objcopy for the aarch64 PE stub; AAVMF + qemu-system-arm to boot it.
     arm64)
       wanted+=(binutils-aarch64-linux-gnu)
-      [ "$WITH_TEST_TOOLS" = 1 ] && wanted+=(qemu-system-arm qemu-efi-aarch64)
+      if [ "$WITH_TEST_TOOLS" = 1 ]; then wanted+=(qemu-system-arm qemu-efi-aarch64); fi
       ;;
     *) echo "setup.sh: unknown --arch $a" >&2; exit 2 ;;
   esac

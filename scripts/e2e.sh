@@ -55,7 +55,7 @@ cleanup() {
   fi
   pn_stop "$platform_pid"
   pn_stop "$registry_pid"
-  [[ -n "$db_created" ]] && pn_drop_database "$db"
+  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -72,7 +72,7 @@ stages=()
 stage() { stages+=("$(printf '%-30s %8.2f' "$1" "$2")"); }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-((build)) && pn_build
+if ((build)); then pn_build; fi
 [[ -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_die "the platform jar is not built"
 
 # ---- registry, database, platform ------------------------------------------------------------
@@ -194,7 +194,7 @@ t_published=$(at published)
 [[ "$t_verifying" != null && "$t_published" != null ]] || fail "the audit trail lacks p2's verifying/published transitions"
 between() { awk -v a="$(date -d "$1" +%s.%N)" -v b="$(date -d "$2" +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 t_queued=$(at queued)
-[[ "$t_queued" != null ]] && stage "job pickup (queued)" "$(between "$t_queued" "$t_verifying")"
+if [[ "$t_queued" != null ]]; then stage "job pickup (queued)" "$(between "$t_queued" "$t_verifying")"; fi
 stage "ingest pull + hash + verify" "$(between "$t_verifying" "$t_published")"
 stage "webhook -> published" "$(sed -n 's/.*published and current (\([0-9.]*\) s after the webhook).*/\1/p' "$work/publish-2.log")"
 
@@ -236,8 +236,26 @@ expect "rollback to the purged one" "$(curl -s -o /dev/null -w '%{http_code}' -X
   -H "Authorization: Bearer $POWERNODE_TOKEN" -H 'Content-Type: application/json' \
   -d "{\"publication_id\":\"$p2\"}" "$POWERNODE_API_URL/api/v1/system/node_platforms/e2e/default_disk_image_publication")" 409
 
+# ---- registry garbage collection ------------------------------------------------------------
+echo "== registry garbage collection"
+reclaimable=$(jq -r .reclaimable_bytes <<<"$report")
+((reclaimable >= size2)) || fail "retention reports $reclaimable reclaimable bytes, less than p2's disk image ($size2)"
+t0=$(now)
+pn_registry_gc "$work/registry" "$registry"
+registry_pid=$PN_REGISTRY_PID
+stage "registry garbage collection" "$(since "$t0")"
+((PN_REGISTRY_GC_FREED >= reclaimable)) ||
+  fail "GC freed $PN_REGISTRY_GC_FREED bytes, less than the $reclaimable retention reported reclaimable"
+pn_log "retention said $reclaimable bytes reclaimable; GC freed $PN_REGISTRY_GC_FREED"
+expect "p1 manifest after GC" "$(manifest_status "$digest1")" 200
+layer1=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$registry/v2/$repo/manifests/$digest1" |
+  jq -r '.layers[] | select(.annotations["org.opencontainers.image.title"] == "powernode-amd64.img") | .digest')
+expect "p1 disk image pulled after GC" "$(curl -fsS "http://$registry/v2/$repo/blobs/$layer1" | sha256sum | cut -d' ' -f1)" "$img1"
+"$PN_ROOT/bin/powernode" verify "$registry/$repo@$digest1" --plain-http --key "$work/keys/cosign.pub" >/dev/null ||
+  fail "powernode verify of the current image failed after GC"
+
 echo
 echo "stage (second build, $((size2 >> 20)) MiB raw disk)   seconds"
 printf '  %s\n' "${stages[@]}"
 ok=1
-printf '\033[1;32mE2E PASS\033[0m build -> publish -> ingest -> verify -> published -> promoted -> rollback -> retention\n'
+printf '\033[1;32mE2E PASS\033[0m build -> publish -> ingest -> verify -> published -> promoted -> rollback -> retention -> registry GC\n'

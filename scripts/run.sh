@@ -14,20 +14,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/demo.sh"
 
 usage() {
   cat <<USAGE
-usage: scripts/run.sh [--detach] [--no-build] [--no-demo]
+usage: scripts/run.sh [--detach] [--no-build] [--no-demo] | --registry-gc
   --detach    leave the platform and the registry running in the background; a second run then
               reuses them and publishes one more build (stop: kill \$(cat .powernode/platform.pid)
               \$(cat .powernode/registry/registry.pid))
   --no-build  reuse the jars already in */target
   --no-demo   only the platform (no registry, build or publish), seeded with an empty platform
+  --registry-gc  only the local registry's garbage collection: frees the blobs of the manifests
+              retention deleted (a retention run reports them as reclaimable_bytes); a running
+              registry is stopped for it and started again
 Environment: see README "Configuration" (POWERNODE_PORT, POWERNODE_DATABASE_URL, ...), and
   POWERNODE_DEMO_REGISTRY_PORT (default 5001): the local registry's port on 127.0.0.1.
 USAGE
 }
 
-detach=0 build=1 demo=1
+detach=0 build=1 demo=1 gc=0
 while (($#)); do
   case "$1" in
+    --registry-gc) gc=1 ;;
     --detach) detach=1 ;;
     --no-build) build=0 ;;
     --no-demo) demo=0 ;;
@@ -55,8 +59,14 @@ mode=$([[ $demo == 1 ]] && echo demo || echo plain)
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+if ((gc)); then
+  pn_ensure_packages docker-registry:docker-registry
+  pn_registry_gc "$registry_dir" "$registry_addr"
+  exit 0
+fi
+
 pn_ensure_base_tools
-((demo)) && pn_demo_tools
+if ((demo)); then pn_demo_tools; fi
 pn_ensure_postgres
 if [[ "$POWERNODE_DATABASE_URL" == "jdbc:postgresql://127.0.0.1:5432/$db_name" ]]; then
   pn_ensure_role "$POWERNODE_DATABASE_USER" "$POWERNODE_DATABASE_PASSWORD"
@@ -73,15 +83,17 @@ if alive "$pidfile"; then
 elif curl -s -o /dev/null "http://127.0.0.1:$POWERNODE_PORT/" 2>/dev/null; then
   pn_die "port $POWERNODE_PORT is in use; set POWERNODE_PORT to a free port"
 fi
-((build && !reuse)) && pn_build
-((reuse && build)) && pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
+if ((build && !reuse)); then pn_build; fi
+if ((reuse && build)); then
+  pn_log "not rebuilding: the running platform keeps the code it was started with (stop it for new code)"
+fi
 
 started=() # PIDs this invocation started, stopped on exit unless --detach
 cleanup() {
   local p
   for p in "${started[@]}"; do
     pn_stop "$p"
-    [[ "$(cat "$pidfile" 2>/dev/null)" == "$p" ]] && rm -f "$pidfile"
+    if [[ "$(cat "$pidfile" 2>/dev/null)" == "$p" ]]; then rm -f "$pidfile"; fi
   done
   return 0
 }

@@ -29,6 +29,9 @@ while (($#)); do
 done
 
 pn_ensure_base_tools
+# the scripts first: shellcheck over every one, and the install path as a fresh machine meets it
+scripts/lint-shell.sh
+scripts/tests/env-test.sh
 # The testkit runs the real registry binary as a child process per test class; the package's own
 # system service is neither needed nor used.
 pn_ensure_packages docker-registry:docker-registry
@@ -41,6 +44,11 @@ pn_ensure_role "$user" "$password"
 pn_ensure_database "$db" "$user"
 trap 'pn_drop_database "$db"' EXIT
 pn_log "test database: $db (dropped when the run ends)"
+
+# what the run leaves in /tmp is checked at the end: tests delete what they create
+tmp_root=${TMPDIR:-/tmp}
+tmp_ours() { find "$tmp_root" -mindepth 1 -maxdepth 1 \( -name 'powernode-*' -o -name 'tomcat.*' -o -name 'tomcat-docbase.*' \) | sort; }
+tmp_before=$(tmp_ours)
 
 profile_args=()
 if ((slow)); then profile_args+=(-Dpowernode.slow=true); fi
@@ -65,3 +73,9 @@ testkit/sigstore/install.sh
 # the whole loop (build -> publish -> ingest -> promote -> rollback -> retention) on the jars just
 # built, the real registry binary and its own throwaway database; the kit's amd64 build is the first
 if ((buildkit)); then scripts/e2e.sh --no-build --first-build "${POWERNODE_TEST_OUT:-buildkit/out/test}/amd64"; fi
+leftovers=$(comm -13 <(printf '%s\n' "$tmp_before") <(tmp_ours) | sed '/^$/d')
+if [[ -n "$leftovers" ]]; then
+  printf '%s\n' "$leftovers" >&2
+  pn_die "the test run left the files above in $tmp_root: a test or script does not delete what it creates"
+fi
+pn_log "the test run left nothing in $tmp_root"

@@ -14,7 +14,7 @@ next_vma() {
     case "$idx" in *[!0-9]*|'') continue ;; esac
     [ -n "$rest" ] || continue
     end=$(( 0x$vma + 0x$size ))
-    [ "$end" -gt "$max" ] && max="$end"
+    if [ "$end" -gt "$max" ]; then max="$end"; fi
   done < <("$OBJDUMP" -h "$1")
   [ "$max" -gt 0 ] || return 1
   printf '0x%x\n' $(( (max + UKI_ALIGN - 1) / UKI_ALIGN * UKI_ALIGN ))

@@ -7,6 +7,8 @@
 #   --dracut  also build amd64 with the dracut initramfs and run its boot
 #             matrix (mounts persist by label; ~2.5 min more)
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DRACUT=0

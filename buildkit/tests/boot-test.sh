@@ -10,6 +10,8 @@
 # Each boot passes when the initramfs marker "POWERNODE-BOOT-OK <build id>"
 # appears on the serial console. Logs land in OUT_DIR/boot-logs/.
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 
 ONLY=""
 TIMEOUT=120
@@ -56,7 +58,7 @@ RESULTS=()
 pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
 fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
 selected() {
-  [ -z "$ONLY" ] && return 0
+  if [ -z "$ONLY" ]; then return 0; fi
   case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac
 }
 now() { date +%s.%N; }

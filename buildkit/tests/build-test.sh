@@ -5,10 +5,12 @@
 #
 # Usage: buildkit/tests/build-test.sh [--arch amd64]
 set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ARCH=amd64
-[ "${1:-}" = --arch ] && ARCH="${2:?}"
+if [ "${1:-}" = --arch ]; then ARCH="${2:?}"; fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-buildtest.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 FAILS=0

@@ -59,18 +59,52 @@ YAML
   PN_REGISTRY_PID=$!
   echo "$PN_REGISTRY_PID" >"$dir/registry.pid"
   for _ in $(seq 1 100); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/" || true)" == 200 ]] && return 0
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/" || true)" == 200 ]]; then return 0; fi
     kill -0 "$PN_REGISTRY_PID" 2>/dev/null || { tail -n 20 "$dir/registry.log" >&2; pn_die "docker-registry exited"; }
     sleep 0.2
   done
   pn_die "docker-registry on $addr did not answer GET /v2/ (log: $dir/registry.log)"
 }
 
+# pn_registry_gc DIR ADDR: distribution's garbage collection over the registry under DIR: frees the
+# blobs no manifest references any more, which is what retention's deletes leave behind (its
+# reclaimable_bytes). It must not run while the registry accepts pushes (distribution's docs), so a
+# registry running from DIR (DIR/registry.pid) is stopped, collected, and started again on ADDR.
+# Not --delete-untagged: publications are pushed by digest and need no tag, so that flag would
+# delete images that are current. Sets PN_REGISTRY_GC_FREED (bytes) and, after a restart,
+# PN_REGISTRY_PID.
+pn_registry_gc() {
+  local dir=$1 addr=$2 pid="" before after
+  [[ -f "$dir/config.yml" ]] || pn_die "no registry under $dir (scripts/run.sh creates it)"
+  if [[ -f "$dir/registry.pid" ]] && kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null; then
+    pid=$(cat "$dir/registry.pid")
+  fi
+  before=$(du -sb "$dir/storage" | cut -f1)
+  if [[ -n "$pid" ]]; then
+    pn_log "stopping the registry (pid $pid) for garbage collection"
+    pn_stop "$pid"
+  fi
+  if ! "$PN_REGISTRY_BIN" garbage-collect "$dir/config.yml" >"$dir/gc.log" 2>&1; then
+    tail -n 20 "$dir/gc.log" >&2
+    pn_die "docker-registry garbage-collect failed (log: $dir/gc.log)"
+  fi
+  after=$(du -sb "$dir/storage" | cut -f1)
+  PN_REGISTRY_GC_FREED=$((before - after))
+  pn_log "registry garbage collection: storage $before -> $after bytes ($PN_REGISTRY_GC_FREED freed; log: $dir/gc.log)"
+  if [[ -n "$pid" ]]; then
+    pn_start_registry "$dir" "$addr"
+    pn_log "docker-registry on $addr again (pid $PN_REGISTRY_PID)"
+  fi
+}
+
 # pn_start_platform LOG: starts the platform jar with the current POWERNODE_* environment, sets
 # PN_PLATFORM_PID and waits (up to 180 s) until it is ready on 127.0.0.1:$POWERNODE_PORT.
 pn_start_platform() {
-  local log=$1
-  java -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
+  local log=$1 tmp="${POWERNODE_HOME:?}/tmp"
+  # Tomcat's scratch directories go under POWERNODE_HOME, not /tmp: e2e.sh deletes its home at
+  # the end, and run.sh keeps them with the rest of its state
+  mkdir -p "$tmp"
+  java -Djava.io.tmpdir="$tmp" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
   PN_PLATFORM_PID=$!
   pn_await_platform "$PN_PLATFORM_PID" "$log"
 }
@@ -103,7 +137,7 @@ pn_stop() {
 pn_api() {
   local method=$1 path=$2 body=${3:-}
   local args=(-sS -X "$method" -H "Authorization: Bearer $POWERNODE_TOKEN" -w '\n%{http_code}')
-  [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  if [[ -n "$body" ]]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
   local out code
   out=$(curl "${args[@]}" "$POWERNODE_API_URL$path") || pn_die "$method $path: cannot reach the platform"
   code=${out##*$'\n'}

@@ -4,6 +4,8 @@
 
 PN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export PN_ROOT
+# shellcheck source=scripts/lib/errtrap.sh
+source "$PN_ROOT/scripts/lib/errtrap.sh"
 
 pn_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 pn_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -17,29 +19,37 @@ pn_as_postgres() {
 }
 
 # pn_ensure_packages CMD:PACKAGE ...: apt-get install the packages whose command is missing.
+# Packages such as docker-registry start a system service listening on all interfaces when
+# installed; we start what we need ourselves, on 127.0.0.1, so a policy-rc.d that denies every
+# start is in place during the install: ours (removed afterwards), or the machine's own (Debian
+# container images ship one; left as it is). PN_POLICY_RC_D moves it for the tests.
 pn_ensure_packages() {
-  local missing=() pair
+  local missing=() pair policy=${PN_POLICY_RC_D:-/usr/sbin/policy-rc.d}
   for pair in "$@"; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
-  if ((${#missing[@]})); then
-    pn_log "installing ${missing[*]}"
-    pn_as_root apt-get update -qq
-    # packages such as docker-registry would start a system service listening on all interfaces;
-    # we start what we need ourselves, on 127.0.0.1, so keep invoke-rc.d from starting anything
-    local guard=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-      printf '#!/bin/sh\nexit 101\n' | pn_as_root tee /usr/sbin/policy-rc.d >/dev/null
-      pn_as_root chmod +x /usr/sbin/policy-rc.d
-      guard=1
-    fi
-    DEBIAN_FRONTEND=noninteractive pn_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-    # an if, not `((guard)) && rm`: as the last command that list returns 1 when guard is 0, and
-    # under set -e the caller dies without a word (a machine that ships its own policy-rc.d)
-    if ((guard)); then
-      pn_as_root rm -f /usr/sbin/policy-rc.d
-    fi
+  if ((${#missing[@]} == 0)); then return 0; fi
+  pn_log "installing ${missing[*]}"
+  pn_as_root apt-get update -qq
+  local ours=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' | pn_as_root tee "$policy" >/dev/null
+    pn_as_root chmod +x "$policy"
+    ours=1
   fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive pn_as_root apt-get install -y -qq "${missing[@]}" >/dev/null || rc=$?
+  # an if, not `((ours)) && rm`: as the last command, that list returns 1 when ours is 0, and
+  # under set -e the caller died without a word on every machine that ships its own policy-rc.d
+  if ((ours)); then
+    pn_as_root rm -f "$policy"
+  fi
+  if ((rc)); then
+    pn_die "apt-get install ${missing[*]} failed (exit $rc)"
+  fi
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || pn_die "installed ${pair#*:}, but there is still no ${pair%%:*} on PATH"
+  done
   return 0
 }
 

@@ -2,9 +2,11 @@ package dev.powernode.cli;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,10 +33,21 @@ final class ApiClient {
         return send(request(path).GET());
     }
 
+    /** POSTs {@code body} as JSON; a null body sends none. */
     JsonNode post(String path, Object body) {
+        if (body == null) {
+            return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+        }
         return send(request(path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
+    /** A JSON merge patch ({@code application/merge-patch+json} semantics; sent as JSON). */
+    JsonNode patch(String path, Object body) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
     }
 
     JsonNode delete(String path) {
@@ -61,19 +74,64 @@ final class ApiClient {
         }
         String body = response.body();
         if (response.statusCode() >= 400) {
-            String detail = body;
-            try {
-                JsonNode problem = JSON.readTree(body);
-                if (problem.has("detail")) {
-                    detail = problem.get("detail").asString();
-                }
-            } catch (RuntimeException notJson) {
-                // keep the raw body
-            }
-            throw new CliException(
-                    "HTTP " + response.statusCode() + " from " + request.uri().getPath() + ": " + detail);
+            throw new CliException(problem(response.statusCode(), request.uri().getPath(), body));
         }
         return body == null || body.isEmpty() ? null : JSON.readTree(body);
+    }
+
+    /**
+     * The one-line-per-fact text of an error answer: the problem's {@code code} and {@code detail}
+     * with the HTTP status (and for a 5xx the {@code request_id} to quote), then each invalid field; a body that is not problem+json as it came.
+     */
+    static String problem(int status, String path, String body) {
+        JsonNode problem = null;
+        try {
+            problem = body == null || body.isEmpty() ? null : JSON.readTree(body);
+        } catch (RuntimeException notJson) {
+            // reported raw below
+        }
+        if (problem == null || !problem.isObject() || !problem.has("detail")) {
+            return "HTTP " + status + " from " + path + (body == null || body.isBlank() ? "" : ": " + body.strip());
+        }
+        StringBuilder b = new StringBuilder();
+        if (problem.hasNonNull("code")) {
+            b.append(problem.get("code").asString()).append(": ");
+        }
+        b.append(problem.get("detail").asString()).append(" (HTTP ").append(status);
+        if (status >= 500 && problem.hasNonNull("request_id")) {
+            b.append(", request_id ").append(problem.get("request_id").asString());
+        }
+        b.append(')');
+        JsonNode errors = problem.get("errors");
+        if (errors != null && errors.isArray()) {
+            for (JsonNode e : errors.values()) {
+                b.append(System.lineSeparator())
+                        .append("  ")
+                        .append(Format.text(e, "field"))
+                        .append(": ")
+                        .append(Format.text(e, "message"));
+            }
+        }
+        return b.toString();
+    }
+
+    /** {@code path?name=value&...} with the values URL-encoded; null values are left out. */
+    static String query(String path, Object... namesAndValues) {
+        StringBuilder b = new StringBuilder(path);
+        char sep = path.contains("?") ? '&' : '?';
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            Object v = namesAndValues[i + 1];
+            if (v != null) {
+                b.append(sep).append(namesAndValues[i]).append('=').append(enc(v.toString()));
+                sep = '&';
+            }
+        }
+        return b.toString();
+    }
+
+    /** A path segment or query value, URL-encoded. */
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static String pretty(JsonNode node) {

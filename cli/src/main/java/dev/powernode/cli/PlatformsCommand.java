@@ -1,23 +1,34 @@
 package dev.powernode.cli;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "platforms",
         mixinStandardHelpOptions = true,
-        description = "List, show and create NodePlatforms.",
-        subcommands = {PlatformsCommand.ListPlatforms.class, PlatformsCommand.Show.class, PlatformsCommand.Create.class
+        description = "List, show, create and update NodePlatforms; their audit trail.",
+        subcommands = {
+            PlatformsCommand.ListPlatforms.class,
+            PlatformsCommand.Show.class,
+            PlatformsCommand.Create.class,
+            PlatformsCommand.Update.class,
+            PlatformsCommand.Audit.class
         })
 final class PlatformsCommand implements Runnable {
+    static final String BASE = "/api/v1/system/node_platforms";
+
     @Spec
     CommandSpec spec;
 
@@ -27,62 +38,85 @@ final class PlatformsCommand implements Runnable {
     }
 
     static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return ApiClient.enc(s);
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List platforms (JSON).")
-    static final class ListPlatforms implements Runnable {
-        @Spec
-        CommandSpec spec;
+    static Table table() {
+        return new Table()
+                .text("SLUG", "slug")
+                .text("NAME", "name")
+                .text("POLICY", PlatformsCommand::policy)
+                .text("KEEP", "disk_image_retention_count")
+                .text(
+                        "PRIMARY",
+                        n -> n.hasNonNull("primary_artifact_family")
+                                ? Format.text(n, "primary_artifact_family") + "/" + Format.text(n, "primary_arch")
+                                : null)
+                .status("CURRENT", "disk_image_publication_status")
+                .digest("GIT", "disk_image_git_sha")
+                .ago("UPDATED", "updated_at");
+    }
 
+    /** keyless, key-pair (N keys), or none: what a signature must satisfy on this platform. */
+    static String policy(JsonNode p) {
+        JsonNode keys = p.get("cosign_public_keys");
+        int n = keys != null && keys.isArray() ? keys.size() : 0;
+        String tlog = p.path("require_tlog").asBoolean(false) ? ", tlog" : "";
+        if (p.hasNonNull("cosign_identity_regexp")) {
+            return "keyless" + (n > 0 ? " + " + n + " key" + (n == 1 ? "" : "s") : "") + tlog;
+        }
+        return n > 0 ? "key-pair (" + n + ")" + tlog : "none";
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List platforms by slug (GET " + BASE + ").")
+    static final class ListPlatforms implements Runnable {
         @Mixin
         ApiOptions api;
 
-        @Option(names = "--page", defaultValue = "1")
-        int page;
+        @Mixin
+        Output output;
+
+        @Mixin
+        Paging paging;
 
         @Override
         public void run() {
-            spec.commandLine()
-                    .getOut()
-                    .println(ApiClient.pretty(api.client().get("/api/v1/system/node_platforms?page=" + page)));
+            output.list(api.client().get(paging.of(BASE)), table());
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one platform by slug or id.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show one platform by slug or id, every field.")
     static final class Show implements Runnable {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ApiOptions api;
 
-        @Parameters(paramLabel = "PLATFORM")
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
         String platform;
 
         @Override
         public void run() {
-            spec.commandLine()
-                    .getOut()
-                    .println(ApiClient.pretty(api.client().get("/api/v1/system/node_platforms/" + enc(platform))));
+            output.record(api.client().get(BASE + "/" + enc(platform)));
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a platform.")
-    static final class Create implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ApiOptions api;
-
-        @Option(names = "--slug", required = true)
-        String slug;
-
-        @Option(names = "--name", required = true)
+    /** The fields create and update share, named as the API names them. */
+    static final class Fields {
+        @Option(names = "--name", description = "Display name.")
         String name;
 
-        @Option(names = "--retention", description = "disk_image_retention_count (1-100, default 3).")
+        @Option(names = "--build-script", description = "build_script: what builds this platform's images.")
+        String buildScript;
+
+        @Option(
+                names = {"--retention-count", "--retention"},
+                paramLabel = "N",
+                description = "disk_image_retention_count: publications kept per (family, arch), 1-100 (default 3).")
         Integer retention;
 
         @Option(names = "--identity-regexp", description = "Keyless: regexp the whole certificate SAN must match.")
@@ -91,8 +125,11 @@ final class PlatformsCommand implements Runnable {
         @Option(names = "--issuer", description = "Keyless: exact OIDC issuer.")
         String issuer;
 
-        @Option(names = "--public-key-file", description = "Key-pair: PEM public key file; repeatable.")
-        java.util.List<java.nio.file.Path> keyFiles = new java.util.ArrayList<>();
+        @Option(
+                names = "--public-key-file",
+                paramLabel = "PEM",
+                description = "Key-pair: PEM public key file; repeatable (replaces the platform's list).")
+        List<Path> keyFiles = new ArrayList<>();
 
         @Option(
                 names = "--require-tlog",
@@ -100,35 +137,171 @@ final class PlatformsCommand implements Runnable {
                 description = "Key-pair signatures need a transparency-log entry (default: no; keyless always do).")
         Boolean requireTlog;
 
-        @Override
-        public void run() {
+        @Option(
+                names = "--primary-family",
+                description = "primary_artifact_family: the family the platform's pointer columns follow.")
+        String primaryFamily;
+
+        @Option(names = "--primary-arch", description = "primary_arch: amd64 or arm64.")
+        String primaryArch;
+
+        Map<String, Object> body() {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("slug", slug);
-            body.put("name", name);
-            if (retention != null) {
-                body.put("disk_image_retention_count", retention);
-            }
-            if (identityRegexp != null) {
-                body.put("cosign_identity_regexp", identityRegexp);
-            }
-            if (issuer != null) {
-                body.put("cosign_oidc_issuer", issuer);
-            }
-            if (requireTlog != null) {
-                body.put("require_tlog", requireTlog);
-            }
+            put(body, "name", name);
+            put(body, "build_script", buildScript);
+            put(body, "cosign_identity_regexp", identityRegexp);
+            put(body, "cosign_oidc_issuer", issuer);
             if (!keyFiles.isEmpty()) {
                 body.put(
                         "cosign_public_keys",
                         keyFiles.stream().map(PlatformsCommand::read).toList());
             }
-            spec.commandLine()
-                    .getOut()
-                    .println(ApiClient.pretty(api.client().post("/api/v1/system/node_platforms", body)));
+            put(body, "require_tlog", requireTlog);
+            put(body, "disk_image_retention_count", retention);
+            put(body, "primary_artifact_family", primaryFamily);
+            put(body, "primary_arch", primaryArch);
+            return body;
+        }
+
+        private static void put(Map<String, Object> body, String field, Object value) {
+            if (value != null) {
+                body.put(field, value);
+            }
         }
     }
 
-    static String read(java.nio.file.Path p) {
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Create a platform.",
+                "POST " + BASE + ". Needs disk_images:write; giving it a verification policy (--identity-regexp, "
+                        + "--issuer, --public-key-file, --require-tlog) needs system:admin."
+            })
+    static final class Create implements Runnable {
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Option(names = "--slug", required = true, description = "1-63 of a-z 0-9 -.")
+        String slug;
+
+        @Mixin
+        Fields fields;
+
+        @Override
+        public void run() {
+            if (fields.name == null) {
+                throw new CliException("--name is required", 2);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("slug", slug);
+            body.putAll(fields.body());
+            output.record(api.client().post(BASE, body));
+        }
+    }
+
+    @Command(
+            name = "update",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Change a platform: only the fields given change.",
+                "PATCH " + BASE + "/{id}, a JSON merge patch. Needs disk_images:write; changing the verification "
+                        + "policy (--identity-regexp, --issuer, --public-key-file, --require-tlog, or clearing one of "
+                        + "them) needs system:admin."
+            })
+    static final class Update implements Runnable {
+        static final Set<String> CLEARABLE = new TreeSet<>(Set.of(
+                "build_script",
+                "cosign_identity_regexp",
+                "cosign_oidc_issuer",
+                "cosign_public_keys",
+                "require_tlog",
+                "primary_artifact_family",
+                "primary_arch"));
+
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
+        String platform;
+
+        @Mixin
+        Fields fields;
+
+        @Option(
+                names = "--clear",
+                paramLabel = "FIELD",
+                description =
+                        "Set a field to null (repeatable): build_script, cosign_identity_regexp, cosign_oidc_issuer,"
+                                + " cosign_public_keys, require_tlog, primary_artifact_family, primary_arch.")
+        List<String> clear = new ArrayList<>();
+
+        @Override
+        public void run() {
+            Map<String, Object> body = fields.body();
+            for (String field : clear) {
+                if (!CLEARABLE.contains(field)) {
+                    throw new CliException(
+                            "--clear " + field + ": not a field that can be cleared (" + String.join(", ", CLEARABLE)
+                                    + ")",
+                            2);
+                }
+                if (body.containsKey(field)) {
+                    throw new CliException("--clear " + field + " and a new value for it: pass one", 2);
+                }
+                body.put(field, null);
+            }
+            if (body.isEmpty()) {
+                throw new CliException("nothing to change: pass at least one field option (see --help)", 2);
+            }
+            output.record(api.client().patch(BASE + "/" + enc(platform), body));
+        }
+    }
+
+    @Command(
+            name = "audit",
+            mixinStandardHelpOptions = true,
+            description = {
+                "A platform's audit trail, newest first (GET " + BASE + "/{id}/audit).",
+                "Pointer changes (FROM/TO are publication ids; reason auto-promote, set-default or rollback) and "
+                        + "state transitions (FROM/TO are statuses), each with who did it."
+            })
+    static final class Audit implements Runnable {
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Mixin
+        Paging paging;
+
+        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
+        String platform;
+
+        @Override
+        public void run() {
+            output.list(
+                    api.client().get(paging.of(BASE + "/" + enc(platform) + "/audit")),
+                    new Table()
+                            .ago("AT", "at")
+                            .text("KIND", "kind")
+                            .text("PUBLICATION", "publication_id")
+                            .text("TRIPLE", n -> Format.text(n, "artifact_family") + "/" + Format.text(n, "arch"))
+                            .text("FROM", "from")
+                            .status("TO", "to")
+                            .text("ACTOR", "actor")
+                            .clipped("REASON", "reason", 60));
+        }
+    }
+
+    static String read(Path p) {
         try {
             return java.nio.file.Files.readString(p);
         } catch (java.io.IOException e) {

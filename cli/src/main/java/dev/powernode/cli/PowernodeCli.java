@@ -1,5 +1,7 @@
 package dev.powernode.cli;
 
+import java.io.PrintWriter;
+import java.time.Clock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +15,10 @@ import picocli.CommandLine.Command;
             TokenCommand.class,
             PlatformsCommand.class,
             PublicationsCommand.class,
+            RetentionCommand.class,
+            WebhooksCommand.class,
+            WorkersCommand.class,
+            EventsCommand.class,
             PublishCommand.class,
             VerifyCommand.class,
             VerifyBundleCommand.class,
@@ -21,6 +27,17 @@ import picocli.CommandLine.Command;
 public final class PowernodeCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Colour of status words in tables (see {@link Style}). */
+    final Style style;
+
+    /** "Now" of relative times in tables. */
+    final Clock clock;
+
+    PowernodeCli(Style style, Clock clock) {
+        this.style = style;
+        this.clock = clock;
+    }
 
     @Override
     public void run() {
@@ -35,9 +52,23 @@ public final class PowernodeCli implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage error. */
+    /**
+     * Runs the CLI on this process's stdout and stderr and returns its exit code: 0 ok, 1 failed
+     * (an API error prints the problem's code and detail), 2 usage error.
+     */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new PowernodeCli());
+        return run(new CommandLine(new PowernodeCli(Style.detect(), Clock.systemUTC())), args);
+    }
+
+    /** Runs the CLI writing to {@code out} and {@code err} (no colour), e.g. to check its output in a test. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new PowernodeCli(Style.PLAIN, Clock.systemUTC()));
+        cli.setOut(out);
+        cli.setErr(err);
+        return run(cli, args);
+    }
+
+    private static int run(CommandLine cli, String... args) {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CliException known) {
                 commandLine.getErr().println("powernode: " + known.getMessage());

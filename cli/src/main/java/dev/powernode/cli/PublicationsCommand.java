@@ -1,20 +1,28 @@
 package dev.powernode.cli;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "publications",
         mixinStandardHelpOptions = true,
-        description = "List and show disk image publications.",
-        subcommands = {PublicationsCommand.ListPublications.class, PublicationsCommand.Show.class})
+        description = "List and show disk image publications, promote or roll back, and their history.",
+        subcommands = {
+            PublicationsCommand.ListPublications.class,
+            PublicationsCommand.Show.class,
+            PublicationsCommand.Promote.class,
+            PublicationsCommand.History.class
+        })
 final class PublicationsCommand implements Runnable {
+    static final String BASE = "/api/v1/system/disk_image_publications";
+
     @Spec
     CommandSpec spec;
 
@@ -23,67 +31,187 @@ final class PublicationsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List publications, newest first (JSON).")
-    static final class ListPublications implements Runnable {
-        @Spec
-        CommandSpec spec;
+    /** Publications as rows: the id (what promote and rollback take), triple, state and short digests. */
+    static Table table() {
+        return new Table()
+                .text("ID", "id")
+                .text("FAMILY", "artifact_family")
+                .text("ARCH", "arch")
+                .status("STATUS", "status")
+                .status("CURRENT", n -> n.path("active").asBoolean(false) ? "current" : Format.NONE)
+                .text("GIT", "git_sha_short")
+                .text("SHA256", "sha256_short")
+                .text(
+                        "SIZE",
+                        n -> n.hasNonNull("size_bytes")
+                                ? Format.bytes(n.get("size_bytes").asLong())
+                                : null)
+                .ago("PUBLISHED", "published_at")
+                .clipped("ERROR", "error_message", 60);
+    }
 
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "List publications, newest first (GET " + BASE + ").")
+    static final class ListPublications implements Runnable {
         @Mixin
         ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Mixin
+        Paging paging;
 
         @Option(names = "--platform", description = "Platform slug or id.")
         String platform;
 
-        @Option(names = "--status")
+        @Option(
+                names = "--status",
+                description = "queued, awaiting_upload, verifying, published, failed, retired or purged.")
         String status;
 
-        @Option(names = "--arch")
+        @Option(names = "--arch", description = "amd64 or arm64.")
         String arch;
 
-        @Option(names = "--family")
+        @Option(names = "--family", description = "kernel_initramfs, uefi_disk, iso, ipxe, qcow2 or oci.")
         String family;
-
-        @Option(names = "--page", defaultValue = "1")
-        int page;
 
         @Override
         public void run() {
-            List<String> q = new ArrayList<>();
-            q.add("page=" + page);
-            add(q, "platform", platform);
-            add(q, "status", status);
-            add(q, "arch", arch);
-            add(q, "family", family);
-            spec.commandLine()
-                    .getOut()
-                    .println(ApiClient.pretty(
-                            api.client().get("/api/v1/system/disk_image_publications?" + String.join("&", q))));
-        }
-
-        private static void add(List<String> q, String name, String value) {
-            if (value != null) {
-                q.add(name + "=" + PlatformsCommand.enc(value));
-            }
+            String path = ApiClient.query(BASE, "platform", platform, "status", status, "arch", arch, "family", family);
+            output.list(api.client().get(paging.of(path)), table());
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one publication.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one publication, every field.")
     static final class Show implements Runnable {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ApiOptions api;
 
-        @Parameters(paramLabel = "ID")
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "ID", description = "The publication's id.")
         String id;
 
         @Override
         public void run() {
-            spec.commandLine()
-                    .getOut()
-                    .println(ApiClient.pretty(
-                            api.client().get("/api/v1/system/disk_image_publications/" + PlatformsCommand.enc(id))));
+            output.record(api.client().get(BASE + "/" + ApiClient.enc(id)));
+        }
+    }
+
+    @Command(
+            name = "promote",
+            aliases = "rollback",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Make a publication the current one of its (platform, family, arch).",
+                "Promote a newer one, or roll back to an older retired one: both names are one action on one route, "
+                        + "POST /api/v1/system/node_platforms/{platform}/default_disk_image_publication (the platform "
+                        + "is the publication's own). The audit trail records a rollback when the target is older than "
+                        + "the current one. Purged, failed or unverified publications are refused "
+                        + "(409 publication/not-promotable). Needs disk_images:read and disk_images:write "
+                        + "(or system:admin): it reads the publication and the current one first."
+            })
+    static final class Promote implements Runnable {
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "ID", description = "The publication to make current.")
+        String id;
+
+        @Override
+        public void run() {
+            ApiClient client = api.client();
+            JsonNode target = client.get(BASE + "/" + ApiClient.enc(id));
+            String platformId = target.get("platform_id").asString();
+            String family = target.get("artifact_family").asString();
+            String arch = target.get("arch").asString();
+            JsonNode previous = current(client, platformId, family, arch);
+            JsonNode promoted = client.post(
+                    "/api/v1/system/node_platforms/" + ApiClient.enc(platformId) + "/default_disk_image_publication",
+                    Map.of("publication_id", target.get("id").asString()));
+            String slug = client.get("/api/v1/system/node_platforms/" + ApiClient.enc(platformId))
+                    .get("slug")
+                    .asString();
+            String triple = family + "/" + arch + " of " + slug;
+            if (previous != null
+                    && previous.get("id").asString().equals(promoted.get("id").asString())) {
+                output.note(triple + ": " + promoted.get("id").asString() + " is already current; nothing changed");
+            } else if (previous == null) {
+                output.note(triple + ": " + promoted.get("id").asString() + " is now current (none was)");
+            } else {
+                String reason =
+                        pointerReason(client, platformId, promoted.get("id").asString());
+                output.note(("rollback".equals(reason) ? "rolled back " : "promoted ") + triple + ": "
+                        + promoted.get("id").asString() + " is now current, "
+                        + previous.get("id").asString()
+                        + " retired");
+            }
+            output.rows(promoted, List.of(promoted), table());
+        }
+
+        private static JsonNode current(ApiClient client, String platformId, String family, String arch) {
+            JsonNode published = client.get(ApiClient.query(
+                    "/api/v1/system/node_platforms/" + ApiClient.enc(platformId) + "/disk_image_publications",
+                    "family",
+                    family,
+                    "arch",
+                    arch,
+                    "status",
+                    "published",
+                    "per_page",
+                    200));
+            for (JsonNode p : published.get("data").values()) {
+                if (p.path("active").asBoolean(false)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        /** How the audit trail names the pointer change just made: rollback or set-default. */
+        private static String pointerReason(ApiClient client, String platformId, String to) {
+            JsonNode audit = client.get(ApiClient.query(
+                    "/api/v1/system/node_platforms/" + ApiClient.enc(platformId) + "/audit", "per_page", 20));
+            for (JsonNode e : audit.get("data").values()) {
+                if ("pointer".equals(Format.text(e, "kind")) && to.equals(Format.text(e, "to"))) {
+                    return Format.text(e, "reason");
+                }
+            }
+            return null;
+        }
+    }
+
+    @Command(
+            name = "history",
+            mixinStandardHelpOptions = true,
+            description = "A publication's state transitions, oldest first (GET " + BASE + "/{id}/history).")
+    static final class History implements Runnable {
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "ID", description = "The publication's id.")
+        String id;
+
+        @Override
+        public void run() {
+            output.list(
+                    api.client().get(BASE + "/" + ApiClient.enc(id) + "/history"),
+                    new Table()
+                            .ago("AT", "at")
+                            .text("FROM", "from")
+                            .status("TO", "to")
+                            .text("ACTOR", "actor")
+                            .clipped("REASON", "reason", 80));
         }
     }
 }

@@ -24,8 +24,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "token",
         mixinStandardHelpOptions = true,
-        description = "Mint, create and revoke API tokens.",
-        subcommands = {TokenCommand.Mint.class, TokenCommand.Create.class, TokenCommand.Revoke.class})
+        description = "Mint, create, list and revoke API tokens.",
+        subcommands = {
+            TokenCommand.Mint.class,
+            TokenCommand.Create.class,
+            TokenCommand.ListTokens.class,
+            TokenCommand.Revoke.class
+        })
 final class TokenCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -156,6 +161,33 @@ final class TokenCommand implements Runnable {
                     .println("token id " + created.get("api_token").get("id").asString() + " expires "
                             + created.get("api_token").get("expires_at").asString());
             spec.commandLine().getOut().println(created.get("token").asString());
+        }
+    }
+
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description =
+                    "The recorded tokens (GET /api/v1/system/api_tokens; system:admin); never the tokens themselves.")
+    static final class ListTokens implements Runnable {
+        @Mixin
+        ApiOptions api;
+
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            output.list(
+                    api.client().get("/api/v1/system/api_tokens"),
+                    new Table()
+                            .text("ID", "id")
+                            .text("SUBJECT", "subject")
+                            .text("SCOPES", "scopes")
+                            .ago("CREATED", "created_at")
+                            .ago("EXPIRES", "expires_at")
+                            .status("REVOKED", n -> n.hasNonNull("revoked_at") ? "revoked" : Format.NONE)
+                            .clipped("DESCRIPTION", "description", 40));
         }
     }
 

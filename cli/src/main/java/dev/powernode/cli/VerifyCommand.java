@@ -33,7 +33,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "OCI_REF", description = "host[:port]/repository@sha256:<hex> or :tag")
     String ref;
 
-    @Option(names = "--identity-regexp", description = "regular expression the whole certificate SAN must match")
+    @Option(
+            names = "--identity-regexp",
+            description =
+                    "RE2 regular expression (no backreferences or lookaround) the whole certificate SAN must match")
     String identityRegexp;
 
     @Option(names = "--identity", description = "exact certificate SAN")

@@ -1,13 +1,17 @@
 package dev.powernode.common.sigstore;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.security.PublicKey;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Who must have signed: a keyless identity (the certificate SAN matched whole against {@code
  * identity}, the OIDC issuer exactly), and/or key-pair public keys.
+ *
+ * <p>Identity patterns are RE2 syntax, evaluated by RE2/J in time linear in the input: an operator's
+ * (or an attacker's) {@code ^(a+)+$} cannot stall verification. Backreferences and lookaround do
+ * not exist in RE2 and are refused when the policy is built ({@link #identityPatternProblem}).
  *
  * <p>{@code requireTlog} demands transparency-log evidence (an inclusion proof or a SET) for
  * key-pair signatures; {@code null} means the default, false. Keyless signatures always need it:
@@ -23,7 +27,8 @@ public record SignerPolicy(Pattern identity, String issuer, List<PublicKey> keys
 
     /** Keyless, identity matched exactly (the sigstore-conformance protocol). */
     public static SignerPolicy exactIdentity(String identity, String issuer) {
-        return new SignerPolicy(Pattern.compile(Pattern.quote(identity)), issuer, List.of(), null);
+        // java.util.regex's \Q...\E quoting (it escapes an embedded \E) is valid RE2 syntax too
+        return new SignerPolicy(Pattern.compile(java.util.regex.Pattern.quote(identity)), issuer, List.of(), null);
     }
 
     /**
@@ -31,10 +36,27 @@ public record SignerPolicy(Pattern identity, String issuer, List<PublicKey> keys
      * --certificate-identity-regexp}, anchored).
      */
     public static SignerPolicy identityRegexp(String regexp, String issuer, Boolean requireTlog) {
+        String problem = identityPatternProblem(regexp);
+        if (problem != null) {
+            throw new SigstoreException("policy", "invalid identity regexp: " + problem);
+        }
+        return new SignerPolicy(Pattern.compile(regexp), issuer, List.of(), requireTlog);
+    }
+
+    /**
+     * Null when {@code regexp} is a usable identity pattern (RE2 syntax, as {@link #identityRegexp}
+     * compiles it); otherwise why not, for the operator who typed it.
+     */
+    public static String identityPatternProblem(String regexp) {
+        if (regexp == null) {
+            return "is required";
+        }
         try {
-            return new SignerPolicy(Pattern.compile(regexp), issuer, List.of(), requireTlog);
+            Pattern.compile(regexp);
+            return null;
         } catch (PatternSyntaxException e) {
-            throw new SigstoreException("policy", "invalid identity regexp: " + e.getDescription());
+            return "is not a valid RE2 regular expression (no backreferences or lookaround): "
+                    + e.getMessage().replaceFirst("^error parsing regexp: ", "");
         }
     }
 

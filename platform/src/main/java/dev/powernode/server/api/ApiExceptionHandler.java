@@ -3,6 +3,7 @@ package dev.powernode.server.api;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.FieldError;
 import dev.powernode.server.shared.Problems;
+import dev.powernode.server.shared.StrictJson;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -100,9 +101,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         } else {
             JacksonException jackson = findCause(e, JacksonException.class);
             String field = fieldPath(jackson);
-            String message = findCause(e, UnrecognizedPropertyException.class) != null
-                    ? "is not a known field"
-                    : "has the wrong type or shape";
+            StrictJson.ControlCharacterException control = findCause(e, StrictJson.ControlCharacterException.class);
+            String message = control != null
+                    ? control.problem()
+                    : findCause(e, UnrecognizedPropertyException.class) != null
+                            ? "is not a known field"
+                            : "has the wrong type or shape";
             problem = Problems.of(
                     422, "validation/invalid", field + ": " + message, List.of(new FieldError(field, message)), path);
         }

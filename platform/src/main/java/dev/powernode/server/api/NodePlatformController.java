@@ -60,10 +60,20 @@ class NodePlatformController {
             Boolean requireTlog,
             Integer diskImageRetentionCount,
             String primaryArtifactFamily,
-            String primaryArch) {}
+            String primaryArch) {
 
+        boolean touchesVerificationPolicy() {
+            return cosignIdentityRegexp != null
+                    || cosignOidcIssuer != null
+                    || cosignPublicKeys != null
+                    || requireTlog != null;
+        }
+    }
+
+    /** Setting a verification policy needs {@code system:admin}, on create as on update. */
     @PostMapping
-    ResponseEntity<NodePlatformView> create(@RequestBody CreateRequest body) {
+    ResponseEntity<NodePlatformView> create(@RequestBody CreateRequest body, Authentication auth) {
+        requireAdminForPolicy(body.touchesVerificationPolicy(), auth);
         NodePlatform created = platforms.create(new NewNodePlatform(
                 body.slug(),
                 body.name(),
@@ -100,14 +110,22 @@ class NodePlatformController {
     NodePlatformView patch(@PathVariable String id, @RequestBody JsonNode body, Authentication auth) {
         NodePlatform target = platforms.resolve(id);
         NodePlatformChanges changes = parse(body);
-        if (changes.touchesVerificationPolicy()
-                && auth.getAuthorities().stream().noneMatch(a -> ADMIN.equals(a.getAuthority()))) {
+        requireAdminForPolicy(changes.touchesVerificationPolicy(), auth);
+        return NodePlatformView.of(platforms.update(target.id(), changes));
+    }
+
+    /**
+     * The one rule for both create and update: a write token alone must not be able to set or
+     * weaken who may sign (docs/signatures.md).
+     */
+    private static void requireAdminForPolicy(boolean touchesPolicy, Authentication auth) {
+        if (touchesPolicy && auth.getAuthorities().stream().noneMatch(a -> ADMIN.equals(a.getAuthority()))) {
             throw new DomainException(
                     ErrorKind.FORBIDDEN,
                     "auth/insufficient-scope",
-                    "changing the verification policy (cosign_*, require_tlog) needs the system:admin scope");
+                    "setting or changing the verification policy (cosign_*, require_tlog) needs the system:admin"
+                            + " scope");
         }
-        return NodePlatformView.of(platforms.update(target.id(), changes));
     }
 
     static NodePlatformChanges parse(JsonNode body) {

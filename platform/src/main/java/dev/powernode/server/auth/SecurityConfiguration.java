@@ -3,7 +3,9 @@ package dev.powernode.server.auth;
 import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.TokenMinter;
 import dev.powernode.server.shared.KeyMaterial;
+import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.ProblemResponses;
+import java.time.Clock;
 import java.util.UUID;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
@@ -28,6 +30,7 @@ import org.springframework.security.oauth2.server.resource.web.access.BearerToke
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * Bearer-token security for the API: HS256 JWTs signed with the configured key, scopes from the
@@ -56,7 +59,9 @@ class SecurityConfiguration {
 
     @Bean
     @Order(2)
-    SecurityFilterChain apiSecurity(HttpSecurity http, JwtDecoder decoder, ProblemResponses problems) throws Exception {
+    SecurityFilterChain apiSecurity(
+            HttpSecurity http, JwtDecoder decoder, ProblemResponses problems, PowernodeProperties props)
+            throws Exception {
         var bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
         var bearerDenied = new BearerTokenAccessDeniedHandler();
         AuthenticationEntryPoint unauthenticated = (req, res, ex) -> {
@@ -107,14 +112,44 @@ class SecurityConfiguration {
                                 .authenticated())
                 .oauth2ResourceServer(o -> o.jwt(j -> j.decoder(decoder))
                         .authenticationEntryPoint(unauthenticated)
-                        .accessDeniedHandler(forbidden))
+                        .accessDeniedHandler(forbidden)
+                        // RFC 9728 metadata: only what holds here. Tokens are not bound to client
+                        // certificates (Spring's default claims they are), and the resource is the
+                        // configured public URL, not whatever Host header a caller sent.
+                        .protectedResourceMetadata(m -> m.protectedResourceMetadataCustomizer(
+                                b -> b.resource(props.publicUrl().toString())
+                                        .claims(c -> c.remove("tls_client_certificate_bound_access_tokens")))))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden));
         return http.build();
     }
 
+    /**
+     * URLs Spring Security's firewall refuses (a double slash, an encoded percent or backslash...)
+     * answer problem+json directly rather than through the container's error dispatch.
+     */
     @Bean
-    JwtDecoder jwtDecoder(KeyMaterial keys, ApiTokens tokens) {
+    RequestRejectedHandler problemJsonRequestRejected(ProblemResponses problems) {
+        return (req, res, ex) -> {
+            // written before the header-writing filters run: set what every other answer carries
+            res.setHeader("X-Content-Type-Options", "nosniff");
+            res.setHeader("Cache-Control", "no-store");
+            problems.write(
+                    res,
+                    400,
+                    "request/rejected",
+                    "the request URL was refused as potentially malicious (encoded or duplicate separators)",
+                    null);
+        };
+    }
+
+    /**
+     * HS256 tokens from our key, unexpired by the injected clock with a small explicit skew
+     * ({@code POWERNODE_JWT_CLOCK_SKEW}, default 5 s; Spring's implicit default is 60 s), issued by
+     * us and not revoked.
+     */
+    @Bean
+    JwtDecoder jwtDecoder(KeyMaterial keys, ApiTokens tokens, PowernodeProperties props, Clock clock) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(
                         new SecretKeySpec(keys.jwtKey().bytes(), "HmacSHA256"))
                 .macAlgorithm(MacAlgorithm.HS256)
@@ -131,8 +166,10 @@ class SecurityConfiguration {
                     ? OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "token was revoked", null))
                     : OAuth2TokenValidatorResult.success();
         };
+        JwtTimestampValidator unexpired = new JwtTimestampValidator(props.jwtClockSkew());
+        unexpired.setClock(clock);
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-                new JwtTimestampValidator(), new JwtIssuerValidator(TokenMinter.ISSUER), notRevoked));
+                unexpired, new JwtIssuerValidator(TokenMinter.ISSUER), notRevoked));
         return decoder;
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -26,10 +27,12 @@ public class NodePlatforms {
     public static final int DEFAULT_RETENTION = 3;
 
     private final NodePlatformRepository repository;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
 
-    NodePlatforms(NodePlatformRepository repository, Clock clock) {
+    NodePlatforms(NodePlatformRepository repository, ApplicationEventPublisher events, Clock clock) {
         this.repository = repository;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -109,7 +112,11 @@ public class NodePlatforms {
         return find(slugOrId).orElseThrow(() -> notFound(slugOrId));
     }
 
-    /** Applies a merge-patch; the resulting policy must be whole (keyless needs regexp and issuer). */
+    /**
+     * Applies a merge-patch; the resulting policy must be whole (keyless needs regexp and issuer).
+     * A new primary triple publishes {@link PrimaryTripleChanged} in this transaction, and the
+     * pointer columns follow it before the change commits.
+     */
     @Transactional
     public NodePlatform update(UUID id, NodePlatformChanges c) {
         NodePlatform current = repository.lockById(id).orElseThrow(() -> notFound(id.toString()));
@@ -161,6 +168,10 @@ public class NodePlatforms {
                 current.createdAt(),
                 clock.instant());
         repository.updateSettings(updated);
+        if (family != current.primaryArtifactFamily() || arch != current.primaryArch()) {
+            events.publishEvent(new PrimaryTripleChanged(id, family, arch));
+            return get(id);
+        }
         return updated;
     }
 
@@ -172,7 +183,8 @@ public class NodePlatforms {
 
     /**
      * Moves the pointer columns to a newly current publication when {@code (family, arch)} is the
-     * platform's primary triple; other triples have no pointer columns.
+     * platform's primary triple; other triples have no pointer columns. All three values null
+     * clear the pointer (the primary triple has no current publication).
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void pointTo(UUID id, ArtifactFamily family, Arch arch, String ociRef, String gitSha, UUID fileObjectId) {

@@ -1,5 +1,6 @@
 package dev.powernode.server.platform;
 
+import dev.powernode.common.sigstore.SignerPolicy;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
@@ -11,7 +12,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** Field rules for NodePlatform input; the database enforces the same bounds as a last line. */
 final class PlatformRules {
@@ -69,10 +69,10 @@ final class PlatformRules {
             if (identityRegexp.isBlank() || identityRegexp.length() > MAX_POLICY_TEXT) {
                 v.add("cosign_identity_regexp", "must be 1-" + MAX_POLICY_TEXT + " characters");
             } else {
-                try {
-                    Pattern.compile(identityRegexp);
-                } catch (PatternSyntaxException e) {
-                    v.add("cosign_identity_regexp", "is not a valid regular expression: " + e.getDescription());
+                // compiled by the engine the verifier matches with (RE2/J, linear time)
+                String problem = SignerPolicy.identityPatternProblem(identityRegexp);
+                if (problem != null) {
+                    v.add("cosign_identity_regexp", problem);
                 }
             }
         }

@@ -4,6 +4,7 @@ import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.signing.VerifiedArtifact;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -149,6 +150,45 @@ class PublicationRepository {
                 .update();
     }
 
+    /** Records that bytes of an awaiting upload arrived (its idle time starts again). */
+    void touchUpload(UUID id, Instant now) {
+        jdbc.sql("""
+                update disk_image_publication set updated_at = :now where id = :id and status = 'awaiting_upload'
+                """).param("id", id).param("now", Timestamp.from(now)).update();
+    }
+
+    List<DiskImagePublication> awaitingUploadIdleSince(Instant cutoff, int limit) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where status = 'awaiting_upload' and updated_at < :cutoff
+                order by updated_at limit :limit
+                """)
+                .param("cutoff", Timestamp.from(cutoff))
+                .param("limit", limit)
+                .query(PublicationRepository::map)
+                .list();
+    }
+
+    /** The upload, locked, if it is still awaiting bytes and idle since before {@code cutoff}. */
+    Optional<DiskImagePublication> lockIdleUpload(UUID id, Instant cutoff) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where id = :id and status = 'awaiting_upload' and updated_at < :cutoff
+                for update
+                """)
+                .param("id", id)
+                .param("cutoff", Timestamp.from(cutoff))
+                .query(PublicationRepository::map)
+                .optional();
+    }
+
+    /** Bytes announced by uploads still awaiting them (what they may yet write). */
+    long awaitingUploadBytes() {
+        return jdbc.sql("""
+                select coalesce(sum(size_bytes), 0) from disk_image_publication where status = 'awaiting_upload'
+                """).query(Long.class).single();
+    }
+
     void fail(UUID id, String reason, Instant now) {
         jdbc.sql("""
                 update disk_image_publication set status = 'failed', active = false, error_message = :reason,
@@ -261,6 +301,50 @@ class PublicationRepository {
                 .param("size", size)
                 .param("now", Timestamp.from(now))
                 .update();
+    }
+
+    /** Records the blobs a publication's manifest references (none for direct uploads). */
+    void insertBlobs(UUID publicationId, String registry, List<VerifiedArtifact.Blob> blobs) {
+        if (registry == null || blobs.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                insert into publication_blob (publication_id, registry, digest, size_bytes)
+                select :id, :registry, d, s from unnest(:digests, :sizes) as b(d, s)
+                on conflict do nothing
+                """)
+                .param("id", publicationId)
+                .param("registry", registry)
+                .param(
+                        "digests",
+                        blobs.stream().map(VerifiedArtifact.Blob::digest).toArray(String[]::new))
+                .param("sizes", blobs.stream().map(VerifiedArtifact.Blob::size).toArray(Long[]::new))
+                .update();
+    }
+
+    /**
+     * Bytes of the blobs that these publications referenced and no publication that is not purged
+     * still references: what the registry's garbage collection can now free. Called after they are
+     * marked purged; one that was not (it became current again) keeps its blobs referenced.
+     */
+    long unreferencedBlobBytes(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("""
+                select coalesce(sum(size_bytes), 0) from (
+                    select distinct b.registry, b.digest, b.size_bytes
+                    from publication_blob b
+                    where b.publication_id = any(:ids)
+                      and not exists (
+                          select 1 from publication_blob o join disk_image_publication q on q.id = o.publication_id
+                          where o.registry = b.registry and o.digest = b.digest
+                            and q.status <> 'purged')
+                ) unreferenced
+                """)
+                .param("ids", ids.toArray(UUID[]::new))
+                .query(Long.class)
+                .single();
     }
 
     void recordPointerChange(

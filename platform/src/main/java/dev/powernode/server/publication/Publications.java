@@ -3,6 +3,7 @@ package dev.powernode.server.publication;
 import dev.powernode.server.events.EventType;
 import dev.powernode.server.events.OutboundEvents;
 import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.platform.PrimaryTripleChanged;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Ids;
@@ -17,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -38,6 +41,25 @@ public class Publications {
         this.platforms = platforms;
         this.events = events;
         this.clock = clock;
+    }
+
+    /**
+     * Keeps the platform's pointer columns on its primary triple when an operator changes that
+     * triple: they name the new triple's current publication, or nothing. Runs in the updating
+     * transaction; the platform row is already locked by it.
+     */
+    @EventListener
+    @Transactional(propagation = Propagation.MANDATORY)
+    void onPrimaryTripleChanged(PrimaryTripleChanged changed) {
+        Optional<DiskImagePublication> current =
+                repository.lockActive(changed.platformId(), changed.family(), changed.arch());
+        platforms.pointTo(
+                changed.platformId(),
+                changed.family(),
+                changed.arch(),
+                current.map(DiskImagePublication::ociRef).orElse(null),
+                current.map(DiskImagePublication::gitSha).orElse(null),
+                current.map(DiskImagePublication::fileObjectId).orElse(null));
     }
 
     /** What outbound events say about a publication. */
@@ -65,6 +87,12 @@ public class Publications {
     @Transactional(readOnly = true)
     public DiskImagePublication get(UUID id) {
         return repository.findById(id).orElseThrow(() -> notFound(id));
+    }
+
+    /** The publication with this id, if there is one. */
+    @Transactional(readOnly = true)
+    public Optional<DiskImagePublication> find(UUID id) {
+        return repository.findById(id);
     }
 
     @Transactional(readOnly = true)
@@ -150,6 +178,41 @@ public class Publications {
         repository.transition(id, p.status(), PublicationStatus.QUEUED, SYSTEM, "transient: " + reason, now);
     }
 
+    /** Bytes of an awaiting direct upload arrived: it is not abandoned (see {@link #idleUploads}). */
+    @Transactional
+    public void recordUploadProgress(UUID id) {
+        repository.touchUpload(id, clock.instant());
+    }
+
+    /**
+     * Direct uploads still {@code awaiting_upload} with no announcement or bytes for {@code idle}
+     * by the injected clock, oldest first, at most {@code limit}.
+     */
+    @Transactional(readOnly = true)
+    public List<DiskImagePublication> idleUploads(java.time.Duration idle, int limit) {
+        return repository.awaitingUploadIdleSince(clock.instant().minus(idle), limit);
+    }
+
+    /**
+     * Fails an abandoned direct upload with {@code reason}, if it is still {@code awaiting_upload}
+     * and has had no bytes for {@code idle} (checked under the row lock, so bytes arriving meanwhile
+     * keep it alive). Returns whether it failed.
+     */
+    @Transactional
+    public boolean expireIdleUpload(UUID id, java.time.Duration idle, String reason) {
+        if (repository.lockIdleUpload(id, clock.instant().minus(idle)).isEmpty()) {
+            return false;
+        }
+        fail(id, reason);
+        return true;
+    }
+
+    /** The sum of {@code size_bytes} over uploads still awaiting their bytes. */
+    @Transactional(readOnly = true)
+    public long awaitingUploadBytes() {
+        return repository.awaitingUploadBytes();
+    }
+
     /** A permanent failure: {@code failed} with {@code reason} as its error message. */
     @Transactional
     public void fail(UUID id, String reason) {
@@ -190,6 +253,7 @@ public class Publications {
                 verified.sha256(),
                 verified.size(),
                 now);
+        repository.insertBlobs(id, verified.registry(), verified.blobs());
 
         Optional<DiskImagePublication> current =
                 repository.lockActive(p.nodePlatformId(), p.artifactFamily(), p.arch());
@@ -324,6 +388,16 @@ public class Publications {
                 reason.equals("rollback") ? EventType.ROLLED_BACK : EventType.PROMOTED,
                 () -> List.of(fact(promoted, reason + " by " + actor)));
         return promoted;
+    }
+
+    /**
+     * Bytes that the registry's garbage collection can free now that these publications are purged:
+     * the blobs their manifests referenced that no publication still alive references. Publications
+     * ingested before blobs were recorded (migration V13) count for nothing.
+     */
+    @Transactional(readOnly = true)
+    public long reclaimableBytes(List<UUID> purged) {
+        return repository.unreferencedBlobBytes(purged);
     }
 
     /**

@@ -172,21 +172,26 @@ public class RetentionPolicy {
                     batch.stream().map(RetentionCandidate::publicationId).toList(),
                     batch.stream().map(RetentionCandidate::reason).toList());
         }
+        long reclaimable = publications.reclaimableBytes(done.stream()
+                .filter(c -> !c.artifactShared())
+                .map(RetentionCandidate::publicationId)
+                .toList());
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!plan.isEmpty()) {
             log.info(
-                    "retention: {} planned, {} purged ({} artifacts deleted, {} already gone, {} shared kept), {} errors,"
-                            + " {} ms",
+                    "retention: {} planned, {} purged ({} artifacts deleted, {} already gone, {} shared kept), {} bytes"
+                            + " reclaimable after registry GC, {} errors, {} ms",
                     plan.size(),
                     purged,
                     deleted.get(),
                     gone.get(),
                     shared.get(),
+                    reclaimable,
                     errors.size(),
                     millis);
         }
         return new RetentionReport(
-                plan.size(), purged, deleted.get(), gone.get(), shared.get(), List.copyOf(errors), millis);
+                plan.size(), purged, deleted.get(), gone.get(), shared.get(), reclaimable, List.copyOf(errors), millis);
     }
 
     /** True when something was deleted, false when it was already gone; throws to retry later. */

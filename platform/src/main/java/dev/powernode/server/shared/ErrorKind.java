@@ -10,7 +10,9 @@ public enum ErrorKind {
     TOO_LARGE(413),
     INVALID(422),
     TOO_MANY_REQUESTS(429),
-    UNAVAILABLE(503);
+    UNAVAILABLE(503),
+    /** Not enough free storage for what the request would write (HTTP 507). */
+    INSUFFICIENT_STORAGE(507);
 
     private final int httpStatus;
 

@@ -20,6 +20,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestBody request bodies over this size are refused with 413
  * @param trustedRoot a Sigstore {@code trusted_root.json} for keyless verification (a private
  *     Sigstore deployment); null = the public-good root shipped with the service
+ * @param jwtClockSkew how far past {@code exp} (or before {@code nbf}) an API token is still
+ *     accepted, for clocks that disagree a little; 0 to 5 minutes, default 5 s
+ * @param upload limits of direct uploads
  */
 @ConfigurationProperties("powernode")
 public record PowernodeProperties(
@@ -33,7 +36,10 @@ public record PowernodeProperties(
         Webhook webhook,
         Retention retention,
         Events events,
-        Path trustedRoot) {
+        Path trustedRoot,
+        Duration jwtClockSkew,
+        Upload upload) {
+    static final Duration MAX_JWT_CLOCK_SKEW = Duration.ofMinutes(5);
 
     public PowernodeProperties {
         if (publicUrl == null) {
@@ -62,6 +68,39 @@ public record PowernodeProperties(
         }
         if (trustedRoot != null && trustedRoot.toString().isBlank()) {
             trustedRoot = null;
+        }
+        if (jwtClockSkew == null) {
+            jwtClockSkew = Duration.ofSeconds(5);
+        }
+        if (jwtClockSkew.isNegative() || jwtClockSkew.compareTo(MAX_JWT_CLOCK_SKEW) > 0) {
+            throw new IllegalStateException("POWERNODE_JWT_CLOCK_SKEW must be between 0s and 5m, not " + jwtClockSkew);
+        }
+        if (upload == null) {
+            upload = new Upload(null, null, null, null);
+        }
+    }
+
+    /**
+     * Direct uploads (the worker API).
+     *
+     * @param maxSize the largest {@code size_bytes} an upload may announce
+     * @param freeSpaceMargin an upload is refused (507) unless the upload directory's file system
+     *     keeps at least this much free beyond the announced size
+     * @param expiry an upload still {@code awaiting_upload} this long after its last bytes arrived
+     *     (or its announcement) is abandoned: its partial bytes are deleted and it fails
+     * @param expiryCron when the sweep for abandoned uploads runs (db-scheduler cron, seconds first)
+     */
+    public record Upload(DataSize maxSize, DataSize freeSpaceMargin, Duration expiry, String expiryCron) {
+        public Upload {
+            maxSize = maxSize == null ? DataSize.ofGigabytes(16) : maxSize;
+            freeSpaceMargin = freeSpaceMargin == null ? DataSize.ofGigabytes(1) : freeSpaceMargin;
+            expiry = expiry == null ? Duration.ofHours(24) : expiry;
+            expiryCron = expiryCron == null || expiryCron.isBlank() ? "0 */10 * * * *" : expiryCron;
+            if (maxSize.toBytes() <= 0 || freeSpaceMargin.isNegative() || expiry.isNegative() || expiry.isZero()) {
+                throw new IllegalStateException(
+                        "POWERNODE_UPLOAD_MAX_SIZE and POWERNODE_UPLOAD_EXPIRY must be positive, the free-space"
+                                + " margin not negative");
+            }
         }
     }
 

@@ -5,7 +5,10 @@ import java.net.URISyntaxException;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Lenient parsing of identifiers and URLs that arrive as text from operators and runners. */
+/**
+ * Lenient parsing of identifiers and URLs that arrive as text from operators and runners, and the
+ * one rule for control characters in text that arrives from outside.
+ */
 public final class Text {
     private Text() {}
 
@@ -31,5 +34,25 @@ public final class Text {
         } catch (URISyntaxException e) {
             return false;
         }
+    }
+
+    /**
+     * Why {@code value} may not be stored or logged as it is, or null when it may. Refused: every C0
+     * control character (U+0000-U+001F: NUL is what PostgreSQL refuses in text, the rest forge log
+     * lines and terminal output), DEL and the C1 controls (U+007F-U+009F). With {@code
+     * allowLineBreaks} (multi-line text: PEM keys, scripts, JSON bundles) TAB, LF and CR are allowed.
+     */
+    public static String controlCharacterProblem(String value, boolean allowLineBreaks) {
+        if (value == null) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+            if (control && !(allowLineBreaks && (c == '\t' || c == '\n' || c == '\r'))) {
+                return "must not contain control characters (U+%04X at index %d)".formatted((int) c, i);
+            }
+        }
+        return null;
     }
 }

@@ -79,7 +79,9 @@ public class SignatureVerifier {
                 result.attestationPredicate() != null,
                 result.attestationPredicate(),
                 result.signatureManifest().toString(),
-                result.attached().stream().map(Object::toString).toList());
+                result.attached().stream().map(Object::toString).toList(),
+                artifact.ref().registry(),
+                blobs(artifact));
     }
 
     private static String describe(SigstoreVerifier.Verified v) {
@@ -126,24 +128,7 @@ public class SignatureVerifier {
         if (signature.strip().startsWith("{")) {
             return verifyBlobBundle(policy, stored, signature, mediaType);
         }
-        if (Boolean.TRUE.equals(policy.requireTlog())) {
-            throw new VerificationFailure(
-                    "signature/tlog",
-                    "the platform requires a transparency log entry: upload a Sigstore bundle (cosign sign-blob"
-                            + " --bundle), not a bare signature");
-        }
-        if (policy.publicKeys().isEmpty()) {
-            throw new VerificationFailure(
-                    "signature/key",
-                    "a key-pair blob signature, but the platform has no cosign_public_keys (send a Sigstore bundle"
-                            + " for keyless signing)");
-        }
-        byte[] sig;
-        try {
-            sig = java.util.Base64.getDecoder().decode(signature.strip());
-        } catch (IllegalArgumentException e) {
-            throw new VerificationFailure("signature/invalid", "the upload's signature is not base64");
-        }
+        byte[] sig = bareSignature(policy, signature);
         for (int k = 0; k < policy.publicKeys().size(); k++) {
             PublicKey key = PemKeys.publicKey(policy.publicKeys().get(k));
             if (verifiesFile(key, stored.path(), sig)) {
@@ -159,6 +144,8 @@ public class SignatureVerifier {
                         false,
                         null,
                         null,
+                        java.util.List.of(),
+                        null,
                         java.util.List.of());
             }
         }
@@ -168,20 +155,99 @@ public class SignatureVerifier {
                         + policy.publicKeys().size() + " public key(s)");
     }
 
+    /**
+     * What can be checked of a direct upload's signature before its bytes arrive, against the
+     * SHA-256 the runner announced (the bytes must later hash to it). A Sigstore bundle is verified
+     * in full: signature over the digest, certificate chain, log entry and identity or key. A bare
+     * key-pair signature must decode, the policy must accept key-pair signatures without a log
+     * entry, and it must verify over the digest with one of the platform's EC or RSA keys (an
+     * Ed25519 key signs the whole file, so with one configured a bare signature waits for the
+     * bytes). Throws {@link VerificationFailure} ({@code signature/<check>}).
+     */
+    public void checkAnnouncedBlob(VerificationPolicy policy, String sha256, String signature) {
+        if (policy.isEmpty()) {
+            throw new VerificationFailure(
+                    "signature/no-policy", "the platform has no verification policy: nothing may be published");
+        }
+        if (signature == null || signature.isBlank()) {
+            throw new VerificationFailure("signature/missing", "the upload carries no signature");
+        }
+        byte[] digest = HexFormat.of().parseHex(sha256);
+        if (signature.strip().startsWith("{")) {
+            blobBundle(policy, digest, signature);
+            return;
+        }
+        byte[] sig = bareSignature(policy, signature);
+        boolean uncheckable = false;
+        for (String pem : policy.publicKeys()) {
+            PublicKey key = PemKeys.publicKey(pem);
+            if (key instanceof java.security.interfaces.ECKey || key instanceof java.security.interfaces.RSAKey) {
+                if (verifiesDigest(key, digest, sig)) {
+                    return;
+                }
+            } else {
+                uncheckable = true;
+            }
+        }
+        if (!uncheckable) {
+            throw new VerificationFailure(
+                    "signature/invalid",
+                    "the signature does not verify over the announced sha256 with any of the platform's "
+                            + policy.publicKeys().size() + " public key(s)");
+        }
+    }
+
+    /** The decoded bare signature, once the policy is known to accept one. */
+    private static byte[] bareSignature(VerificationPolicy policy, String signature) {
+        if (Boolean.TRUE.equals(policy.requireTlog())) {
+            throw new VerificationFailure(
+                    "signature/tlog",
+                    "the platform requires a transparency log entry: upload a Sigstore bundle (cosign sign-blob"
+                            + " --bundle), not a bare signature");
+        }
+        if (policy.publicKeys().isEmpty()) {
+            throw new VerificationFailure(
+                    "signature/key",
+                    "a key-pair blob signature, but the platform has no cosign_public_keys (send a Sigstore bundle"
+                            + " for keyless signing)");
+        }
+        try {
+            return java.util.Base64.getDecoder().decode(signature.strip());
+        } catch (IllegalArgumentException e) {
+            throw new VerificationFailure("signature/invalid", "the upload's signature is not base64");
+        }
+    }
+
+    /**
+     * A signature over a SHA-256 digest, as {@code SHA256withECDSA} / {@code SHA256withRSA} over
+     * the whole file would be: ECDSA signs the digest itself, RSA (PKCS#1 v1.5) its DigestInfo.
+     */
+    private static boolean verifiesDigest(PublicKey key, byte[] digest, byte[] signature) {
+        try {
+            java.security.Signature s;
+            if (key instanceof java.security.interfaces.ECKey) {
+                s = java.security.Signature.getInstance("NONEwithECDSA");
+                s.initVerify(key);
+                s.update(digest);
+            } else {
+                s = java.security.Signature.getInstance("NONEwithRSA");
+                s.initVerify(key);
+                s.update(SHA256_DIGEST_INFO);
+                s.update(digest);
+            }
+            return s.verify(signature);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** DER prefix of a PKCS#1 DigestInfo for SHA-256 (RFC 8017, 9.2 note 1). */
+    private static final byte[] SHA256_DIGEST_INFO = HexFormat.of().parseHex("3031300d060960864801650304020105000420");
+
     /** A {@code cosign sign-blob --bundle} / Sigstore bundle over the uploaded file's SHA-256. */
     private VerifiedArtifact verifyBlobBundle(
             VerificationPolicy policy, StoredArtifact stored, String bundle, String mediaType) {
-        SigstoreVerifier.Verified v;
-        try {
-            v = sigstore.verifyBundle(bundle, java.util.HexFormat.of().parseHex(stored.sha256()), signerPolicy(policy));
-        } catch (SigstoreException e) {
-            throw new VerificationFailure("signature/" + e.check(), e.getMessage());
-        }
-        if (v.predicateType() != null && !ImageSignatures.COSIGN_SIGN_PREDICATE.equals(v.predicateType())) {
-            throw new VerificationFailure(
-                    "signature/invalid",
-                    "the upload carries an attestation (" + v.predicateType() + "), not a signature");
-        }
+        SigstoreVerifier.Verified v = blobBundle(policy, HexFormat.of().parseHex(stored.sha256()), bundle);
         return new VerifiedArtifact(
                 stored.publicationId(),
                 "local",
@@ -194,7 +260,39 @@ public class SignatureVerifier {
                 false,
                 null,
                 null,
+                java.util.List.of(),
+                null,
                 java.util.List.of());
+    }
+
+    /** What the registry stores for this artifact: the manifest itself, its config, its layers. */
+    private static java.util.List<VerifiedArtifact.Blob> blobs(FetchedArtifact artifact) {
+        var m = artifact.manifest();
+        var blobs = new java.util.ArrayList<VerifiedArtifact.Blob>();
+        blobs.add(new VerifiedArtifact.Blob(m.digest().toString(), m.raw().length));
+        if (m.config() != null) {
+            blobs.add(new VerifiedArtifact.Blob(
+                    m.config().digest().toString(), m.config().size()));
+        }
+        for (Descriptor layer : m.layers()) {
+            blobs.add(new VerifiedArtifact.Blob(layer.digest().toString(), layer.size()));
+        }
+        return blobs.stream().distinct().toList();
+    }
+
+    private SigstoreVerifier.Verified blobBundle(VerificationPolicy policy, byte[] digest, String bundle) {
+        SigstoreVerifier.Verified v;
+        try {
+            v = sigstore.verifyBundle(bundle, digest, signerPolicy(policy));
+        } catch (SigstoreException e) {
+            throw new VerificationFailure("signature/" + e.check(), e.getMessage());
+        }
+        if (v.predicateType() != null && !ImageSignatures.COSIGN_SIGN_PREDICATE.equals(v.predicateType())) {
+            throw new VerificationFailure(
+                    "signature/invalid",
+                    "the upload carries an attestation (" + v.predicateType() + "), not a signature");
+        }
+        return v;
     }
 
     private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {

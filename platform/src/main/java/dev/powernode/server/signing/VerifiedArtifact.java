@@ -24,6 +24,11 @@ public final class VerifiedArtifact {
     private final String attestationPredicate;
     private final String signatureDigest;
     private final java.util.List<String> attachedDigests;
+    private final String registry;
+    private final java.util.List<Blob> blobs;
+
+    /** A blob the verified manifest references, as pulled and re-hashed. */
+    public record Blob(String digest, long size) {}
 
     VerifiedArtifact(
             UUID publicationId,
@@ -37,7 +42,9 @@ public final class VerifiedArtifact {
             boolean attestationPresent,
             String attestationPredicate,
             String signatureDigest,
-            java.util.List<String> attachedDigests) {
+            java.util.List<String> attachedDigests,
+            String registry,
+            java.util.List<Blob> blobs) {
         this.publicationId = publicationId;
         this.storage = storage;
         this.location = location;
@@ -50,6 +57,18 @@ public final class VerifiedArtifact {
         this.attestationPredicate = attestationPredicate;
         this.signatureDigest = signatureDigest;
         this.attachedDigests = java.util.List.copyOf(attachedDigests);
+        this.registry = registry;
+        this.blobs = java.util.List.copyOf(blobs);
+    }
+
+    /** The registry host the blobs live in, or null (direct uploads). */
+    public String registry() {
+        return registry;
+    }
+
+    /** The manifest, its config and its layers (empty for direct uploads). */
+    public java.util.List<Blob> blobs() {
+        return blobs;
     }
 
     /** {@code sha256:...} of the signature manifest in the registry, or null (direct uploads). */

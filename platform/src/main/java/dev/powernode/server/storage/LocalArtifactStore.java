@@ -116,6 +116,62 @@ public class LocalArtifactStore {
         }
     }
 
+    /**
+     * Bytes a new upload may still use on the file system holding the upload directory (created
+     * when missing, so the answer is about the right file system).
+     */
+    public long usableSpace() {
+        try {
+            Files.createDirectories(uploads);
+            return Files.getFileStore(uploads).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect the upload directory " + uploads, e);
+        }
+    }
+
+    /** The publications that have partial bytes here, with when those bytes last changed. */
+    public java.util.Map<UUID, java.time.Instant> partials() {
+        java.util.Map<UUID, java.time.Instant> out = new java.util.HashMap<>();
+        if (!Files.isDirectory(uploads)) {
+            return out;
+        }
+        try (var files = Files.newDirectoryStream(uploads, "*.partial")) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                try {
+                    out.put(
+                            UUID.fromString(name.substring(0, name.length() - ".partial".length())),
+                            Files.getLastModifiedTime(f).toInstant());
+                } catch (IllegalArgumentException | java.nio.file.NoSuchFileException e) {
+                    // not one of ours, or completed or discarded while we looked
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Bytes held by partial uploads (received, not yet complete). */
+    public long partialBytes() {
+        if (!Files.isDirectory(uploads)) {
+            return 0;
+        }
+        try (var files = Files.newDirectoryStream(uploads, "*.partial")) {
+            long total = 0;
+            for (Path f : files) {
+                try {
+                    total += Files.size(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // completed or discarded while we looked
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Drops a partial upload (a failed or abandoned publication). */
     public void discard(UUID publicationId) {
         try {

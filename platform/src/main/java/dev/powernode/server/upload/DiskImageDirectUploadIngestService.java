@@ -9,6 +9,8 @@ import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
+import dev.powernode.server.shared.FieldError;
+import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.shared.Violations;
@@ -18,6 +20,8 @@ import dev.powernode.server.signing.VerifiedArtifact;
 import dev.powernode.server.storage.LocalArtifactStore;
 import dev.powernode.server.storage.StoredArtifact;
 import java.io.InputStream;
+import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,27 +39,41 @@ import org.springframework.stereotype.Service;
 public class DiskImageDirectUploadIngestService {
     static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     static final Pattern GIT_SHA = Pattern.compile("[0-9a-f]{7,64}");
-    static final long MAX_SIZE = 1L << 40;
     static final int MAX_SIGNATURE = 64 * 1024;
+    /** Abandoned uploads expired per sweep; the next sweep takes the rest. */
+    static final int EXPIRY_BATCH = 100;
 
     private final Publications publications;
     private final NodePlatforms platforms;
     private final LocalArtifactStore store;
     private final SignatureVerifier signatures;
+    private final PowernodeProperties.Upload limits;
+    private final Clock clock;
     private final ConcurrentHashMap<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     DiskImageDirectUploadIngestService(
             Publications publications,
             NodePlatforms platforms,
             LocalArtifactStore store,
-            SignatureVerifier signatures) {
+            SignatureVerifier signatures,
+            PowernodeProperties props,
+            Clock clock) {
         this.publications = publications;
         this.platforms = platforms;
         this.store = store;
         this.signatures = signatures;
+        this.limits = props.upload();
+        this.clock = clock;
     }
 
-    /** Records the announced upload; the worker then sends the bytes. */
+    /**
+     * Records the announced upload; the worker then sends the bytes. Refused before anything is
+     * stored: invalid fields (INVALID), a signature that cannot satisfy the platform's policy for
+     * the announced SHA-256 (INVALID, {@code signature/<check>}), a size over {@code
+     * POWERNODE_UPLOAD_MAX_SIZE} (TOO_LARGE, {@code upload/too-large}), and a size the upload
+     * directory cannot hold beside what other uploads may still write plus a margin
+     * (INSUFFICIENT_STORAGE, {@code upload/insufficient-storage}).
+     */
     public DiskImagePublication create(UUID workerId, String workerLabel, DirectUpload u) {
         Violations v = new Violations();
         ArtifactFamily family = null;
@@ -87,8 +105,8 @@ public class DiskImageDirectUploadIngestService {
         if (u.sha256() == null || !HEX64.matcher(u.sha256()).matches()) {
             v.add("sha256", "must be 64 lowercase hex digits");
         }
-        if (u.sizeBytes() == null || u.sizeBytes() < 0 || u.sizeBytes() > MAX_SIZE) {
-            v.add("size_bytes", "must be an integer between 0 and " + MAX_SIZE);
+        if (u.sizeBytes() == null || u.sizeBytes() < 0) {
+            v.add("size_bytes", "must be a non-negative integer");
         }
         if (u.gitSha() == null || !GIT_SHA.matcher(u.gitSha()).matches()) {
             v.add("git_sha", "must be 7-64 lowercase hex digits");
@@ -103,6 +121,22 @@ public class DiskImageDirectUploadIngestService {
             v.add("media_type", "at most 255 characters");
         }
         v.throwIfAny();
+        long maxSize = limits.maxSize().toBytes();
+        if (u.sizeBytes() > maxSize) {
+            throw new DomainException(
+                    ErrorKind.TOO_LARGE,
+                    "upload/too-large",
+                    "size_bytes " + u.sizeBytes() + " is over the limit of " + maxSize
+                            + " bytes (POWERNODE_UPLOAD_MAX_SIZE)",
+                    List.of(new FieldError("size_bytes", "must be at most " + maxSize)));
+        }
+        try {
+            signatures.checkAnnouncedBlob(VerificationPolicy.of(platform), u.sha256(), u.signature());
+        } catch (VerificationFailure e) {
+            throw new DomainException(
+                    ErrorKind.INVALID, e.code(), e.getMessage(), List.of(new FieldError("signature", e.getMessage())));
+        }
+        requireStorageFor(u.sizeBytes());
         return publications.enqueue(new NewPublication(
                 platform.id(),
                 family,
@@ -122,6 +156,70 @@ public class DiskImageDirectUploadIngestService {
                 "direct upload announced",
                 u.signature().strip(),
                 u.mediaType() == null ? "application/octet-stream" : u.mediaType()));
+    }
+
+    /**
+     * Free space must cover the announced size, what uploads still awaiting their bytes may yet
+     * write, and the configured margin. Checked at announcement: a later upload is not promised
+     * space, it is only refused the start of one that cannot fit.
+     */
+    private void requireStorageFor(long size) {
+        long pending = Math.max(0, publications.awaitingUploadBytes() - store.partialBytes());
+        long free = store.usableSpace();
+        long needed = size + pending + limits.freeSpaceMargin().toBytes();
+        if (free < needed) {
+            throw new DomainException(
+                    ErrorKind.INSUFFICIENT_STORAGE,
+                    "upload/insufficient-storage",
+                    "not enough free space for " + size + " bytes: " + free + " bytes free, " + pending
+                            + " promised to pending uploads, "
+                            + limits.freeSpaceMargin().toBytes()
+                            + " kept free (POWERNODE_UPLOAD_FREE_SPACE_MARGIN)");
+        }
+    }
+
+    /**
+     * Fails uploads that stayed {@code awaiting_upload} for {@code POWERNODE_UPLOAD_EXPIRY} without
+     * bytes arriving and deletes their partial bytes; then deletes partial bytes untouched for as
+     * long whose publication no longer awaits them (a crash between the two steps). Fail
+     * first, under the row lock: bytes arriving meanwhile (in any replica) keep an upload alive, and
+     * its file is never deleted under it. Idempotent. Returns how many uploads expired.
+     */
+    public int expireAbandoned() {
+        int expired = 0;
+        for (DiskImagePublication p : publications.idleUploads(limits.expiry(), EXPIRY_BATCH)) {
+            ReentrantLock lock = locks.computeIfAbsent(p.id(), k -> new ReentrantLock());
+            if (!lock.tryLock()) {
+                continue; // receiving bytes in this replica right now
+            }
+            try {
+                long received = store.received(p.id());
+                String reason = "upload/expired: abandoned with " + received + " of " + sizeOf(p)
+                        + " bytes received and none for " + limits.expiry()
+                        + " (POWERNODE_UPLOAD_EXPIRY); the partial bytes were deleted";
+                if (publications.expireIdleUpload(p.id(), limits.expiry(), reason)) {
+                    store.discard(p.id());
+                    expired++;
+                }
+            } finally {
+                lock.unlock();
+                locks.remove(p.id(), lock);
+            }
+        }
+        // leftovers, e.g. a crash between failing and deleting: only when untouched as long as an
+        // abandoned upload, so a file being written for a row not yet visible is never taken
+        java.time.Instant cutoff = clock.instant().minus(limits.expiry());
+        store.partials().forEach((id, modified) -> {
+            if (modified.isBefore(cutoff)
+                    && publications
+                            .find(id)
+                            .map(DiskImagePublication::status)
+                            .filter(PublicationStatus.AWAITING_UPLOAD::equals)
+                            .isEmpty()) {
+                store.discard(id);
+            }
+        });
+        return expired;
     }
 
     public UploadState state(UUID workerId, UUID publicationId) {
@@ -147,6 +245,7 @@ public class DiskImageDirectUploadIngestService {
             throw DomainException.conflict("upload/in-progress", "another upload to " + publicationId + " is running");
         }
         try {
+            publications.recordUploadProgress(publicationId);
             Optional<StoredArtifact> stored;
             try {
                 stored = store.append(publicationId, offset, body, p.sizeBytes(), p.sha256());
@@ -160,6 +259,7 @@ public class DiskImageDirectUploadIngestService {
                 throw e;
             }
             if (stored.isEmpty()) {
+                publications.recordUploadProgress(publicationId);
                 return new UploadState(publications.get(publicationId), store.received(publicationId));
             }
             publications.beginAttempt(publicationId);

@@ -4,6 +4,8 @@ import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
+import dev.powernode.server.shared.Page;
+import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.SecretBox;
 import dev.powernode.server.shared.Text;
@@ -164,6 +166,55 @@ public class DiskImageWebhooks {
                         rs.getTimestamp("created_at").toInstant(),
                         rs.getTimestamp("rotated_at").toInstant()))
                 .optional();
+    }
+
+    /** Webhooks by label with their URL and last delivery; never their secrets. */
+    @Transactional(readOnly = true)
+    public Page<WebhookEndpoint> list(PageRequest page) {
+        long total = jdbc.sql("select count(*) from disk_image_webhook")
+                .query(Long.class)
+                .single();
+        List<WebhookEndpoint> items = jdbc.sql("""
+                select w.id, w.label, coalesce(w.platform_api_base, :def) as base, w.created_at, w.rotated_at,
+                    d.id as d_id, d.requested_webhook_id, d.delivery_id, d.received_at, d.signature_valid,
+                    d.http_status, d.reason, d.publication_id
+                from disk_image_webhook w
+                left join lateral (
+                    select * from webhook_delivery d where d.webhook_id = w.id
+                    order by d.received_at desc, d.id desc limit 1
+                ) d on true
+                order by w.label
+                limit :limit offset :offset
+                """)
+                .param("def", props.publicUrl().toString())
+                .param("limit", page.perPage())
+                .param("offset", page.offset())
+                .query((rs, n) -> {
+                    UUID id = rs.getObject("id", UUID.class);
+                    UUID deliveryRow = rs.getObject("d_id", UUID.class);
+                    WebhookDelivery last = deliveryRow == null
+                            ? null
+                            : new WebhookDelivery(
+                                    deliveryRow,
+                                    rs.getString("requested_webhook_id"),
+                                    id,
+                                    rs.getString("label"),
+                                    rs.getString("delivery_id"),
+                                    rs.getTimestamp("received_at").toInstant(),
+                                    rs.getBoolean("signature_valid"),
+                                    rs.getInt("http_status"),
+                                    rs.getString("reason"),
+                                    rs.getObject("publication_id", UUID.class));
+                    return new WebhookEndpoint(
+                            id,
+                            rs.getString("label"),
+                            url(rs.getString("base"), id),
+                            rs.getTimestamp("created_at").toInstant(),
+                            rs.getTimestamp("rotated_at").toInstant(),
+                            last);
+                })
+                .list();
+        return new Page<>(items, page.page(), page.perPage(), total);
     }
 
     /** Label and HMAC key of a webhook (cached for {@link #CACHE_TTL}), or empty when unknown. */

@@ -48,7 +48,7 @@ class NodePlatformApiTest {
     @Test
     void createsListsShowsAndPatchesAPlatform() throws Exception {
         String key = pemPublicKey().replace("\n", "\\n");
-        Api.Response created = writer.post("/api/v1/system/node_platforms", """
+        Api.Response created = admin.post("/api/v1/system/node_platforms", """
                 {"slug":"ubuntu-2404-base","name":"Ubuntu 24.04","build_script":"build.sh --arch amd64",
                  "cosign_public_keys":["%s"],"disk_image_retention_count":5}
                 """.formatted(key));
@@ -114,8 +114,63 @@ class NodePlatformApiTest {
     }
 
     @Test
+    void settingAVerificationPolicyOnCreateNeedsAdmin() throws Exception {
+        String key = pemPublicKey().replace("\n", "\\n");
+        for (String policy : new String[] {
+            "\"cosign_identity_regexp\":\".*\",\"cosign_oidc_issuer\":\"https://x\"",
+            "\"cosign_public_keys\":[\"" + key + "\"]",
+            "\"require_tlog\":false"
+        }) {
+            Api.Response denied =
+                    writer.post("/api/v1/system/node_platforms", "{\"slug\":\"p0\",\"name\":\"P0\"," + policy + "}");
+            assertThat(denied.status()).as(policy).isEqualTo(403);
+            assertThat(denied.isProblem()).isTrue();
+            assertThat(denied.json().get("code").asString()).isEqualTo("auth/insufficient-scope");
+        }
+        assertThat(jdbc.sql("select count(*) from node_platform")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        Api.Response allowed = admin.post(
+                "/api/v1/system/node_platforms",
+                "{\"slug\":\"p0\",\"name\":\"P0\",\"cosign_identity_regexp\":\"https://ci\\\\.example\\\\.org/.+\","
+                        + "\"cosign_oidc_issuer\":\"https://token.example.org\"}");
+        assertThat(allowed.status()).as(allowed.body()).isEqualTo(201);
+        assertThat(writer.post("/api/v1/system/node_platforms", "{\"slug\":\"p00\",\"name\":\"No policy\"}")
+                        .status())
+                .as("a write token still creates platforms without a policy")
+                .isEqualTo(201);
+    }
+
+    @Test
+    void identityRegexpsOutsideLinearTimeRe2SyntaxAreRefusedNamingTheField() {
+        String issuer = ",\"cosign_oidc_issuer\":\"https://token.example.org\"";
+        for (String pattern : new String[] {"(a)\\\\1", "(?=https://).*", "(?<!x)y"}) {
+            Api.Response r = admin.post(
+                    "/api/v1/system/node_platforms",
+                    "{\"slug\":\"re\",\"name\":\"R\",\"cosign_identity_regexp\":\"" + pattern + "\"" + issuer + "}");
+            assertThat(r.status()).as(pattern + ": " + r.body()).isEqualTo(422);
+            assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("cosign_identity_regexp");
+        }
+        String id = admin.post("/api/v1/system/node_platforms", "{\"slug\":\"re\",\"name\":\"R\"}")
+                .json()
+                .get("id")
+                .asString();
+        Api.Response patched = admin.patch(
+                "/api/v1/system/node_platforms/" + id, "{\"cosign_identity_regexp\":\"(?=x)x\"" + issuer + "}");
+        assertThat(patched.status()).isEqualTo(422);
+        assertThat(patched.json().get("errors").get(0).get("field").asString()).isEqualTo("cosign_identity_regexp");
+        // nested quantifiers are harmless under RE2 (linear time), so they stay allowed
+        assertThat(admin.patch(
+                                "/api/v1/system/node_platforms/" + id,
+                                "{\"cosign_identity_regexp\":\"^(a+)+$\"" + issuer + "}")
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void rejectsInvalidFieldsNamingEachOne() {
-        Api.Response r = writer.post("/api/v1/system/node_platforms", """
+        Api.Response r = admin.post("/api/v1/system/node_platforms", """
                 {"slug":"Bad Slug","name":"","disk_image_retention_count":101,
                  "cosign_identity_regexp":"([unclosed","cosign_public_keys":["not a key"],"primary_arch":"sparc"}
                 """);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.SigningKey;
 import dev.powernode.common.token.TokenMinter;
+import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
@@ -27,6 +28,9 @@ class AuthTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    PowernodeProperties props;
 
     Api api;
 
@@ -83,6 +87,34 @@ class AuthTest {
         Api.Response r = api.as(expired).get(PUBLICATIONS);
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
+    }
+
+    @Test
+    void aTokenExpiredForLongerThanTheSmallClockSkewIsRefused() {
+        // expired 15 s ago: inside Spring's implicit 60 s skew, outside ours (5 s by default)
+        String justExpired = Api.MINTER
+                .mint(
+                        "recent",
+                        List.of(Scope.SYSTEM_ADMIN),
+                        Instant.now().minus(Duration.ofHours(1)).minusSeconds(15),
+                        Duration.ofHours(1))
+                .token();
+        Api.Response r = api.as(justExpired).get(PUBLICATIONS);
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
+        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theProtectedResourceMetadataClaimsOnlyWhatHolds() {
+        Api.Response r = api.anonymous().get("/.well-known/oauth-protected-resource");
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode meta = r.json();
+        assertThat(meta.path("tls_client_certificate_bound_access_tokens").asBoolean(false))
+                .as("tokens are plain bearer tokens, not bound to client certificates: " + meta)
+                .isFalse();
+        assertThat(meta.get("resource").asString()).isEqualTo(props.publicUrl().toString());
+        assertThat(meta.get("bearer_methods_supported").toString()).isEqualTo("[\"header\"]");
     }
 
     @Test

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -33,6 +34,10 @@ import tools.jackson.databind.JsonNode;
  */
 class IngestCrashRecoveryIT {
     final List<Process> started = new ArrayList<>();
+
+    /** The services' log, home and java.io.tmpdir (a SIGKILLed JVM cannot clean up after itself). */
+    @TempDir
+    Path work;
 
     @AfterEach
     void stopEverything() {
@@ -44,7 +49,7 @@ class IngestCrashRecoveryIT {
         reset();
         try (RegistryFixture registry = new RegistryFixture()) {
             int port = freePort();
-            Path log = Files.createTempFile("powernode-it", ".log");
+            Path log = work.resolve("service.log");
             Process first = startService(registry, port, log);
             Api admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
             awaitReady(admin, first, log);
@@ -106,6 +111,7 @@ class IngestCrashRecoveryIT {
         ProcessBuilder pb = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
+                "-Djava.io.tmpdir=" + Files.createDirectories(work.resolve("tmp")),
                 "-jar",
                 System.getProperty("powernode.jar"),
                 "--server.port=" + port,
@@ -114,7 +120,7 @@ class IngestCrashRecoveryIT {
                 "--spring.datasource.password=" + TestDatabase.password(),
                 "--powernode.jwt-secret=" + Api.JWT_SECRET,
                 "--powernode.master-key=" + Api.MASTER_KEY,
-                "--powernode.home=" + Files.createTempDirectory("powernode-home"),
+                "--powernode.home=" + work.resolve("home"),
                 "--powernode.registry.allowed-hosts=" + direct + "," + proxy,
                 "--powernode.registry.plain-http=" + direct + "," + proxy,
                 "--powernode.registry.credentials=" + direct + "=" + creds + ";" + proxy + "=" + creds,
@@ -128,8 +134,9 @@ class IngestCrashRecoveryIT {
         return p;
     }
 
+    /** A cold JVM on a loaded two-core machine has been seen to need more than 90 s to be ready. */
     private static void awaitReady(Api api, Process process, Path log) {
-        await().atMost(Duration.ofSeconds(90))
+        await().atMost(Duration.ofSeconds(240))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     if (!process.isAlive()) {

@@ -23,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +36,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,6 +56,7 @@ class KeylessIngestTest {
             "https://git\\.example\\.org/powernode/images/\\.gitea/workflows/build\\.yaml@refs/heads/main";
     static final String SLSA = "https://slsa.dev/provenance/v1";
 
+    static final List<Path> TEMP_DIRS = new CopyOnWriteArrayList<>();
     static final RegistryFixture REGISTRY = new RegistryFixture();
     static final SigstoreMock SIGSTORE = SigstoreMock.start(tempDir());
     static final AtomicLong SEED = new AtomicLong(1000);
@@ -67,6 +71,7 @@ class KeylessIngestTest {
     static void stop() {
         SIGSTORE.close();
         REGISTRY.close();
+        TEMP_DIRS.forEach(KeylessIngestTest::deleteTree);
     }
 
     @LocalServerPort
@@ -461,9 +466,29 @@ class KeylessIngestTest {
         assertThat(good.get("status").asString()).as(good.toString()).isEqualTo("published");
         assertThat(good.get("cosign_bundle_present").asBoolean()).isTrue();
 
-        JsonNode bad = upload(worker, file, SIGSTORE.signBlob(file, IDENTITY.replace("main", "evil"), ISSUER));
-        assertThat(bad.get("status").asString()).as(bad.toString()).isEqualTo("failed");
-        assertThat(bad.get("error_message").asString()).startsWith("signature/identity");
+        // the bundle is verified against the announced sha256 before any byte is accepted
+        Api.Response bad =
+                announceUpload(worker, file, SIGSTORE.signBlob(file, IDENTITY.replace("main", "evil"), ISSUER));
+        assertThat(bad.status()).as(bad.body()).isEqualTo(422);
+        assertThat(bad.json().get("code").asString()).isEqualTo("signature/identity");
+        assertThat(bad.json().get("errors").get(0).get("field").asString()).isEqualTo("signature");
+    }
+
+    private Api.Response announceUpload(Api worker, byte[] file, String bundle) throws Exception {
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file));
+        return worker.post(
+                "/api/v1/system/worker_api/disk_image_publications",
+                JsonMapper.builder()
+                        .build()
+                        .writeValueAsString(Map.of(
+                                "platform", "keyless",
+                                "artifact_family", "uefi_disk",
+                                "arch", "amd64",
+                                "sha256", sha,
+                                "size_bytes", file.length,
+                                "git_sha", "0123456789abcdef0123456789abcdef01234567",
+                                "signature", bundle)));
     }
 
     private JsonNode upload(Api worker, byte[] file, String bundle) throws Exception {
@@ -561,9 +586,20 @@ class KeylessIngestTest {
         return probe.get(id);
     }
 
+    /** A temporary directory deleted after the class (the mock's state directory outlives any one test). */
     private static Path tempDir() {
         try {
-            return Files.createTempDirectory("powernode-sigstore-mock");
+            Path dir = Files.createTempDirectory("powernode-sigstore-mock");
+            TEMP_DIRS.add(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try {
+            FileSystemUtils.deleteRecursively(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

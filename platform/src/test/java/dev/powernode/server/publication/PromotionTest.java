@@ -59,6 +59,54 @@ class PromotionTest {
     }
 
     @Test
+    void changingThePrimaryTripleRepointsThePlatformAtThatTriplesCurrentPublication() {
+        UUID disk = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
+        UUID qcow2 = fixtures.publication(platform, "qcow2", "amd64", "published", true, t0.plusSeconds(60));
+        UUID file = UUID.randomUUID();
+        jdbc.sql("insert into file_object (id, storage, location, sha256, size_bytes, created_at)"
+                        + " values (:id, 'oci', 'registry.example.org/qcow2', repeat('ef', 32), 1234, now())")
+                .param("id", file)
+                .update();
+        jdbc.sql("update disk_image_publication set oci_ref = 'registry.example.org/qcow2@sha256:' || repeat('ef', 32),"
+                        + " git_sha = repeat('9', 40), file_object_id = :file where id = :id")
+                .param("id", qcow2)
+                .param("file", file)
+                .update();
+        assertThat(setDefault(writer, platform, disk).status()).isEqualTo(200);
+        assertThat(pointer().get("disk_image_oci_ref").asString())
+                .isEqualTo(get(disk).get("oci_ref").asString());
+
+        Api.Response toQcow2 =
+                writer.patch("/api/v1/system/node_platforms/" + platform, "{\"primary_artifact_family\":\"qcow2\"}");
+
+        assertThat(toQcow2.status()).as(toQcow2.body()).isEqualTo(200);
+        JsonNode q = get(qcow2);
+        assertThat(toQcow2.json().get("disk_image_oci_ref").asString())
+                .isEqualTo(q.get("oci_ref").asString());
+        JsonNode p = pointer();
+        assertThat(p.get("disk_image_oci_ref").asString())
+                .isEqualTo(q.get("oci_ref").asString());
+        assertThat(p.get("disk_image_git_sha").asString())
+                .isEqualTo(q.get("git_sha").asString());
+        assertThat(p.get("disk_image_file_object_id").asString())
+                .isEqualTo(q.get("file_object_id").asString());
+
+        // a triple with nothing published: the pointer names nothing rather than another arch's image
+        Api.Response toArm = writer.patch("/api/v1/system/node_platforms/" + platform, "{\"primary_arch\":\"arm64\"}");
+
+        assertThat(toArm.status()).as(toArm.body()).isEqualTo(200);
+        assertThat(toArm.json().get("disk_image_oci_ref").isNull()).isTrue();
+        assertThat(pointer().get("disk_image_oci_ref").isNull()).isTrue();
+        assertThat(pointer().get("disk_image_file_object_id").isNull()).isTrue();
+    }
+
+    JsonNode pointer() {
+        return writer.as(Api.token(Scope.DISK_IMAGES_READ))
+                .get("/api/v1/system/node_platforms/" + platform)
+                .json();
+    }
+
+    @Test
     void rollsBackToARetiredPublicationAndRetiresTheCurrentOne() {
         UUID old = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
         UUID current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(60));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.powernode.common.oci.DiskImageArtifacts;
+import dev.powernode.common.oci.Manifest;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryException;
 import dev.powernode.common.token.Scope;
@@ -16,7 +17,9 @@ import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -104,6 +107,18 @@ class RetentionTest {
                 .update();
     }
 
+    /** Digest to size of every blob the registry stores for these artifacts: manifest, config, layers. */
+    static Map<String, Long> blobs(List<DiskImageArtifacts.Pushed> artifacts) {
+        Map<String, Long> blobs = new HashMap<>();
+        for (DiskImageArtifacts.Pushed a : artifacts) {
+            Manifest m = REGISTRY.client.getManifest(a.ref());
+            blobs.put(m.digest().toString(), (long) m.raw().length);
+            blobs.put(m.config().digest().toString(), m.config().size());
+            m.layers().forEach(l -> blobs.put(l.digest().toString(), l.size()));
+        }
+        return blobs;
+    }
+
     @Test
     void keepsTheNewestThreeDeletesTheOtherManifestsAndLeavesTombstones() {
         publish(7, "keep");
@@ -111,10 +126,19 @@ class RetentionTest {
         List<String> planned =
                 plan().stream().map(c -> c.get("publication_id").asString()).toList();
         assertThat(planned).as("the four oldest").containsExactlyInAnyOrderElementsOf(ids.subList(0, 4));
+        // what GC can free: blobs of the four deleted manifests that none of the three kept ones uses
+        Map<String, Long> deletedBlobs = blobs(pushed.subList(0, 4));
+        deletedBlobs.keySet().removeAll(blobs(pushed.subList(4, 7)).keySet());
 
         JsonNode report = run();
         assertThat(report.get("purged").asInt()).isEqualTo(4);
         assertThat(report.get("artifacts_deleted").asInt()).isEqualTo(4);
+        assertThat(report.get("reclaimable_bytes").asLong())
+                .as("reclaimable after GC")
+                .isEqualTo(deletedBlobs.values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum())
+                .isGreaterThan(4 * 5_000L);
         assertThat(report.get("errors").size()).isZero();
 
         for (int i = 0; i < 7; i++) {
@@ -257,6 +281,9 @@ class RetentionTest {
 
         assertThat(report.get("purged").asInt()).isEqualTo(1);
         assertThat(report.get("kept_shared").asInt()).isEqualTo(1);
+        assertThat(report.get("reclaimable_bytes").asLong())
+                .as("nothing: the kept publication still references every blob")
+                .isZero();
         assertThat(REGISTRY.client.getManifest(a.ref()).digest())
                 .isEqualTo(a.ref().digest());
     }

@@ -24,5 +24,5 @@ import org.springframework.test.context.ContextConfiguration;
             // contexts share one database: only ingest tests (with their registry) run jobs
             "powernode.ingest.enabled=false",
         })
-@ContextConfiguration(initializers = TestDatabase.class)
+@ContextConfiguration(initializers = {TestDatabase.class, ServerTempDir.class})
 public @interface IntegrationTest {}

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * The real docker-registry binary (and a fault proxy in front of it) for ingest tests, plus the
@@ -135,5 +136,10 @@ public final class RegistryFixture implements AutoCloseable {
     public void close() {
         proxy.close();
         registry.close();
+        try {
+            FileSystemUtils.deleteRecursively(work);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

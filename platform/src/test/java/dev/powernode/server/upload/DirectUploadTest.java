@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.cosign.SimpleSigning;
 import dev.powernode.common.token.Scope;
+import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
@@ -32,6 +33,12 @@ class DirectUploadTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    DiskImageDirectUploadIngestService uploads;
+
+    @Autowired
+    PowernodeProperties props;
 
     Api admin;
     Api worker;
@@ -117,17 +124,108 @@ class DirectUploadTest {
                 .isZero();
     }
 
+    long publications() {
+        return jdbc.sql("select count(*) from disk_image_publication")
+                .query(Long.class)
+                .single();
+    }
+
     @Test
-    void aSignatureByAnotherKeyFailsAndNothingIsPublished() throws Exception {
+    void aSignatureByAnotherKeyIsRefusedAtAnnouncementBeforeAnyByteIsStored() throws Exception {
         String otherSignature = SimpleSigning.sign(RegistryFixture.newKey().getPrivate(), file);
-        String id = worker.post(BASE, announce(file, otherSignature))
+        Api.Response r = worker.post(BASE, announce(file, otherSignature));
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.json().get("code").asString()).isEqualTo("signature/invalid");
+        assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("signature");
+        assertThat(r.json().get("detail").asString()).contains("does not verify");
+        assertThat(publications()).isZero();
+    }
+
+    @Test
+    void aSignatureThatIsNotASignatureIsRefusedAtAnnouncement() throws Exception {
+        for (String junk : new String[] {"x", "bm90IGEgc2lnbmF0dXJl", "{not a bundle"}) {
+            Api.Response r = worker.post(BASE, announce(file, junk));
+            assertThat(r.status()).as(junk + ": " + r.body()).isEqualTo(422);
+            assertThat(r.json().get("code").asString()).as(junk).startsWith("signature/");
+            assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("signature");
+        }
+        assertThat(publications()).isZero();
+    }
+
+    @Test
+    void anAnnouncementOverTheConfiguredMaximumSizeIsRefused() throws Exception {
+        long overDefault = 16L * 1024 * 1024 * 1024 + 1; // POWERNODE_UPLOAD_MAX_SIZE defaults to 16 GiB
+        String body = announce(file, SimpleSigning.sign(key.getPrivate(), file))
+                .replace("\"size_bytes\":" + file.length, "\"size_bytes\":" + overDefault);
+        Api.Response r = worker.post(BASE, body);
+        assertThat(r.status()).as(r.body()).isEqualTo(413);
+        assertThat(r.isProblem()).isTrue();
+        assertThat(r.json().get("code").asString()).isEqualTo("upload/too-large");
+        assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("size_bytes");
+        assertThat(publications()).isZero();
+    }
+
+    @Test
+    void anAnnouncementTheUploadDiskCannotHoldIsRefusedWith507() throws Exception {
+        String signed = announce(file, SimpleSigning.sign(key.getPrivate(), file));
+        String pending = worker.post(BASE, signed).json().get("id").asString();
+        // another upload has been promised more than any disk here holds
+        jdbc.sql("update disk_image_publication set size_bytes = :size where id = :id::uuid")
+                .param("size", Long.MAX_VALUE / 4)
+                .param("id", pending)
+                .update();
+        Api.Response r = worker.post(BASE, signed);
+        assertThat(r.status()).as(r.body()).isEqualTo(507);
+        assertThat(r.isProblem()).isTrue();
+        assertThat(r.json().get("code").asString()).isEqualTo("upload/insufficient-storage");
+        assertThat(publications()).isEqualTo(1);
+    }
+
+    @Test
+    void anAbandonedUploadExpiresItsPartialBytesAreDeletedAndItFails() throws Exception {
+        String id = worker.post(BASE, announce(file, SimpleSigning.sign(key.getPrivate(), file)))
                 .json()
                 .get("id")
                 .asString();
-        Api.Response r = put(id, 0, file);
-        assertThat(r.json().get("status").asString()).isEqualTo("failed");
-        assertThat(r.json().get("error_message").asString()).contains("does not verify");
-        assertThat(r.json().get("active").asBoolean()).isFalse();
+        assertThat(put(id, 0, Arrays.copyOfRange(file, 0, 1000)).status()).isEqualTo(200);
+        java.nio.file.Path partial = props.home().resolve("uploads").resolve(id + ".partial");
+        assertThat(partial).exists();
+
+        assertThat(uploads.expireAbandoned()).as("idle for less than a day").isZero();
+        idleFor(id, java.time.Duration.ofHours(25));
+        assertThat(uploads.expireAbandoned()).isEqualTo(1);
+        assertThat(uploads.expireAbandoned())
+                .as("a second sweep changes nothing")
+                .isZero();
+
+        assertThat(partial).doesNotExist();
+        JsonNode p = admin.get("/api/v1/system/disk_image_publications/" + id).json();
+        assertThat(p.get("status").asString()).isEqualTo("failed");
+        assertThat(p.get("error_message").asString())
+                .startsWith("upload/expired")
+                .contains("1000 of " + file.length);
+        Api.Response late = put(id, 1000, Arrays.copyOfRange(file, 1000, file.length));
+        assertThat(late.status()).isEqualTo(409);
+        assertThat(late.json().get("code").asString()).isEqualTo("upload/not-awaiting");
+    }
+
+    @Test
+    void bytesArrivingKeepAnUploadFromExpiring() throws Exception {
+        String id = worker.post(BASE, announce(file, SimpleSigning.sign(key.getPrivate(), file)))
+                .json()
+                .get("id")
+                .asString();
+        idleFor(id, java.time.Duration.ofHours(25));
+        assertThat(put(id, 0, Arrays.copyOfRange(file, 0, 1000)).status()).isEqualTo(200);
+        assertThat(uploads.expireAbandoned()).isZero();
+        assertThat(worker.get(BASE + "/" + id).json().get("status").asString()).isEqualTo("awaiting_upload");
+    }
+
+    void idleFor(String id, java.time.Duration idle) {
+        jdbc.sql("update disk_image_publication set updated_at = :at where id = :id::uuid")
+                .param("at", java.sql.Timestamp.from(java.time.Instant.now().minus(idle)))
+                .param("id", id)
+                .update();
     }
 
     @Test

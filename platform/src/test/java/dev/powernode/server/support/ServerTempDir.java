@@ -1,0 +1,53 @@
+package dev.powernode.server.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * Gives each test context one temporary directory for what the service writes to disk (Tomcat's
+ * base and document directories, {@code powernode.home}) and deletes it when the context closes,
+ * so a test run leaves nothing behind in {@code /tmp} or the user's home.
+ */
+public final class ServerTempDir implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+    @Override
+    public void initialize(ConfigurableApplicationContext context) {
+        Path dir;
+        Path docBase;
+        try {
+            dir = Files.createTempDirectory("powernode-test-server");
+            docBase = Files.createDirectories(dir.resolve("docbase"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        context.getEnvironment()
+                .getPropertySources()
+                .addFirst(new MapPropertySource(
+                        "powernode-test-server-dir",
+                        Map.of(
+                                "server.tomcat.basedir", dir.resolve("tomcat").toString(),
+                                "powernode.home", dir.resolve("home").toString())));
+        WebServerFactoryCustomizer<ConfigurableServletWebServerFactory> documentRoot =
+                factory -> factory.setDocumentRoot(docBase.toFile());
+        context.getBeanFactory().registerSingleton("testServerDocumentRoot", documentRoot);
+        context.addApplicationListener((ApplicationListener<ContextClosedEvent>) closed -> {
+            if (closed.getApplicationContext() == context) {
+                try {
+                    FileSystemUtils.deleteRecursively(dir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+    }
+}
