@@ -2,6 +2,7 @@ package dev.powernode.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import picocli.CommandLine.Command;
@@ -63,8 +64,21 @@ final class WebhooksCommand implements Runnable {
                 description = "Write the secret to this new file (mode 600) instead of printing it.")
         Path saveSecret;
 
+        @Option(
+                names = "--allowed-platform",
+                paramLabel = "SLUG|ID",
+                description = "Only these platforms may be announced through it (repeat; default on rotation:"
+                        + " unchanged, on creation: any).")
+        List<String> allowedPlatforms;
+
+        @Option(names = "--any-platform", description = "Lift the allow-list: any platform may be announced.")
+        boolean anyPlatform;
+
         @Override
         public void run() {
+            if (anyPlatform && allowedPlatforms != null) {
+                throw new CliException("--any-platform and --allowed-platform exclude each other", 2);
+            }
             if (saveSecret != null) {
                 SecretFile.checkWritable(saveSecret);
             }
@@ -72,6 +86,11 @@ final class WebhooksCommand implements Runnable {
             body.put("label", label);
             if (platformApiBase != null) {
                 body.put("platform_api_base", platformApiBase);
+            }
+            if (anyPlatform) {
+                body.put("allowed_platforms", List.of());
+            } else if (allowedPlatforms != null) {
+                body.put("allowed_platforms", allowedPlatforms);
             }
             output.withSecret(api.client().post(DELIVERIES, body), "webhook_secret", saveSecret, "the webhook secret");
         }
@@ -102,6 +121,12 @@ final class WebhooksCommand implements Runnable {
                             .text("URL", "webhook_url")
                             .ago("CREATED", "created_at")
                             .ago("ROTATED", "rotated_at")
+                            .text(
+                                    "PLATFORMS",
+                                    n -> n.path("allowed_platforms").isEmpty()
+                                            ? "any"
+                                            : String.valueOf(
+                                                    n.path("allowed_platforms").size()))
                             .ago("LAST DELIVERY", n -> Format.text(n.path("last_delivery"), "received_at"))
                             .status(
                                     "VERDICT",

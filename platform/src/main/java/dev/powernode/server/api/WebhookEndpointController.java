@@ -4,6 +4,7 @@ import dev.powernode.server.webhook.DiskImageWebhooks;
 import dev.powernode.server.webhook.WebhookDelivery;
 import dev.powernode.server.webhook.WebhookEndpoint;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -24,6 +25,7 @@ class WebhookEndpointController {
             String webhookUrl,
             Instant createdAt,
             Instant rotatedAt,
+            List<UUID> allowedPlatforms,
             LastDeliveryView lastDelivery) {
         static EndpointView of(WebhookEndpoint e) {
             return new EndpointView(
@@ -32,6 +34,7 @@ class WebhookEndpointController {
                     e.webhookUrl(),
                     e.createdAt(),
                     e.rotatedAt(),
+                    e.allowedPlatforms(),
                     e.lastDelivery() == null ? null : LastDeliveryView.of(e.lastDelivery()));
         }
     }

@@ -176,6 +176,7 @@ public class DiskImageWebhooks {
                 .single();
         List<WebhookEndpoint> items = jdbc.sql("""
                 select w.id, w.label, coalesce(w.platform_api_base, :def) as base, w.created_at, w.rotated_at,
+                    w.allowed_platform_ids,
                     d.id as d_id, d.requested_webhook_id, d.delivery_id, d.received_at, d.signature_valid,
                     d.http_status, d.reason, d.publication_id
                 from disk_image_webhook w
@@ -211,6 +212,7 @@ public class DiskImageWebhooks {
                             url(rs.getString("base"), id),
                             rs.getTimestamp("created_at").toInstant(),
                             rs.getTimestamp("rotated_at").toInstant(),
+                            List.of((UUID[]) rs.getArray("allowed_platform_ids").getArray()),
                             last);
                 })
                 .list();

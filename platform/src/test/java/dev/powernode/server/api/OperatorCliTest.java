@@ -274,6 +274,30 @@ class OperatorCliTest {
     }
 
     @Test
+    void aWebhooksPlatformAllowListIsSetOnProvisioningListedAndLifted() {
+        Run limited = admin("webhooks", "provision", "ops-builder", "--allowed-platform", "ops");
+        assertThat(limited.exit()).as(limited.err()).isZero();
+        assertThat(limited.row("allowed_platforms")).contains(platform.toString());
+        assertThat(cli(Scope.DISK_IMAGES_READ, "webhooks", "list").row("ops-builder"))
+                .contains("1");
+        assertThat(cli(Scope.DISK_IMAGES_READ, "webhooks", "list", "--json").out())
+                .contains("\"allowed_platforms\" : [ \"" + platform + "\" ]");
+
+        Run unknown = admin("webhooks", "provision", "ops-builder", "--allowed-platform", "nope");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("allowed_platforms", "no node platform 'nope'");
+
+        Run lifted = admin("webhooks", "provision", "ops-builder", "--any-platform");
+        assertThat(lifted.exit()).as(lifted.err()).isZero();
+        assertThat(cli(Scope.DISK_IMAGES_READ, "webhooks", "list").row("ops-builder"))
+                .contains(" any ");
+
+        Run both = admin("webhooks", "provision", "x", "--any-platform", "--allowed-platform", "ops");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("exclude each other");
+    }
+
+    @Test
     void workersAreProvisionedOnceWithATokenAndListedWithoutIt() {
         Run provisioned = admin("workers", "provision", "builder-1");
 
