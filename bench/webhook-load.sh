@@ -87,6 +87,10 @@ else
 fi
 
 accepted=$(sort -u "$ids" | wc -l)
+# a run that accepted nothing measured only refusals (a stale jar, a signing mismatch): not a result
+if ((accepted == 0)); then
+  pn_die "no request was accepted (202): the figures above are of refusals; is platform/target up to date?"
+fi
 PGPASSWORD=$password psql -qAtX -h 127.0.0.1 -U $user -d "$db" -v ON_ERROR_STOP=1 <<SQL
 create temp table accepted_raw (id uuid);
 \copy accepted_raw from '$ids'

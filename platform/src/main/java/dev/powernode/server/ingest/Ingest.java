@@ -56,8 +56,10 @@ public class Ingest {
                                   and (cardinality(w.allowed_platform_ids) = 0 or p.id = any(w.allowed_platform_ids)))
                       and (cast(:workerId as uuid) is null
                            or exists (select 1 from worker k where k.id = :workerId and k.label = :webhookLabel))
+                      -- rows with a build time are the unique index's: its ON CONFLICT below finds them
                       and not exists (select 1 from disk_image_publication q
-                                      where q.manifest_digest = :digest and q.node_platform_id = p.id
+                                      where q.manifest_digest = :digest and q.build_time is null
+                                        and q.node_platform_id = p.id
                                         and q.artifact_family = :family and q.arch = :arch
                                         and q.status in ('queued', 'verifying', 'published', 'retired'))
                 ), pub as (

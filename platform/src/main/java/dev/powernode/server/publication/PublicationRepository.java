@@ -58,9 +58,18 @@ class PublicationRepository {
     Optional<DiskImagePublication> findLiveByDigest(
             UUID platformId, ArtifactFamily family, Arch arch, String manifestDigest) {
         return jdbc.sql("""
-                select * from disk_image_publication
-                where manifest_digest = :digest and node_platform_id = :platform and artifact_family = :family
-                  and arch = :arch and status in ('queued', 'verifying', 'published', 'retired')
+                select * from (
+                    -- each branch reads its partial index (announced_once, by_manifest_digest)
+                    select * from disk_image_publication
+                    where manifest_digest = :digest and build_time is not null and node_platform_id = :platform
+                      and artifact_family = :family and arch = :arch
+                      and status in ('queued', 'verifying', 'published', 'retired')
+                    union all
+                    select * from disk_image_publication
+                    where manifest_digest = :digest and build_time is null and node_platform_id = :platform
+                      and artifact_family = :family and arch = :arch
+                      and status in ('queued', 'verifying', 'published', 'retired')
+                ) live
                 order by created_at, id limit 1
                 """)
                 .param("digest", manifestDigest)
