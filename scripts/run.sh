@@ -197,15 +197,14 @@ DONE
 
   Run scripts/run.sh again to publish a new build: it becomes current and this one is retired
   (after --detach the second run reuses the running platform and registry). Roll back with:
-    curl -s -X POST -H "Authorization: Bearer \$POWERNODE_TOKEN" -H 'Content-Type: application/json' \\
-      -d '{"publication_id":"<id>"}' $POWERNODE_API_URL/api/v1/system/node_platforms/$slug/default_disk_image_publication
+    bin/powernode publications rollback <id>
 DONE
 fi
 cat <<DONE
   Try:
     export POWERNODE_TOKEN=$token
-    curl -s -H "Authorization: Bearer \$POWERNODE_TOKEN" "$POWERNODE_API_URL/api/v1/system/disk_image_publications?platform=$slug"
     bin/powernode publications list --platform $slug
+    bin/powernode platforms audit $slug
 DONE
 
 if ((reuse)); then
