@@ -2,18 +2,28 @@ package dev.powernode.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.modulith.core.ApplicationModules;
+import org.springframework.modulith.docs.Documenter;
 
 /**
- * Module boundaries (CONVENTIONS.md): feature packages talk only through each other's top-level
- * (public) types, no cycles, and no module depends on the {@code api} adapter.
+ * Module boundaries (CONVENTIONS.md): each module declares its purpose and the modules it may use
+ * in its {@code package-info.java} ({@code @ApplicationModule(allowedDependencies = …)});
+ * {@code verify()} fails on a dependency outside that list, on a cycle, and on a reach into another
+ * module's sub-packages (its internals). The module diagrams and canvases in docs/modules are
+ * generated from the code here, and the test fails when they are stale.
  */
 class ModuleStructureTest {
     static final ApplicationModules MODULES = ApplicationModules.of(PowernodeApplication.class);
+    static final Path DOCS = Path.of("..", "docs", "modules");
 
     @Test
-    void modulesRespectTheirBoundaries() {
+    void modulesRespectTheirDeclaredBoundaries() {
         MODULES.verify();
     }
 
@@ -26,8 +36,62 @@ class ModuleStructureTest {
     }
 
     @Test
+    void everyModuleDeclaresItsDependencies() {
+        MODULES.forEach(module -> assertThat(Files.exists(Path.of(
+                        "src/main/java", module.getBasePackage().getName().replace('.', '/'), "package-info.java")))
+                .as("%s has a package-info.java with @ApplicationModule", module.getName())
+                .isTrue());
+    }
+
+    @Test
     void theExpectedModulesAreDetected() {
         assertThat(MODULES.stream().map(m -> m.getName()))
                 .contains("api", "auth", "ci", "platform", "publication", "shared", "webhook");
+    }
+
+    /**
+     * Regenerates the diagrams (PlantUML) and module canvases (AsciiDoc) and compares them with
+     * docs/modules; {@code -Dpowernode.write-module-docs=true} writes them there instead.
+     */
+    @Test
+    void theModuleDocsAreGeneratedFromTheCode() throws IOException {
+        Path out = Path.of("target", "spring-modulith-docs");
+        new Documenter(MODULES, Documenter.Options.defaults().withOutputFolder(out.toString()))
+                .writeModulesAsPlantUml()
+                .writeIndividualModulesAsPlantUml()
+                .writeModuleCanvases();
+        if (Boolean.getBoolean("powernode.write-module-docs")) {
+            Files.createDirectories(DOCS);
+            for (Path f : files(DOCS)) {
+                Files.delete(f);
+            }
+            for (Path f : files(out)) {
+                Files.copy(f, DOCS.resolve(f.getFileName()));
+            }
+        }
+        List<Path> generated = files(out);
+        assertThat(generated).isNotEmpty();
+        assertThat(files(DOCS).stream().map(Path::getFileName).map(Path::toString))
+                .as("docs/modules holds exactly what the code generates (-Dpowernode.write-module-docs=true)")
+                .containsExactlyInAnyOrderElementsOf(generated.stream()
+                        .map(Path::getFileName)
+                        .map(Path::toString)
+                        .toList());
+        for (Path f : generated) {
+            assertThat(Files.readString(DOCS.resolve(f.getFileName())))
+                    .as(
+                            "docs/modules/%s is stale: run the test with -Dpowernode.write-module-docs=true",
+                            f.getFileName())
+                    .isEqualTo(Files.readString(f));
+        }
+    }
+
+    private static List<Path> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
     }
 }

@@ -1,0 +1,20 @@
+/**
+ * REST adapter: routes, filters, problem+json mapping; calls module facades only, nothing depends on it.
+ */
+@NullMarked
+@ApplicationModule(
+        allowedDependencies = {
+            "auth",
+            "ci",
+            "events",
+            "platform",
+            "publication",
+            "retention",
+            "shared",
+            "upload",
+            "webhook"
+        })
+package dev.powernode.server.api;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

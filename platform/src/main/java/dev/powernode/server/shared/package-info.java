@@ -1,0 +1,9 @@
+/**
+ * Kernel shared by every module: error kinds and problem documents, ids, paging, wire enums, configuration, jobs.
+ */
+@NullMarked
+@ApplicationModule(allowedDependencies = {})
+package dev.powernode.server.shared;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;

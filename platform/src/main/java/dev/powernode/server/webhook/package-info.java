@@ -1,0 +1,9 @@
+/**
+ * DiskImageWebhooks: provisioning, secrets, the HMAC-checked receiver, deliveries.
+ */
+@NullMarked
+@ApplicationModule(allowedDependencies = {"ci", "ingest", "oci", "platform", "publication", "shared"})
+package dev.powernode.server.webhook;
+
+import org.jspecify.annotations.NullMarked;
+import org.springframework.modulith.ApplicationModule;
