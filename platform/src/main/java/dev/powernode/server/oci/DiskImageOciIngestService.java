@@ -7,6 +7,7 @@ import dev.powernode.common.oci.MediaTypes;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryClient;
 import dev.powernode.common.oci.RegistryException;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.VerificationFailure;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -125,7 +126,8 @@ public class DiskImageOciIngestService {
         } catch (DateTimeParseException e) {
             throw new VerificationFailure(
                     "oci/build-time-mismatch",
-                    "manifest " + ref + " has " + CREATED_ANNOTATION + " '" + created + "', not an RFC 3339 time");
+                    "manifest " + ref + " has " + CREATED_ANNOTATION + " '" + Text.printable(created, 64)
+                            + "', not an RFC 3339 time");
         }
         if (!inManifest.equals(announced)) {
             throw new VerificationFailure(

@@ -10,6 +10,7 @@ import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
 import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.shared.Text;
 import dev.powernode.server.signing.VerifiedArtifact;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,6 +31,8 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class Publications {
     public static final String SYSTEM = "system";
+    /** Longest failure reason kept (error_message, history, events); longer ones are cut. */
+    static final int MAX_REASON = 2000;
 
     private final PublicationRepository repository;
     private final NodePlatforms platforms;
@@ -170,7 +173,8 @@ public class Publications {
 
     /** A transient failure: back to {@code queued} until {@code nextAttemptAt}. */
     @Transactional
-    public void retryLater(UUID id, String reason, Instant nextAttemptAt) {
+    public void retryLater(UUID id, String cause, Instant nextAttemptAt) {
+        String reason = Text.printable(cause, MAX_REASON);
         DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
         Lifecycle.check(id, p.status(), PublicationStatus.QUEUED);
         Instant now = clock.instant();
@@ -215,7 +219,9 @@ public class Publications {
 
     /** A permanent failure: {@code failed} with {@code reason} as its error message. */
     @Transactional
-    public void fail(UUID id, String reason) {
+    public void fail(UUID id, String cause) {
+        // reasons quote what registries, manifests and callers said: stored, logged and sent as events
+        String reason = Text.printable(cause, MAX_REASON);
         DiskImagePublication p = repository.lockById(id).orElseThrow(() -> notFound(id));
         if (p.status() == PublicationStatus.FAILED) {
             return;
@@ -446,16 +452,22 @@ public class Publications {
 
     /**
      * Build order: the signed build time each webhook announced (checked against its manifest), so
-     * arrival order cannot move the pointer backwards. Publications without one (direct uploads,
-     * rows from before build times) count from their creation; only two of those are told apart
-     * by id when their times tie, an equal build time is never "newer".
+     * arrival order cannot move the pointer backwards; an equal build time is never "newer".
+     * Publications without one (direct uploads, rows from before build times) count from their
+     * creation among themselves (ties told apart by id). Across the two kinds, a signed build time
+     * beats an arrival time, and a publication without one never displaces one that has it: an
+     * upload's signature says nothing about when its file was built, so a re-upload of an old file
+     * must not become current on its own (an operator promotes it).
      */
     static boolean isNewer(DiskImagePublication a, DiskImagePublication b) {
+        if ((a.buildTime() == null) != (b.buildTime() == null)) {
+            return a.buildTime() != null;
+        }
         int byTime = orderKey(a).compareTo(orderKey(b));
         if (byTime != 0) {
             return byTime > 0;
         }
-        if (a.buildTime() != null || b.buildTime() != null) {
+        if (a.buildTime() != null) {
             return false;
         }
         return a.id().toString().compareTo(b.id().toString()) > 0;

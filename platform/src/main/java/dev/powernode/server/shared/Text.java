@@ -55,4 +55,30 @@ public final class Text {
         }
         return null;
     }
+
+    /**
+     * Text from outside (a caller, a registry, a manifest) made safe to store and show: each C0 or
+     * C1 control character replaced by a {@code \\uXXXX} escape (PostgreSQL refuses NUL in text;
+     * newlines forge log lines) and cut to at most {@code max} characters, never inside a surrogate
+     * pair; null stays null.
+     */
+    public static String printable(String s, int max) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max));
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String piece =
+                    (c < 0x20 || (c >= 0x7f && c <= 0x9f)) ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+            if (b.length() + piece.length() > max) {
+                break;
+            }
+            b.append(piece);
+        }
+        if (b.length() > 0 && Character.isHighSurrogate(b.charAt(b.length() - 1))) {
+            b.setLength(b.length() - 1);
+        }
+        return b.toString();
+    }
 }

@@ -1,5 +1,7 @@
 package dev.powernode.server.webhook;
 
+import dev.powernode.server.shared.Text;
+
 /**
  * Text that came from an unauthenticated or merely signed caller, before it is stored or echoed:
  * PostgreSQL refuses NUL in text, and control characters in a log or a problem document mislead.
@@ -22,22 +24,7 @@ final class Untrusted {
      * {@code max} characters (never inside a surrogate pair); null stays null.
      */
     static String printable(String s, int max) {
-        if (s == null) {
-            return null;
-        }
-        StringBuilder b = new StringBuilder(Math.min(s.length(), max));
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            String piece = isControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c);
-            if (b.length() + piece.length() > max) {
-                break;
-            }
-            b.append(piece);
-        }
-        if (b.length() > 0 && Character.isHighSurrogate(b.charAt(b.length() - 1))) {
-            b.setLength(b.length() - 1);
-        }
-        return b.toString();
+        return Text.printable(s, max);
     }
 
     private static boolean isControl(char c) {

@@ -176,12 +176,6 @@ public class WebhookReceiver {
                     "webhook/unknown",
                     "no webhook '" + Untrusted.printable(webhookPath, 64) + "'");
         }
-        wait = perWebhook.take(webhookId.toString());
-        if (wait > 0) {
-            throttledByWebhook.increment();
-            throw new RateLimited(
-                    "webhook/rate-limited", "too many calls to this webhook; retry in " + wait + " s", wait);
-        }
         if (body.length > maxBody()) {
             throw reject(
                     webhookPath,
@@ -268,6 +262,15 @@ public class WebhookReceiver {
                     "webhook/stale",
                     "timestamp " + ts + " is more than " + config.window().toSeconds() + " s from the platform's clock",
                     now);
+        }
+        // the webhook's own rate is spent only by calls that carry its secret: its URL is not a secret,
+        // and forged calls taking from it would keep the real runner at 429 (the address limit above
+        // applies to everyone)
+        wait = perWebhook.take(webhookId.toString());
+        if (wait > 0) {
+            throttledByWebhook.increment();
+            throw new RateLimited(
+                    "webhook/rate-limited", "too many calls to this webhook; retry in " + wait + " s", wait);
         }
         Announcement a;
         try {

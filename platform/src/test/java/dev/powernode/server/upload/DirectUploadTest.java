@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -111,6 +112,41 @@ class DirectUploadTest {
                 .single();
         assertThat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(location)))
                 .isEqualTo(file);
+    }
+
+    @Test
+    void anUploadNeverDisplacesACurrentBuildThatHasASignedBuildTime() throws Exception {
+        // the current one came through a webhook: its build time was signed and checked against its manifest
+        UUID platform = UUID.fromString(
+                admin.get("/api/v1/system/node_platforms/upl").json().get("id").asString());
+        UUID signed = new Fixtures(jdbc)
+                .publication(
+                        platform,
+                        "uefi_disk",
+                        "amd64",
+                        "published",
+                        true,
+                        java.time.Instant.now().minusSeconds(3600));
+        jdbc.sql("update disk_image_publication set build_time = now() - interval '1 day' where id = :id")
+                .param("id", signed)
+                .update();
+
+        // a worker re-uploads a file with a valid signature: signatures of files carry no build time
+        Api.Response created = worker.post(BASE, announce(file, SimpleSigning.sign(key.getPrivate(), file)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().get("id").asString();
+        Api.Response done = put(id, 0, file);
+
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        assertThat(done.json().get("status").asString())
+                .as("verified, published and retired at once")
+                .isEqualTo("retired");
+        assertThat(admin.get("/api/v1/system/disk_image_publications/" + signed)
+                        .json()
+                        .get("active")
+                        .asBoolean())
+                .as("the signed build stays current")
+                .isTrue();
     }
 
     @Test
