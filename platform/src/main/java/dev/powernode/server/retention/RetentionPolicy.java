@@ -29,7 +29,7 @@ import org.springframework.stereotype.Service;
 /**
  * {@code DiskImageRetentionService}: per (platform, family, arch) triple keep
  * {@code disk_image_retention_count} published/retired publications, the current one first and then
- * the newest (after a rollback to an old build, a count of 1 keeps exactly the current one); never
+ * the newest by build (the signed build time, else the creation time, as promotion orders them) (after a rollback to an old build, a count of 1 keeps exactly the current one); never
  * a retired one inside the grace window; failed ones older than their maximum age go too. A run
  * follows its plan row by row: delete the artifact (manifest by digest, and its signature), then
  * mark the row {@code purged}. A registry 404 counts as already deleted; any other error leaves the
@@ -67,7 +67,8 @@ public class RetentionPolicy {
                         p.retired_at, p.oci_ref, p.signature_digest, p.attached_digests, p.file_object_id,
                         np.disk_image_retention_count as keep,
                         row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
-                                           order by p.active desc, p.created_at desc, p.id desc) as rank
+                                           order by p.active desc, coalesce(p.build_time, p.created_at) desc,
+                                               p.created_at desc, p.id desc) as rank
                     from disk_image_publication p join node_platform np on np.id = p.node_platform_id
                     where p.status in ('published', 'retired')
                       and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))

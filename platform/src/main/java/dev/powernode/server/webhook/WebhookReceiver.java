@@ -97,6 +97,9 @@ public class WebhookReceiver {
     private final Publications publications;
     private final Registries registries;
     private final Ingest ingest;
+    /** No disk image of ours was built before this; earlier instants are typos or probes. */
+    static final Instant EARLIEST_BUILD_TIME = Instant.parse("2000-01-01T00:00:00Z");
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final PowernodeProperties.Webhook config;
@@ -642,6 +645,10 @@ public class WebhookReceiver {
                 buildTime = OffsetDateTime.parse(buildTimeText).toInstant().truncatedTo(ChronoUnit.MICROS);
                 if (buildTime.isAfter(now.plus(config.window()))) {
                     v.add("build_time", "is in the future (the platform's clock says " + now + ")");
+                    buildTime = null;
+                } else if (buildTime.isBefore(EARLIEST_BUILD_TIME)) {
+                    // far-past instants overflow java.sql.Timestamp and PostgreSQL's range (a 500)
+                    v.add("build_time", "is before " + EARLIEST_BUILD_TIME);
                     buildTime = null;
                 }
             } catch (DateTimeParseException e) {

@@ -263,6 +263,31 @@ class RetentionTest {
     }
 
     @Test
+    void aLateOlderBuildIsRankedByItsBuildTimeNotItsArrival() {
+        publish(2, "late"); // B, then C (current)
+        // A: built before B, announced last; published and retired at once (it is not newer)
+        DiskImageArtifacts.Pushed a = REGISTRY.push("late", 5_000, 777, RegistryFixture.buildTime(-100));
+        REGISTRY.sign(a.ref());
+        String late = webhook.send(WebhookCaller.body(
+                        "keep3",
+                        "uefi_disk",
+                        "amd64",
+                        REGISTRY.viaProxy(a.ref()).toString(),
+                        a))
+                .json()
+                .get("publication_id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "retired".equals(status(late)));
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":2}");
+        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
+                .update();
+
+        assertThat(plan().stream().map(c -> c.get("publication_id").asString()))
+                .as("the oldest build goes, whatever order the builds arrived in; B stays as the rollback target")
+                .containsExactly(late);
+    }
+
+    @Test
     void anArtifactStillUsedByAKeptPublicationStaysInTheRegistry() {
         publish(2, "shared");
         DiskImageArtifacts.Pushed a = pushed.get(0);

@@ -279,6 +279,11 @@ class WebhookReceiverTest {
         Api.Response garbage =
                 caller.send(WebhookCaller.body("signed", "uefi_disk", "amd64", REF, SHA, 1, "yesterday"));
         assertRefused(garbage, 422, "validation/invalid");
+        // far past: java.sql.Timestamp overflows and PostgreSQL refuses the year (was a 500, unrecorded)
+        Api.Response ancient = caller.send(
+                WebhookCaller.body("signed", "uefi_disk", "amd64", REF, SHA, 1, "-999999999-01-01T00:00:00Z"));
+        assertRefused(ancient, 422, "validation/invalid");
+        assertThat(ancient.json().get("errors").findValuesAsString("field")).containsExactly("build_time");
     }
 
     @Test
