@@ -1,19 +1,19 @@
 package dev.powernode.common.oci;
 
-import java.io.EOFException;
+import static dev.powernode.common.oci.RegistryTransport.discard;
+import static dev.powernode.common.oci.RegistryTransport.encode;
+import static dev.powernode.common.oci.RegistryTransport.json;
+import static dev.powernode.common.oci.RegistryTransport.mediaType;
+import static dev.powernode.common.oci.RegistryTransport.repository;
+
+import dev.powernode.common.oci.RegistryTransport.Call;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -21,20 +21,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -52,6 +45,11 @@ import tools.jackson.databind.JsonNode;
  * ever sent to the registry itself, and leaving the registry's host requires https. A Bearer realm
  * must be https too, except for a plain-http (loopback development) registry whose token service
  * runs on the same host.
+ *
+ * <p>This class holds the registry operations only; each concern that changes for its own reasons
+ * is a package-private part: {@link RegistryTransport} (allow-list, requests, redirects, error
+ * mapping), {@link RegistryAuth} (the challenge and token cache), {@link BlobUpload} (the upload
+ * session protocol) and {@link BlobDownload} (the verified, resumable fetch).
  */
 public final class RegistryClient {
     /** Accept header for manifest GET/HEAD (Debian's registry answers 404 without the OCI type). */
@@ -64,18 +62,7 @@ public final class RegistryClient {
     /** Blob transfers go through one buffer of this size: memory does not grow with the blob. */
     static final int BUFFER_BYTES = 128 * 1024;
 
-    private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
-    // JWTs carrying an x5c chain are several KiB; anything near a megabyte is not a token response.
-    private static final int MAX_TOKEN_BODY_BYTES = 1024 * 1024;
-    private static final int MAX_REDIRECTS = 5;
     private static final int MAX_PAGES = 10_000;
-    // Upload requests get readTimeout plus the time to send their body at this (slow) rate, so a
-    // large chunk on a poor link is not cut off while a registry that never answers still is.
-    private static final long MIN_UPLOAD_BYTES_PER_SECOND = 64 * 1024;
-    private static final String USER_AGENT = "powernode-registry-client";
-    private static final Pattern LINK = Pattern.compile("<([^>]*)>((?:\\s*;\\s*[^;,]+)*)");
-    private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?");
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
 
     /** Reports blob transfer progress: bytes done so far of {@code total}. */
     @FunctionalInterface
@@ -88,43 +75,14 @@ public final class RegistryClient {
     /** What a verified blob download produced. {@code resumes}: Range requests after broken transfers. */
     public record BlobResult(Digest digest, long size, int resumes) {}
 
-    private final Set<String> allowedRegistries;
-    private final boolean allowAnyRegistry;
-    private final Set<String> plainHttpRegistries;
-    /** registry → ready-made {@code Basic ...} header value; never logged or put in messages. */
-    private final Map<String, String> basicAuthorization;
-
-    private final Duration readTimeout;
-    private final int maxResumes;
-    private final long chunkSize;
-    private final HttpClient http;
-    private final TokenCache tokens;
-    /** The last challenge each registry sent, so later calls can authenticate up front. */
-    private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
+    private final RegistryTransport transport;
+    private final BlobUpload uploads;
+    private final BlobDownload downloads;
 
     private RegistryClient(Builder config) {
-        this.allowedRegistries = lowerCase(config.allowedRegistries);
-        this.allowAnyRegistry = config.allowAnyRegistry;
-        this.plainHttpRegistries = lowerCase(config.plainHttpRegistries);
-        Map<String, String> basic = new HashMap<>();
-        config.credentials.forEach((registry, userPassword) -> basic.put(
-                registry.toLowerCase(Locale.ROOT),
-                "Basic "
-                        + Base64.getEncoder()
-                                .encodeToString(
-                                        (userPassword[0] + ":" + userPassword[1]).getBytes(StandardCharsets.UTF_8))));
-        this.basicAuthorization = Map.copyOf(basic);
-        this.readTimeout = config.readTimeout;
-        this.maxResumes = config.maxResumes;
-        this.chunkSize = config.chunkSize;
-        this.tokens = new TokenCache(config.clock);
-        // HTTP/1.1 throughout: closing a broken or stalled body then closes exactly its connection,
-        // and plain-http registries are not offered an h2c upgrade they may mishandle.
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(config.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.transport = new RegistryTransport(config);
+        this.uploads = new BlobUpload(transport, config.chunkSize);
+        this.downloads = new BlobDownload(transport, config.maxResumes);
     }
 
     public static Builder builder() {
@@ -133,10 +91,10 @@ public final class RegistryClient {
 
     /** {@code GET /v2/}: reachable and credentials accepted; throws otherwise. */
     public void ping(String registry) {
-        Call call = new Call(registry, "ping " + registry).uri(url(registry, "/v2/"));
-        HttpResponse<InputStream> response = send(call);
+        Call call = transport.call(registry, "ping " + registry).uri(transport.url(registry, "/v2/"));
+        HttpResponse<InputStream> response = transport.send(call);
         if (response.statusCode() != 200) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         discard(response);
     }
@@ -148,13 +106,13 @@ public final class RegistryClient {
      */
     public Manifest getManifest(OciRef ref) {
         Call call = manifestCall(ref, "get manifest " + ref, "GET");
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = transport.send(call);
         if (response.statusCode() != 200) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         String contentType = mediaType(response);
         String claimed = response.headers().firstValue("Docker-Content-Digest").orElse(null);
-        byte[] raw = readBody(call, response, MAX_MANIFEST_BYTES);
+        byte[] raw = transport.readBody(call, response, MAX_MANIFEST_BYTES);
         Digest actual = sha256(raw);
         if (ref.digest() != null && !ref.digest().equals(actual)) {
             throw new RegistryException(
@@ -176,13 +134,13 @@ public final class RegistryClient {
     /** HEAD a manifest: its descriptor (digest from {@code Docker-Content-Digest}), or empty on 404. */
     public Optional<Descriptor> headManifest(OciRef ref) {
         Call call = manifestCall(ref, "head manifest " + ref, "HEAD");
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = transport.send(call);
         if (response.statusCode() == 404) {
             discard(response);
             return Optional.empty();
         }
         if (response.statusCode() != 200) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         discard(response);
         String claimed = response.headers().firstValue("Docker-Content-Digest").orElse(null);
@@ -218,15 +176,16 @@ public final class RegistryClient {
             throw new IllegalArgumentException("manifest bytes hash to " + digest + ", not to " + ref.digest());
         }
         byte[] copy = body.clone();
-        Call call = new Call(ref.registry(), "put manifest " + ref)
+        Call call = transport
+                .call(ref.registry(), "put manifest " + ref)
                 .method("PUT")
                 .uri(manifestUrl(ref))
                 .push(ref.repository())
                 .header("Content-Type", mediaType)
                 .body(() -> BodyPublishers.ofByteArray(copy), true);
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = transport.send(call);
         if (response.statusCode() / 100 != 2) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         discard(response);
         String stored = response.headers().firstValue("Docker-Content-Digest").orElse(null);
@@ -252,17 +211,18 @@ public final class RegistryClient {
             }
             byDigest = ref.withDigest(current.get().digest());
         }
-        Call call = new Call(byDigest.registry(), "delete manifest " + byDigest)
+        Call call = transport
+                .call(byDigest.registry(), "delete manifest " + byDigest)
                 .method("DELETE")
                 .uri(manifestUrl(byDigest))
                 .scope(byDigest.repository(), "delete");
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = transport.send(call);
         if (response.statusCode() == 404) {
             discard(response);
             return false;
         }
         if (response.statusCode() / 100 != 2) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         discard(response);
         return true;
@@ -281,123 +241,21 @@ public final class RegistryClient {
             String registry, String repository, Descriptor blob, OutputStream sink, Progress progress) {
         Objects.requireNonNull(blob, "blob");
         Progress report = progress == null ? Progress.NONE : progress;
-        String what = "fetch blob " + registry + "/" + repository + "@" + blob.digest();
-        URI uri = url(registry, "/v2/" + repository(repository) + "/blobs/" + blob.digest());
-        long size = blob.size();
-        MessageDigest sha = sha256();
-        byte[] buffer = new byte[BUFFER_BYTES];
-        long done = 0;
-        int resumes = 0;
-        boolean bodyStarted = false;
-        while (true) {
-            Call call = new Call(registry, what).uri(uri).pull(repository);
-            if (done > 0) {
-                call.header("Range", "bytes=" + done + "-");
-            }
-            IOException broken = null;
-            HttpResponse<InputStream> response = null;
-            try {
-                response = exchange(call);
-            } catch (IOException e) {
-                if (!bodyStarted) {
-                    // nothing transferred yet: a plain failure to reach the registry, not a break
-                    throw unreachable(call, e);
-                }
-                broken = e;
-            }
-            if (response != null) {
-                int status = response.statusCode();
-                if (status == 200 && done > 0) {
-                    if (sink != null) {
-                        discard(response);
-                        throw new RegistryException(
-                                RegistryException.Kind.TRANSIENT,
-                                what + ": the registry ignored the Range request after the transfer broke at byte "
-                                        + done + "; cannot resume into a destination that already holds data");
-                    }
-                    sha.reset();
-                    done = 0;
-                    report.update(0, size);
-                } else if (status == 206) {
-                    long start = contentRangeStart(call, response);
-                    if (start != done) {
-                        discard(response);
-                        throw new RegistryException(
-                                RegistryException.Kind.INVALID,
-                                what + ": asked for bytes from " + done + ", the registry sent from " + start);
-                    }
-                } else if (status == 416) {
-                    discard(response);
-                    throw new RegistryException(
-                            RegistryException.Kind.DIGEST_MISMATCH,
-                            what + ": the registry has no bytes past " + done + " but the descriptor says " + size,
-                            416,
-                            null);
-                } else if (status != 200) {
-                    throw failure(call, response);
-                }
-                long length =
-                        response.headers().firstValueAsLong("Content-Length").orElse(-1);
-                if (status == 200 && length >= 0 && length != size) {
-                    discard(response);
-                    throw new RegistryException(
-                            RegistryException.Kind.DIGEST_MISMATCH,
-                            what + ": the registry says the blob has " + length + " bytes, the descriptor " + size);
-                }
-                bodyStarted = true;
-                try (InputStream in = new StallGuardedInputStream(response.body(), readTimeout)) {
-                    int n;
-                    while ((n = in.read(buffer)) != -1) {
-                        if (n > size - done) {
-                            throw new RegistryException(
-                                    RegistryException.Kind.DIGEST_MISMATCH,
-                                    what + ": the registry sent more than the descriptor's " + size + " bytes");
-                        }
-                        sha.update(buffer, 0, n);
-                        write(sink, buffer, n, what);
-                        done += n;
-                        report.update(done, size);
-                    }
-                    if (done < size) {
-                        broken = new EOFException("body ended after " + done + " of " + size + " bytes");
-                    }
-                } catch (IOException e) {
-                    broken = e;
-                }
-            }
-            if (broken == null) {
-                break;
-            }
-            if (resumes >= maxResumes) {
-                throw new RegistryException(
-                        RegistryException.Kind.TRANSIENT,
-                        what + ": transfer broke at byte " + done + " of " + size + " (" + describe(broken) + ") and "
-                                + maxResumes + " resumes are used up",
-                        0,
-                        broken);
-            }
-            resumes++;
-        }
-        Digest actual = Digest.ofSha256(sha.digest());
-        if (!actual.equals(blob.digest())) {
-            throw new RegistryException(
-                    RegistryException.Kind.DIGEST_MISMATCH,
-                    what + ": the " + done + " bytes received hash to " + actual
-                            + "; the blob is corrupt or was replaced");
-        }
-        return new BlobResult(actual, done, resumes);
+        Objects.requireNonNull(blob, "blob");
+        return downloads.fetch(registry, repository, blob, sink, progress == null ? Progress.NONE : progress);
     }
 
     /** HEAD a blob: true when present. */
     public boolean blobExists(String registry, String repository, Digest digest) {
-        Call call = new Call(registry, "check blob " + registry + "/" + repository + "@" + digest)
+        Call call = transport
+                .call(registry, "check blob " + registry + "/" + repository + "@" + digest)
                 .method("HEAD")
-                .uri(url(registry, "/v2/" + repository(repository) + "/blobs/" + digest))
+                .uri(transport.url(registry, "/v2/" + repository(repository) + "/blobs/" + digest))
                 .pull(repository);
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = transport.send(call);
         int status = response.statusCode();
         if (status != 200 && status != 404) {
-            throw failure(call, response);
+            throw transport.failure(call, response);
         }
         discard(response);
         return status == 200;
@@ -411,16 +269,7 @@ public final class RegistryClient {
             return descriptor;
         }
         String what = "push blob " + descriptor.digest() + " to " + registry + "/" + repository;
-        URI location = startUpload(registry, repository, what);
-        finishUpload(
-                registry,
-                repository,
-                location,
-                descriptor.digest(),
-                () -> BodyPublishers.ofByteArray(copy),
-                null,
-                copy.length,
-                what);
+        uploads.putWhole(registry, repository, descriptor.digest(), copy, what);
         return descriptor;
     }
 
@@ -473,71 +322,32 @@ public final class RegistryClient {
             return descriptor;
         }
         String what = "push blob " + digest + " to " + registry + "/" + repository;
-        URI location = startUpload(registry, repository, what);
-        try {
-            MessageDigest sha = sha256();
-            if (size <= chunkSize) {
-                Chunk chunk = new Chunk(content, size, sha);
-                finishUpload(registry, repository, location, digest, chunk::publisher, chunk, size, what);
-                report.update(size, size);
-                return descriptor;
-            }
-            long offset = 0;
-            while (offset < size) {
-                long length = Math.min(chunkSize, size - offset);
-                Chunk chunk = new Chunk(content, length, sha);
-                Call call = new Call(registry, what)
-                        .method("PATCH")
-                        .uri(location)
-                        .push(repository)
-                        .header("Content-Type", MediaTypes.OCTET_STREAM)
-                        .header("Content-Range", offset + "-" + (offset + length - 1))
-                        .body(chunk::publisher, false)
-                        .timeout(uploadTimeout(length));
-                HttpResponse<InputStream> response = sendChunk(call, chunk, size);
-                if (response.statusCode() != 202) {
-                    throw failure(call, response);
-                }
-                location = uploadLocation(call, response);
-                discard(response);
-                offset += length;
-                report.update(offset, size);
-            }
-            Digest actual = Digest.ofSha256(sha.digest());
-            if (!actual.equals(digest)) {
-                throw new RegistryException(
-                        RegistryException.Kind.DIGEST_MISMATCH,
-                        what + ": the content hashes to " + actual + "; upload abandoned");
-            }
-            finishUpload(registry, repository, location, digest, BodyPublishers::noBody, null, 0, what);
-            return descriptor;
-        } catch (RuntimeException e) {
-            cancelUpload(registry, repository, location);
-            throw e;
-        }
+        uploads.stream(registry, repository, content, digest, size, report, what);
+        return descriptor;
     }
 
     /** All tags of a repository (follows {@code Link} pagination). Empty when the repository is unknown. */
     public List<String> listTags(String registry, String repository) {
         String what = "list tags of " + registry + "/" + repository;
         List<String> tags = new ArrayList<>();
-        URI next = url(registry, "/v2/" + repository(repository) + "/tags/list");
+        URI next = transport.url(registry, "/v2/" + repository(repository) + "/tags/list");
         Set<URI> seen = new HashSet<>();
         while (next != null) {
             if (seen.size() >= MAX_PAGES || !seen.add(next)) {
                 throw new RegistryException(RegistryException.Kind.INVALID, what + ": pagination does not end");
             }
-            Call call = new Call(registry, what).uri(next).pull(repository).header("Accept", "application/json");
-            HttpResponse<InputStream> response = send(call);
+            Call call =
+                    transport.call(registry, what).uri(next).pull(repository).header("Accept", "application/json");
+            HttpResponse<InputStream> response = transport.send(call);
             if (response.statusCode() == 404 && seen.size() == 1) {
                 discard(response);
                 return List.of();
             }
             if (response.statusCode() != 200) {
-                throw failure(call, response);
+                throw transport.failure(call, response);
             }
-            URI following = nextPage(call, response);
-            JsonNode page = json(call, readBody(call, response, MAX_MANIFEST_BYTES));
+            URI following = transport.nextPage(call, response);
+            JsonNode page = json(call, transport.readBody(call, response, MAX_MANIFEST_BYTES));
             JsonNode pageTags = page.get("tags");
             if (pageTags != null && !pageTags.isNull()) {
                 if (!pageTags.isArray()) {
@@ -564,25 +374,26 @@ public final class RegistryClient {
     public List<Descriptor> referrers(String registry, String repository, Digest subject, String artifactType) {
         String what = "list referrers of " + registry + "/" + repository + "@" + subject;
         String query = artifactType == null ? "" : "?artifactType=" + encode(artifactType);
-        URI next = url(registry, "/v2/" + repository(repository) + "/referrers/" + subject + query);
+        URI next = transport.url(registry, "/v2/" + repository(repository) + "/referrers/" + subject + query);
         List<Descriptor> found = new ArrayList<>();
         Set<URI> seen = new HashSet<>();
         while (next != null) {
             if (seen.size() >= MAX_PAGES || !seen.add(next)) {
                 throw new RegistryException(RegistryException.Kind.INVALID, what + ": pagination does not end");
             }
-            Call call = new Call(registry, what).uri(next).pull(repository).header("Accept", MediaTypes.OCI_INDEX);
-            HttpResponse<InputStream> response = send(call);
+            Call call =
+                    transport.call(registry, what).uri(next).pull(repository).header("Accept", MediaTypes.OCI_INDEX);
+            HttpResponse<InputStream> response = transport.send(call);
             int status = response.statusCode();
             if ((status == 404 || status == 405) && seen.size() == 1) {
                 discard(response);
                 return withArtifactType(referrersByTag(registry, repository, subject), artifactType);
             }
             if (status != 200) {
-                throw failure(call, response);
+                throw transport.failure(call, response);
             }
-            URI following = nextPage(call, response);
-            JsonNode index = json(call, readBody(call, response, MAX_MANIFEST_BYTES));
+            URI following = transport.nextPage(call, response);
+            JsonNode index = json(call, transport.readBody(call, response, MAX_MANIFEST_BYTES));
             try {
                 found.addAll(ManifestJson.descriptors(index, "manifests"));
             } catch (IllegalArgumentException e) {
@@ -618,761 +429,17 @@ public final class RegistryClient {
                 .toList();
     }
 
-    // ---- uploads ----------------------------------------------------------------------------
-
-    private URI startUpload(String registry, String repository, String what) {
-        Call call = new Call(registry, what)
-                .method("POST")
-                .uri(url(registry, "/v2/" + repository(repository) + "/blobs/uploads/"))
-                .push(repository)
-                .body(BodyPublishers::noBody, true);
-        HttpResponse<InputStream> response = send(call);
-        if (response.statusCode() != 202) {
-            throw failure(call, response);
-        }
-        discard(response);
-        return uploadLocation(call, response);
-    }
-
-    private void finishUpload(
-            String registry,
-            String repository,
-            URI location,
-            Digest digest,
-            Supplier<BodyPublisher> body,
-            Chunk streamed,
-            long length,
-            String what) {
-        String separator = location.getRawQuery() == null ? "?" : "&";
-        Call call = new Call(registry, what)
-                .method("PUT")
-                .uri(URI.create(location + separator + "digest=" + encode(digest.toString())))
-                .push(repository)
-                // distribution 2.8 silently stores nothing for a PUT without this type
-                .header("Content-Type", MediaTypes.OCTET_STREAM)
-                .body(body, streamed == null)
-                .timeout(uploadTimeout(length));
-        HttpResponse<InputStream> response = streamed != null ? sendChunk(call, streamed, length) : send(call);
-        if (response.statusCode() != 201 && response.statusCode() != 204) {
-            throw failure(call, response);
-        }
-        discard(response);
-        String stored = response.headers().firstValue("Docker-Content-Digest").orElse(null);
-        if (stored != null && !stored.equals(digest.toString())) {
-            throw new RegistryException(
-                    RegistryException.Kind.DIGEST_MISMATCH, what + ": the registry stored the upload as " + stored);
-        }
-    }
-
-    /** Sends a request with a one-shot streamed body, telling a short source from a broken connection. */
-    private HttpResponse<InputStream> sendChunk(Call call, Chunk source, long size) {
-        try {
-            return exchange(call);
-        } catch (IOException e) {
-            if (source.failure != null) {
-                if (source.failure instanceof EOFException) {
-                    throw new RegistryException(
-                            RegistryException.Kind.DIGEST_MISMATCH,
-                            call.what + ": the content ended before its declared size of " + size + " bytes");
-                }
-                throw new UncheckedIOException(
-                        call.what + ": reading the content failed: " + source.failure.getMessage(), source.failure);
-            }
-            throw unreachable(call, e);
-        }
-    }
-
-    private void cancelUpload(String registry, String repository, URI location) {
-        // Best effort: the registry purges abandoned uploads itself eventually.
-        try {
-            Call call = new Call(registry, "cancel upload to " + registry + "/" + repository)
-                    .method("DELETE")
-                    .uri(location)
-                    .push(repository);
-            discardIfPresent(exchange(call));
-        } catch (IOException | RuntimeException ignored) {
-            // the original failure is what the caller needs to see
-        }
-    }
-
-    private URI uploadLocation(Call call, HttpResponse<InputStream> response) {
-        String location = response.headers()
-                .firstValue("Location")
-                .orElseThrow(() -> new RegistryException(
-                        RegistryException.Kind.INVALID,
-                        call.what + ": the registry answered " + response.statusCode() + " without a Location"));
-        URI resolved;
-        try {
-            resolved = call.uri.resolve(location);
-        } catch (IllegalArgumentException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID, call.what + ": unusable upload Location: " + e.getMessage());
-        }
-        if (!"http".equals(resolved.getScheme()) && !"https".equals(resolved.getScheme())
-                || resolved.getRawAuthority() == null) {
-            throw new RegistryException(RegistryException.Kind.INVALID, call.what + ": unusable upload Location");
-        }
-        if (!onRegistry(resolved, call.registry)) {
-            if (!OciRef.isRegistry(resolved.getRawAuthority())) {
-                throw new RegistryException(
-                        RegistryException.Kind.INVALID, call.what + ": unusable upload Location authority");
-            }
-            requireAllowed(resolved.getRawAuthority());
-        }
-        return resolved;
-    }
-
-    private Duration uploadTimeout(long bytes) {
-        return readTimeout.plusSeconds(bytes / MIN_UPLOAD_BYTES_PER_SECOND);
-    }
-
-    /**
-     * Exactly {@code length} bytes of the caller's stream, hashed as the HTTP client reads them. A
-     * stream that ends early fails the request (rather than sending a short body) and is recorded
-     * so the caller can tell it from a network failure.
-     */
-    private static final class Chunk extends InputStream {
-        private final InputStream source;
-        private final MessageDigest sha;
-        private final long length;
-        private long remaining;
-        private boolean used;
-        volatile IOException failure;
-
-        Chunk(InputStream source, long length, MessageDigest sha) {
-            this.source = source;
-            this.length = length;
-            this.remaining = length;
-            this.sha = sha;
-        }
-
-        BodyPublisher publisher() {
-            if (used) {
-                throw new IllegalStateException("a streamed chunk can be sent once");
-            }
-            used = true;
-            return BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> this), length);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining == 0) {
-                return -1;
-            }
-            int n;
-            try {
-                n = source.read(b, off, (int) Math.min(len, remaining));
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-            if (n == -1) {
-                failure = new EOFException("content ended " + remaining + " bytes short");
-                throw failure;
-            }
-            sha.update(b, off, n);
-            remaining -= n;
-            return n;
-        }
-    }
-
-    // ---- the exchange: allow-list, auth, redirects, errors ------------------------------------
-
-    /** One request to one registry; re-sendable after an auth challenge unless its body is one-shot. */
-    private final class Call {
-        final String registry;
-        final String what;
-        String method = "GET";
-        URI uri;
-        String scope = "";
-        final Map<String, String> headers = new LinkedHashMap<>();
-        Supplier<BodyPublisher> body;
-        boolean replayable = true;
-        Duration timeout = readTimeout;
-
-        Call(String registry, String what) {
-            requireAllowed(registry);
-            this.registry = registry;
-            this.what = what;
-        }
-
-        Call method(String m) {
-            method = m;
-            return this;
-        }
-
-        Call uri(URI u) {
-            uri = u;
-            return this;
-        }
-
-        Call pull(String repository) {
-            return scope(repository, "pull");
-        }
-
-        Call push(String repository) {
-            return scope(repository, "pull,push");
-        }
-
-        Call scope(String repository, String actions) {
-            scope = "repository:" + repository(repository) + ":" + actions;
-            return this;
-        }
-
-        Call header(String name, String value) {
-            headers.put(name, value);
-            return this;
-        }
-
-        Call body(Supplier<BodyPublisher> publisher, boolean canReplay) {
-            body = publisher;
-            replayable = canReplay;
-            return this;
-        }
-
-        Call timeout(Duration d) {
-            timeout = d;
-            return this;
-        }
-    }
-
     private Call manifestCall(OciRef ref, String what, String method) {
-        return new Call(ref.registry(), what)
+        return transport
+                .call(ref.registry(), what)
                 .method(method)
                 .uri(manifestUrl(ref))
                 .pull(ref.repository())
                 .header("Accept", MANIFEST_ACCEPT);
     }
 
-    /** {@link #exchange} with connection failures reported as TRANSIENT. */
-    private HttpResponse<InputStream> send(Call call) {
-        try {
-            return exchange(call);
-        } catch (IOException e) {
-            throw unreachable(call, e);
-        }
-    }
-
-    /**
-     * Sends {@code call}, answering one authentication challenge and following redirects. Returns
-     * the response whatever its status (callers decide what a 404 means); only 401 after
-     * authenticating is turned into an error here.
-     */
-    private HttpResponse<InputStream> exchange(Call call) throws IOException {
-        String authorization = authorization(call.registry, call.scope);
-        HttpResponse<InputStream> response = sendOnce(call, call.uri, authorization);
-        if (response.statusCode() == 401) {
-            List<String> challenge = response.headers().allValues("WWW-Authenticate");
-            discard(response);
-            String answer = answerChallenge(call, challenge, authorization);
-            if (!call.replayable) {
-                throw new RegistryException(
-                        RegistryException.Kind.UNAUTHORIZED,
-                        call.what + ": the registry asked to authenticate again in the middle of an upload"
-                                + " (token expired?); retry the push",
-                        401,
-                        null);
-            }
-            response = sendOnce(call, call.uri, answer);
-            if (response.statusCode() == 401) {
-                discard(response);
-                throw new RegistryException(
-                        RegistryException.Kind.UNAUTHORIZED,
-                        call.what + ": the registry rejected "
-                                + (basicAuthorization.containsKey(call.registry.toLowerCase(Locale.ROOT))
-                                        ? "the configured credentials"
-                                        : "anonymous access")
-                                + scopeText(call.scope) + " (HTTP 401 after authenticating)",
-                        401,
-                        null);
-            }
-        }
-        return followRedirects(call, response);
-    }
-
-    private HttpResponse<InputStream> followRedirects(Call call, HttpResponse<InputStream> first) throws IOException {
-        HttpResponse<InputStream> response = first;
-        URI current = call.uri;
-        for (int hops = 0; isRedirect(response.statusCode()); hops++) {
-            if (!call.method.equals("GET") && !call.method.equals("HEAD")) {
-                return response;
-            }
-            Optional<String> location = response.headers().firstValue("Location");
-            if (location.isEmpty()) {
-                return response;
-            }
-            discard(response);
-            if (hops == MAX_REDIRECTS) {
-                throw new RegistryException(
-                        RegistryException.Kind.INVALID, call.what + ": more than " + MAX_REDIRECTS + " redirects");
-            }
-            URI next;
-            try {
-                next = current.resolve(location.get());
-            } catch (IllegalArgumentException e) {
-                throw new RegistryException(
-                        RegistryException.Kind.INVALID, call.what + ": unusable redirect: " + e.getMessage());
-            }
-            boolean sameRegistry = onRegistry(next, call.registry);
-            boolean https = "https".equals(next.getScheme());
-            boolean plainOk = "http".equals(next.getScheme()) && sameRegistry && isPlainHttp(call.registry);
-            if (!https && !plainOk) {
-                throw new RegistryException(
-                        RegistryException.Kind.INVALID,
-                        call.what + ": refusing a redirect to " + next.getScheme() + "://" + next.getHost()
-                                + " (only https leaves the registry)");
-            }
-            current = next;
-            response = sendOnce(call, next, sameRegistry ? authorization(call.registry, call.scope) : null);
-        }
-        return response;
-    }
-
-    private HttpResponse<InputStream> sendOnce(Call call, URI uri, String authorization) throws IOException {
-        HttpRequest.Builder request =
-                HttpRequest.newBuilder(uri).timeout(call.timeout).header("User-Agent", USER_AGENT);
-        call.headers.forEach(request::header);
-        if (authorization != null && onRegistry(uri, call.registry)) {
-            request.header("Authorization", authorization);
-        }
-        request.method(call.method, call.body == null ? BodyPublishers.noBody() : call.body.get());
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegistryException(RegistryException.Kind.TRANSIENT, call.what + ": interrupted", 0, e);
-        }
-    }
-
-    /** The Authorization to send up front, from what the registry asked for last time; null if none. */
-    private String authorization(String registry, String scope) {
-        String key = registry.toLowerCase(Locale.ROOT);
-        Challenge challenge = challenges.get(key);
-        if (challenge == null) {
-            return null;
-        }
-        if (challenge.scheme().equals(Challenge.BASIC)) {
-            return basicAuthorization.get(key);
-        }
-        String token = tokens.get(key, scope);
-        if (token == null) {
-            Token fresh = fetchToken(registry, challenge, scope, "authenticate to " + registry);
-            tokens.put(key, scope, fresh.value, fresh.lifetime);
-            token = fresh.value;
-        }
-        return "Bearer " + token;
-    }
-
-    private String answerChallenge(Call call, List<String> headers, String sent) {
-        String key = call.registry.toLowerCase(Locale.ROOT);
-        Challenge challenge = Challenge.choose(headers)
-                .orElseThrow(() -> new RegistryException(
-                        RegistryException.Kind.UNAUTHORIZED,
-                        call.what + ": HTTP 401 without a Basic or Bearer challenge",
-                        401,
-                        null));
-        challenges.put(key, challenge);
-        if (challenge.scheme().equals(Challenge.BASIC)) {
-            String basic = basicAuthorization.get(key);
-            if (basic == null) {
-                throw new RegistryException(
-                        RegistryException.Kind.UNAUTHORIZED,
-                        call.what + ": the registry requires a login and no credentials are configured for it",
-                        401,
-                        null);
-            }
-            if (basic.equals(sent)) {
-                throw new RegistryException(
-                        RegistryException.Kind.UNAUTHORIZED,
-                        call.what + ": the registry rejected the configured credentials",
-                        401,
-                        null);
-            }
-            return basic;
-        }
-        tokens.invalidate(key, call.scope);
-        // The challenge's scope is what this request needs; ours is only our guess of it.
-        String scope = challenge.param("scope") != null ? challenge.param("scope") : call.scope;
-        Token token = fetchToken(call.registry, challenge, scope, call.what);
-        String answer = "Bearer " + token.value;
-        if (answer.equals(sent)) {
-            throw new RegistryException(
-                    RegistryException.Kind.UNAUTHORIZED,
-                    call.what + ": the registry refused a fresh token from its token service" + scopeText(scope),
-                    401,
-                    null);
-        }
-        tokens.put(key, call.scope, token.value, token.lifetime);
-        return answer;
-    }
-
-    private record Token(String value, Duration lifetime) {}
-
-    private Token fetchToken(String registry, Challenge challenge, String scope, String what) {
-        String realm = challenge.param("realm");
-        if (realm == null || realm.isBlank()) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID,
-                    what + ": " + registry + " sent a Bearer challenge without a realm");
-        }
-        URI realmUri;
-        try {
-            realmUri = new URI(realm);
-        } catch (java.net.URISyntaxException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID, what + ": " + registry + " sent an unusable token realm");
-        }
-        boolean https = "https".equals(realmUri.getScheme());
-        boolean loopbackDev = "http".equals(realmUri.getScheme())
-                && isPlainHttp(registry)
-                && realmUri.getHost() != null
-                && realmUri.getHost().equalsIgnoreCase(hostOf(registry));
-        if (!https && !loopbackDev || realmUri.getRawAuthority() == null) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID,
-                    what + ": " + registry + " sends clients to token service " + realmUri.getScheme() + "://"
-                            + realmUri.getRawAuthority() + "; refusing it (https, or plain http on the"
-                            + " registry's own host for plain-http registries)");
-        }
-        StringBuilder query = new StringBuilder();
-        if (challenge.param("service") != null) {
-            query.append("service=").append(encode(challenge.param("service")));
-        }
-        if (scope != null && !scope.isEmpty()) {
-            query.append(query.length() > 0 ? "&" : "").append("scope=").append(encode(scope));
-        }
-        String separator = realmUri.getRawQuery() == null ? "?" : "&";
-        URI uri = URI.create(realm + (query.length() > 0 ? separator + query : ""));
-        String service = realmUri.getScheme() + "://" + realmUri.getRawAuthority() + realmUri.getRawPath();
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(readTimeout)
-                .header("User-Agent", USER_AGENT)
-                .header("Accept", "application/json")
-                .GET();
-        String basic = basicAuthorization.get(registry.toLowerCase(Locale.ROOT));
-        if (basic != null) {
-            request.header("Authorization", basic);
-        }
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.TRANSIENT,
-                    what + ": cannot get a token from " + service + ": " + describe(e),
-                    0,
-                    e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegistryException(RegistryException.Kind.TRANSIENT, what + ": interrupted", 0, e);
-        }
-        int status = response.statusCode();
-        if (status != 200) {
-            String detail = errorDetail(response);
-            RegistryException.Kind kind =
-                    status == 401 || status == 403 ? RegistryException.Kind.UNAUTHORIZED : classify(status, detail);
-            throw new RegistryException(
-                    kind,
-                    what + ": token service " + service + " answered HTTP " + status
-                            + (basic == null ? " to an anonymous request" : " for the configured credentials")
-                            + scopeText(scope) + (detail.isEmpty() ? "" : ": " + detail),
-                    status,
-                    null);
-        }
-        byte[] body;
-        try (InputStream in = new StallGuardedInputStream(response.body(), readTimeout)) {
-            body = in.readNBytes(MAX_TOKEN_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.TRANSIENT,
-                    what + ": reading the token from " + service + " failed: " + describe(e),
-                    0,
-                    e);
-        }
-        try {
-            if (body.length > MAX_TOKEN_BODY_BYTES) {
-                throw new IllegalArgumentException("response over 1 MiB");
-            }
-            JsonNode root = ManifestJson.tree(body);
-            String token = ManifestJson.text(root, "token");
-            if (token == null || token.isEmpty()) {
-                token = ManifestJson.text(root, "access_token");
-            }
-            if (token == null || token.isEmpty()) {
-                throw new IllegalArgumentException("no token or access_token in the response");
-            }
-            JsonNode expiresIn = root.get("expires_in");
-            return new Token(
-                    token,
-                    expiresIn != null && expiresIn.isIntegralNumber() && expiresIn.longValue() > 0
-                            ? Duration.ofSeconds(expiresIn.longValue())
-                            : TokenCache.DEFAULT_LIFETIME);
-        } catch (IllegalArgumentException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID, what + ": token service " + service + ": " + e.getMessage());
-        }
-    }
-
-    private static String scopeText(String scope) {
-        return scope == null || scope.isEmpty() ? "" : " for scope " + scope;
-    }
-
-    // ---- errors -------------------------------------------------------------------------------
-
-    /** The error for a response the caller cannot use; reads (a bounded part of) its body. */
-    private RegistryException failure(Call call, HttpResponse<InputStream> response) {
-        int status = response.statusCode();
-        String detail = errorDetail(response);
-        String text = call.what + ": HTTP " + status + (detail.isEmpty() ? "" : " " + detail);
-        if (status == 405 && call.method.equals("DELETE")) {
-            text += " (is storage.delete.enabled set on the registry?)";
-        }
-        return new RegistryException(classify(status, detail), text, status, null);
-    }
-
-    static RegistryException.Kind classify(int status, String detail) {
-        if (status >= 500 || status == 429 || status == 408) {
-            return RegistryException.Kind.TRANSIENT;
-        }
-        if (status == 404) {
-            return RegistryException.Kind.NOT_FOUND;
-        }
-        if (status == 401 || status == 403) {
-            return RegistryException.Kind.UNAUTHORIZED;
-        }
-        if (status == 400 && (detail.startsWith("DIGEST_INVALID") || detail.startsWith("SIZE_INVALID"))) {
-            return RegistryException.Kind.DIGEST_MISMATCH;
-        }
-        return RegistryException.Kind.INVALID;
-    }
-
-    private RegistryException unreachable(Call call, IOException e) {
-        String text = e instanceof HttpTimeoutException
-                ? "no answer within " + call.timeout.toMillis() + " ms (" + describe(e) + ")"
-                : "cannot reach " + call.uri.getScheme() + "://" + call.uri.getRawAuthority() + ": " + describe(e);
-        return new RegistryException(RegistryException.Kind.TRANSIENT, call.what + ": " + text, 0, e);
-    }
-
-    /**
-     * The distribution error codes and messages of an error body ({@code MANIFEST_UNKNOWN: manifest
-     * unknown}), or its first line when it is not JSON. Bounded, single line, printable only.
-     */
-    private String errorDetail(HttpResponse<InputStream> response) {
-        byte[] body;
-        try (InputStream in = new StallGuardedInputStream(response.body(), readTimeout)) {
-            body = in.readNBytes(MAX_ERROR_BODY_BYTES);
-        } catch (IOException e) {
-            return "";
-        }
-        if (body.length == 0) {
-            return "";
-        }
-        try {
-            JsonNode errors = ManifestJson.tree(body).get("errors");
-            if (errors != null && errors.isArray() && !errors.isEmpty()) {
-                List<String> parts = new ArrayList<>();
-                for (int i = 0; i < Math.min(3, errors.size()); i++) {
-                    JsonNode error = errors.get(i);
-                    String code = error.path("code").asString("");
-                    String message = error.path("message").asString("");
-                    parts.add(message.isEmpty() ? code : code + ": " + message);
-                }
-                return printable(String.join("; ", parts));
-            }
-        } catch (IllegalArgumentException notJson) {
-            // fall through to the raw text
-        }
-        String text = new String(body, StandardCharsets.UTF_8).strip();
-        int newline = text.indexOf('\n');
-        return printable(newline < 0 ? text : text.substring(0, newline));
-    }
-
-    private static String printable(String text) {
-        String clean = text.replaceAll("[\\p{Cntrl}]", " ").strip();
-        return clean.length() > 300 ? clean.substring(0, 300) + "..." : clean;
-    }
-
-    private static String describe(Throwable e) {
-        String type = e.getClass().getSimpleName();
-        String message = e.getMessage();
-        if (message == null && e.getCause() != null && e.getCause() != e) {
-            return type + " (" + describe(e.getCause()) + ")";
-        }
-        return message == null ? type : type + ": " + message;
-    }
-
-    // ---- small pieces -------------------------------------------------------------------------
-
-    private void requireAllowed(String registry) {
-        if (!OciRef.isRegistry(registry)) {
-            throw new IllegalArgumentException("invalid registry host: " + registry);
-        }
-        if (!allowAnyRegistry && !allowedRegistries.contains(registry.toLowerCase(Locale.ROOT))) {
-            throw new RegistryException(
-                    RegistryException.Kind.HOST_NOT_ALLOWED,
-                    "registry " + registry + " is not on the allow-list; no connection made");
-        }
-    }
-
-    private static String repository(String repository) {
-        if (!OciRef.isRepository(repository)) {
-            throw new IllegalArgumentException("invalid repository: " + repository);
-        }
-        return repository;
-    }
-
-    private boolean isPlainHttp(String registry) {
-        return plainHttpRegistries.contains(registry.toLowerCase(Locale.ROOT));
-    }
-
-    private URI url(String registry, String path) {
-        requireAllowed(registry);
-        return URI.create((isPlainHttp(registry) ? "http" : "https") + "://" + registry + path);
-    }
-
     private URI manifestUrl(OciRef ref) {
-        return url(ref.registry(), "/v2/" + ref.repository() + "/manifests/" + ref.reference());
-    }
-
-    private static boolean onRegistry(URI uri, String registry) {
-        return uri.getRawAuthority() != null && uri.getRawAuthority().equalsIgnoreCase(registry);
-    }
-
-    private static String hostOf(String registry) {
-        if (registry.startsWith("[")) {
-            return registry.substring(1, registry.indexOf(']'));
-        }
-        int colon = registry.indexOf(':');
-        return colon < 0 ? registry : registry.substring(0, colon);
-    }
-
-    private static boolean isRedirect(int status) {
-        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-    }
-
-    /** The next page from a {@code Link: <url>; rel="next"} header, resolved against the request. */
-    private URI nextPage(Call call, HttpResponse<InputStream> response) {
-        URI next = nextLink(response.headers().allValues("Link"), call.uri);
-        if (next != null && !onRegistry(next, call.registry)) {
-            discard(response);
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID,
-                    call.what + ": the next page is on another host (" + next.getRawAuthority() + ")");
-        }
-        return next;
-    }
-
-    static URI nextLink(List<String> linkHeaders, URI base) {
-        for (String header : linkHeaders) {
-            Matcher link = LINK.matcher(header);
-            while (link.find()) {
-                Matcher rel = REL_NEXT.matcher(link.group(2));
-                while (rel.find()) {
-                    if (List.of(rel.group(1).trim().split("\\s+")).contains("next")) {
-                        try {
-                            return base.resolve(link.group(1).trim());
-                        } catch (IllegalArgumentException e) {
-                            return null;
-                        }
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
-    private long contentRangeStart(Call call, HttpResponse<InputStream> response) {
-        String range = response.headers().firstValue("Content-Range").orElse("");
-        Matcher m = CONTENT_RANGE.matcher(range);
-        if (!m.matches()) {
-            discard(response);
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID,
-                    call.what + ": 206 without a usable Content-Range: " + printable(range));
-        }
-        return Long.parseLong(m.group(1));
-    }
-
-    private static String mediaType(HttpResponse<?> response) {
-        return response.headers()
-                .firstValue("Content-Type")
-                .map(t -> t.split(";", 2)[0].trim().toLowerCase(Locale.ROOT))
-                .filter(t -> !t.isEmpty())
-                .orElse(null);
-    }
-
-    private byte[] readBody(Call call, HttpResponse<InputStream> response, int limit) {
-        long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (declared > limit) {
-            discard(response);
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID,
-                    call.what + ": the response has " + declared + " bytes, over the " + limit + " byte limit");
-        }
-        byte[] body;
-        try (InputStream in = new StallGuardedInputStream(response.body(), readTimeout)) {
-            body = in.readNBytes(limit + 1);
-        } catch (IOException e) {
-            throw new RegistryException(
-                    RegistryException.Kind.TRANSIENT,
-                    call.what + ": reading the response failed: " + describe(e),
-                    0,
-                    e);
-        }
-        if (body.length > limit) {
-            throw new RegistryException(
-                    RegistryException.Kind.INVALID, call.what + ": the response is over the " + limit + " byte limit");
-        }
-        if (declared >= 0 && body.length != declared) {
-            throw new RegistryException(
-                    RegistryException.Kind.TRANSIENT,
-                    call.what + ": the response ended after " + body.length + " of " + declared + " bytes");
-        }
-        return body;
-    }
-
-    private static JsonNode json(Call call, byte[] body) {
-        try {
-            return ManifestJson.tree(body);
-        } catch (IllegalArgumentException e) {
-            throw new RegistryException(RegistryException.Kind.INVALID, call.what + ": " + e.getMessage());
-        }
-    }
-
-    private static void write(OutputStream sink, byte[] buffer, int n, String what) {
-        if (sink == null) {
-            return;
-        }
-        try {
-            sink.write(buffer, 0, n);
-        } catch (IOException e) {
-            throw new UncheckedIOException(what + ": writing to the destination failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Closing an unread body cancels it; the connection is not reused, which is fine for errors. */
-    private static void discard(HttpResponse<InputStream> response) {
-        try {
-            response.body().close();
-        } catch (IOException ignored) {
-            // nothing left to release
-        }
-    }
-
-    private static void discardIfPresent(HttpResponse<InputStream> response) {
-        if (response != null) {
-            discard(response);
-        }
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+        return transport.url(ref.registry(), "/v2/" + ref.repository() + "/manifests/" + ref.reference());
     }
 
     static MessageDigest sha256() {
@@ -1385,12 +452,6 @@ public final class RegistryClient {
 
     private static Digest sha256(byte[] bytes) {
         return Digest.ofSha256(sha256().digest(bytes));
-    }
-
-    private static Set<String> lowerCase(Set<String> values) {
-        Set<String> result = new HashSet<>();
-        values.forEach(v -> result.add(v.toLowerCase(Locale.ROOT)));
-        return Set.copyOf(result);
     }
 
     /** Configuration; {@link #build()} makes an immutable, thread-safe client. */

@@ -276,11 +276,11 @@ class RegistryClientProtocolTest {
     void readsTheNextLinkAmongSeveral() {
         URI base = URI.create("https://r.example.org/v2/app/tags/list");
 
-        assertThat(RegistryClient.nextLink(
+        assertThat(RegistryTransport.nextLink(
                         List.of("<https://r.example.org/prev>; rel=\"prev\", </v2/app/tags/list?last=x>; rel=next"),
                         base))
                 .isEqualTo(URI.create("https://r.example.org/v2/app/tags/list?last=x"));
-        assertThat(RegistryClient.nextLink(List.of("<https://r.example.org/prev>; rel=\"prev\""), base))
+        assertThat(RegistryTransport.nextLink(List.of("<https://r.example.org/prev>; rel=\"prev\""), base))
                 .isNull();
     }
 

@@ -1,0 +1,164 @@
+package dev.powernode.common.oci;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A verified, resumable blob download for {@link RegistryClient#fetchBlob}: one pass through a
+ * fixed buffer, hashed as it is read, resumed with {@code Range} requests after breaks. Kept apart
+ * from the facade because its resume rules (what a 200, 206 or 416 means part way through) change
+ * on their own.
+ */
+final class BlobDownload {
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
+
+    private final RegistryTransport transport;
+    private final int maxResumes;
+
+    BlobDownload(RegistryTransport transport, int maxResumes) {
+        this.transport = transport;
+        this.maxResumes = maxResumes;
+    }
+
+    RegistryClient.BlobResult fetch(
+            String registry, String repository, Descriptor blob, OutputStream sink, RegistryClient.Progress report) {
+        String what = "fetch blob " + registry + "/" + repository + "@" + blob.digest();
+        URI uri =
+                transport.url(registry, "/v2/" + RegistryTransport.repository(repository) + "/blobs/" + blob.digest());
+        long size = blob.size();
+        MessageDigest sha = RegistryClient.sha256();
+        byte[] buffer = new byte[RegistryClient.BUFFER_BYTES];
+        long done = 0;
+        int resumes = 0;
+        boolean bodyStarted = false;
+        while (true) {
+            RegistryTransport.Call call =
+                    transport.call(registry, what).uri(uri).pull(repository);
+            if (done > 0) {
+                call.header("Range", "bytes=" + done + "-");
+            }
+            IOException broken = null;
+            HttpResponse<InputStream> response = null;
+            try {
+                response = transport.exchange(call);
+            } catch (IOException e) {
+                if (!bodyStarted) {
+                    // nothing transferred yet: a plain failure to reach the registry, not a break
+                    throw transport.unreachable(call, e);
+                }
+                broken = e;
+            }
+            if (response != null) {
+                int status = response.statusCode();
+                if (status == 200 && done > 0) {
+                    if (sink != null) {
+                        RegistryTransport.discard(response);
+                        throw new RegistryException(
+                                RegistryException.Kind.TRANSIENT,
+                                what + ": the registry ignored the Range request after the transfer broke at byte "
+                                        + done + "; cannot resume into a destination that already holds data");
+                    }
+                    sha.reset();
+                    done = 0;
+                    report.update(0, size);
+                } else if (status == 206) {
+                    long start = contentRangeStart(call, response);
+                    if (start != done) {
+                        RegistryTransport.discard(response);
+                        throw new RegistryException(
+                                RegistryException.Kind.INVALID,
+                                what + ": asked for bytes from " + done + ", the registry sent from " + start);
+                    }
+                } else if (status == 416) {
+                    RegistryTransport.discard(response);
+                    throw new RegistryException(
+                            RegistryException.Kind.DIGEST_MISMATCH,
+                            what + ": the registry has no bytes past " + done + " but the descriptor says " + size,
+                            416,
+                            null);
+                } else if (status != 200) {
+                    throw transport.failure(call, response);
+                }
+                long length =
+                        response.headers().firstValueAsLong("Content-Length").orElse(-1);
+                if (status == 200 && length >= 0 && length != size) {
+                    RegistryTransport.discard(response);
+                    throw new RegistryException(
+                            RegistryException.Kind.DIGEST_MISMATCH,
+                            what + ": the registry says the blob has " + length + " bytes, the descriptor " + size);
+                }
+                bodyStarted = true;
+                try (InputStream in = new StallGuardedInputStream(response.body(), transport.readTimeout())) {
+                    int n;
+                    while ((n = in.read(buffer)) != -1) {
+                        if (n > size - done) {
+                            throw new RegistryException(
+                                    RegistryException.Kind.DIGEST_MISMATCH,
+                                    what + ": the registry sent more than the descriptor's " + size + " bytes");
+                        }
+                        sha.update(buffer, 0, n);
+                        write(sink, buffer, n, what);
+                        done += n;
+                        report.update(done, size);
+                    }
+                    if (done < size) {
+                        broken = new EOFException("body ended after " + done + " of " + size + " bytes");
+                    }
+                } catch (IOException e) {
+                    broken = e;
+                }
+            }
+            if (broken == null) {
+                break;
+            }
+            if (resumes >= maxResumes) {
+                throw new RegistryException(
+                        RegistryException.Kind.TRANSIENT,
+                        what + ": transfer broke at byte " + done + " of " + size + " ("
+                                + RegistryTransport.describe(broken) + ") and " + maxResumes + " resumes are used up",
+                        0,
+                        broken);
+            }
+            resumes++;
+        }
+        Digest actual = Digest.ofSha256(sha.digest());
+        if (!actual.equals(blob.digest())) {
+            throw new RegistryException(
+                    RegistryException.Kind.DIGEST_MISMATCH,
+                    what + ": the " + done + " bytes received hash to " + actual
+                            + "; the blob is corrupt or was replaced");
+        }
+        return new RegistryClient.BlobResult(actual, done, resumes);
+    }
+
+    private static long contentRangeStart(RegistryTransport.Call call, HttpResponse<InputStream> response) {
+        String range = response.headers().firstValue("Content-Range").orElse("");
+        Matcher m = CONTENT_RANGE.matcher(range);
+        if (!m.matches()) {
+            RegistryTransport.discard(response);
+            throw new RegistryException(
+                    RegistryException.Kind.INVALID,
+                    call.what + ": 206 without a usable Content-Range: " + RegistryTransport.printable(range));
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static void write(OutputStream sink, byte[] buffer, int n, String what) {
+        if (sink == null) {
+            return;
+        }
+        try {
+            sink.write(buffer, 0, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(what + ": writing to the destination failed: " + e.getMessage(), e);
+        }
+    }
+}
