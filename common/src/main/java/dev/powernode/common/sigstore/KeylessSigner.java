@@ -117,7 +117,7 @@ public final class KeylessSigner {
                                                         "algorithm",
                                                         "sha256",
                                                         "value",
-                                                        HexFormat.of().formatHex(SigstoreVerifier.sha256(payload)))),
+                                                        HexFormat.of().formatHex(Signatures.sha256(payload)))),
                                 "signature",
                                         Map.of(
                                                 "content",
