@@ -5,12 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory;
 import org.springframework.context.ApplicationContextInitializer;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.FileSystemUtils;
 
@@ -40,13 +39,13 @@ public final class ServerTempDir implements ApplicationContextInitializer<Config
         WebServerFactoryCustomizer<ConfigurableServletWebServerFactory> documentRoot =
                 factory -> factory.setDocumentRoot(docBase.toFile());
         context.getBeanFactory().registerSingleton("testServerDocumentRoot", documentRoot);
-        context.addApplicationListener((ApplicationListener<ContextClosedEvent>) closed -> {
-            if (closed.getApplicationContext() == context) {
-                try {
-                    FileSystemUtils.deleteRecursively(dir);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        // deleted when the context destroys its beans: after the web server has stopped, so Tomcat
+        // writes nothing into it afterwards (at ContextClosedEvent it was still running)
+        ((DefaultListableBeanFactory) context.getBeanFactory()).registerDisposableBean("testServerTempDir", () -> {
+            try {
+                FileSystemUtils.deleteRecursively(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
     }
