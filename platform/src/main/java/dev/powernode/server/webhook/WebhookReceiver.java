@@ -179,92 +179,62 @@ public class WebhookReceiver {
                     "webhook/unknown",
                     "no webhook '" + Untrusted.printable(webhookPath, 64) + "'");
         }
+        Call call = new Call(webhookPath, webhookId, deliveryId, null, null, now);
         if (body.length > maxBody()) {
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    null,
-                    ErrorKind.TOO_LARGE,
-                    "webhook/too-large",
-                    "body exceeds " + maxBody() + " bytes",
-                    now);
+            throw refuse(call, ErrorKind.TOO_LARGE, "webhook/too-large", "body exceeds " + maxBody() + " bytes");
         }
         String bodySha = sha256(body);
+        call = call.withBodySha(bodySha);
         if (signature == null || timestamp == null || deliveryId == null) {
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    bodySha,
+            throw refuse(
+                    call,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/unsigned",
                     "missing " + WebhookSignature.SIGNATURE_HEADER + ", " + WebhookSignature.TIMESTAMP_HEADER + " or "
-                            + WebhookSignature.DELIVERY_HEADER + " header",
-                    now);
+                            + WebhookSignature.DELIVERY_HEADER + " header");
         }
         if (!DELIVERY_ID.matcher(deliveryId).matches()) {
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    null,
-                    bodySha,
+            throw refuse(
+                    call.withoutDeliveryId(),
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-delivery-id",
-                    WebhookSignature.DELIVERY_HEADER + " must be 1-200 of A-Z a-z 0-9 . _ : -",
-                    now);
+                    WebhookSignature.DELIVERY_HEADER + " must be 1-200 of A-Z a-z 0-9 . _ : -");
         }
         long ts;
         try {
             ts = Long.parseLong(timestamp.strip());
         } catch (NumberFormatException e) {
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    bodySha,
+            throw refuse(
+                    call,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-timestamp",
-                    WebhookSignature.TIMESTAMP_HEADER + " must be unix seconds",
-                    now);
+                    WebhookSignature.TIMESTAMP_HEADER + " must be unix seconds");
         }
         String signatureHex = WebhookSignature.hex(signature);
         if (!WebhookSignature.verify(hook.secret(), ts, deliveryId, body, signature)) {
             Optional<Instant> seen = signatureHex == null ? Optional.empty() : seen(webhookId, signatureHex, now);
             if (seen.isPresent()) {
-                throw reject(
-                        webhookPath,
-                        webhookId,
-                        deliveryId,
-                        bodySha,
+                throw refuse(
+                        call,
                         ErrorKind.UNAUTHORIZED,
                         "webhook/replayed",
                         "this signature was already used by a delivery at " + seen.get()
-                                + ": a captured request re-sent (the delivery id is signed)",
-                        now);
+                                + ": a captured request re-sent (the delivery id is signed)");
             }
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    bodySha,
+            throw refuse(
+                    call,
                     ErrorKind.UNAUTHORIZED,
                     "webhook/bad-signature",
                     "signature does not match (wrong secret, or timestamp, delivery id or body changed after"
-                            + " signing)",
-                    now);
+                            + " signing)");
         }
         if (Math.abs(now.getEpochSecond() - ts) > config.window().toSeconds()) {
-            throw reject(
-                    webhookPath,
-                    webhookId,
-                    deliveryId,
-                    bodySha,
-                    signatureHex,
+            throw refuse(
+                    call.withSignature(signatureHex),
                     ErrorKind.UNAUTHORIZED,
                     "webhook/stale",
-                    "timestamp " + ts + " is more than " + config.window().toSeconds() + " s from the platform's clock",
-                    now);
+                    "timestamp " + ts + " is more than " + config.window().toSeconds()
+                            + " s from the platform's clock");
         }
         // the webhook's own rate is spent only by calls that carry its secret: its URL is not a secret,
         // and forged calls taking from it would keep the real runner at 429 (the address limit above
@@ -710,30 +680,40 @@ public class WebhookReceiver {
         return null;
     }
 
-    private DomainException reject(
-            String path,
-            UUID webhookId,
-            String deliveryId,
-            String bodySha,
-            ErrorKind kind,
-            String code,
-            String reason,
-            Instant now) {
-        return reject(path, webhookId, deliveryId, bodySha, null, kind, code, reason, now);
+    /**
+     * A call to a known webhook, as far as the receiver has read it: what a refusal records.
+     * {@code signatureHex} is set only once the signature verified.
+     */
+    private record Call(
+            String path, UUID webhookId, String deliveryId, String bodySha, String signatureHex, Instant now) {
+        Call withBodySha(String sha) {
+            return new Call(path, webhookId, deliveryId, sha, signatureHex, now);
+        }
+
+        Call withSignature(String hex) {
+            return new Call(path, webhookId, deliveryId, bodySha, hex, now);
+        }
+
+        /** The delivery id was malformed: it is not recorded as one. */
+        Call withoutDeliveryId() {
+            return new Call(path, webhookId, null, bodySha, signatureHex, now);
+        }
     }
 
-    /** Records a refusal; {@code signatureHex} only when the signature verified. */
-    private DomainException reject(
-            String path,
-            UUID webhookId,
-            String deliveryId,
-            String bodySha,
-            String signatureHex,
-            ErrorKind kind,
-            String code,
-            String reason,
-            Instant now) {
-        record(path, webhookId, deliveryId, signatureHex, bodySha, kind.httpStatus(), reason, null, null, null, now);
+    /** Records the refused call and returns the error to throw: the one way the receiver refuses. */
+    private DomainException refuse(Call call, ErrorKind kind, String code, String reason) {
+        record(
+                call.path(),
+                call.webhookId(),
+                call.deliveryId(),
+                call.signatureHex(),
+                call.bodySha(),
+                kind.httpStatus(),
+                reason,
+                null,
+                null,
+                null,
+                call.now());
         return new DomainException(kind, code, reason, List.<FieldError>of());
     }
 

@@ -15,8 +15,9 @@ import org.springframework.util.FileSystemUtils;
 
 /**
  * Gives each test context one temporary directory for what the service writes to disk (Tomcat's
- * base and document directories, {@code powernode.home}) and deletes it when the context closes,
- * so a test run leaves nothing behind in {@code /tmp} or the user's home.
+ * document directory, {@code powernode.home}) and deletes it when the context closes, so a test run
+ * leaves nothing behind in {@code /tmp} or the user's home. Tomcat's base directory goes under
+ * {@code target/tomcat}: Tomcat creates it again while it is destroyed, after the last hook.
  */
 public final class ServerTempDir implements ApplicationContextInitializer<ConfigurableApplicationContext> {
     @Override
@@ -34,8 +35,14 @@ public final class ServerTempDir implements ApplicationContextInitializer<Config
                 .addFirst(new MapPropertySource(
                         "powernode-test-server-dir",
                         Map.of(
-                                "server.tomcat.basedir", dir.resolve("tomcat").toString(),
-                                "powernode.home", dir.resolve("home").toString())));
+                                // not in dir: Tomcat re-creates its base directory while it is
+                                // destroyed, after every hook a test can run; target/ is build output
+                                "server.tomcat.basedir",
+                                Path.of("target", "tomcat", dir.getFileName().toString())
+                                        .toAbsolutePath()
+                                        .toString(),
+                                "powernode.home",
+                                dir.resolve("home").toString())));
         WebServerFactoryCustomizer<ConfigurableServletWebServerFactory> documentRoot =
                 factory -> factory.setDocumentRoot(docBase.toFile());
         context.getBeanFactory().registerSingleton("testServerDocumentRoot", documentRoot);
