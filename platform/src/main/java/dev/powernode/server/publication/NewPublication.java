@@ -29,47 +29,4 @@ public record NewPublication(
         String reason,
         String uploadSignature,
         String uploadMediaType,
-        Instant buildTime) {
-
-    /** An announcement without a build time (direct uploads). */
-    public NewPublication(
-            UUID nodePlatformId,
-            ArtifactFamily family,
-            Arch arch,
-            PublicationStatus initialStatus,
-            String ociRef,
-            String sha256,
-            long sizeBytes,
-            String gitSha,
-            String firmwareRef,
-            String runId,
-            UUID webhookId,
-            String webhookLabel,
-            String deliveryId,
-            UUID workerId,
-            String actor,
-            String reason,
-            String uploadSignature,
-            String uploadMediaType) {
-        this(
-                nodePlatformId,
-                family,
-                arch,
-                initialStatus,
-                ociRef,
-                sha256,
-                sizeBytes,
-                gitSha,
-                firmwareRef,
-                runId,
-                webhookId,
-                webhookLabel,
-                deliveryId,
-                workerId,
-                actor,
-                reason,
-                uploadSignature,
-                uploadMediaType,
-                null);
-    }
-}
+        Instant buildTime) {}

@@ -48,8 +48,7 @@ public final class Text {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
-            if (control && !(allowLineBreaks && (c == '\t' || c == '\n' || c == '\r'))) {
+            if (isControl(c) && !(allowLineBreaks && (c == '\t' || c == '\n' || c == '\r'))) {
                 return "must not contain control characters (U+%04X at index %d)".formatted((int) c, i);
             }
         }
@@ -69,8 +68,7 @@ public final class Text {
         StringBuilder b = new StringBuilder(Math.min(s.length(), max));
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            String piece =
-                    (c < 0x20 || (c >= 0x7f && c <= 0x9f)) ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+            String piece = isControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c);
             if (b.length() + piece.length() > max) {
                 break;
             }
@@ -80,5 +78,10 @@ public final class Text {
             b.setLength(b.length() - 1);
         }
         return b.toString();
+    }
+
+    /** A C0 control character, DEL, or a C1 control character. */
+    private static boolean isControl(char c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f);
     }
 }

@@ -155,7 +155,8 @@ public class DiskImageDirectUploadIngestService {
                 "worker:" + workerLabel,
                 "direct upload announced",
                 u.signature().strip(),
-                u.mediaType() == null ? "application/octet-stream" : u.mediaType()));
+                u.mediaType() == null ? "application/octet-stream" : u.mediaType(),
+                null)); // an upload's signature carries no build time
     }
 
     /**

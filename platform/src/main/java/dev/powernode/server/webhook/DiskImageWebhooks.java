@@ -87,7 +87,7 @@ public class DiskImageWebhooks {
             for (String ref : allowedPlatforms) {
                 Optional<NodePlatform> p = ref == null ? Optional.empty() : platforms.find(ref);
                 if (p.isEmpty()) {
-                    v.add("allowed_platforms", "no node platform '" + Untrusted.printable(ref, 200) + "'");
+                    v.add("allowed_platforms", "no node platform '" + Text.printable(ref, 200) + "'");
                 } else if (!allowed.contains(p.get().id())) {
                     allowed.add(p.get().id());
                 }

@@ -175,9 +175,7 @@ public class WebhookReceiver {
         if (hook == null) {
             unknown(source, webhookPath, now);
             throw new DomainException(
-                    ErrorKind.NOT_FOUND,
-                    "webhook/unknown",
-                    "no webhook '" + Untrusted.printable(webhookPath, 64) + "'");
+                    ErrorKind.NOT_FOUND, "webhook/unknown", "no webhook '" + Text.printable(webhookPath, 64) + "'");
         }
         Call call = new Call(webhookPath, webhookId, deliveryId, null, null, now);
         if (body.length > maxBody()) {
@@ -311,8 +309,8 @@ public class WebhookReceiver {
             log.warn(
                     "{} call(s) to unknown webhook ids since the last report; latest from {} for '{}'",
                     calls,
-                    Untrusted.printable(source, 64),
-                    Untrusted.printable(webhookPath, 64));
+                    Text.printable(source, 64),
+                    Text.printable(webhookPath, 64));
         }
     }
 
@@ -564,7 +562,7 @@ public class WebhookReceiver {
         Violations v = new Violations();
         for (String name : root.propertyNames()) {
             if (!FIELDS.contains(name)) {
-                v.add(Untrusted.printable(name, 100), "is not a known field");
+                v.add(Text.printable(name, 100), "is not a known field");
             }
         }
         String platformRef = text(root, "platform", true, 200, v);
@@ -580,7 +578,7 @@ public class WebhookReceiver {
                     ref = null;
                 }
             } catch (IllegalArgumentException e) {
-                v.add("oci_ref", Untrusted.printable(e.getMessage(), 200));
+                v.add("oci_ref", Text.printable(e.getMessage(), 200));
             }
         }
         String sha = text(root, "sha256", true, 71, v);
@@ -658,7 +656,7 @@ public class WebhookReceiver {
             v.add(name, "must be a non-empty string of at most " + max + " characters");
             return null;
         }
-        if (Untrusted.hasControl(n.stringValue())) {
+        if (Text.controlCharacterProblem(n.stringValue(), false) != null) {
             v.add(name, "must not contain control characters (NUL, newline, ESC, ...)");
             return null;
         }
@@ -741,13 +739,13 @@ public class WebhookReceiver {
                     :signature, :bodySha)
                 """)
                 .param("id", Ids.newId())
-                .param("path", Untrusted.printable(path, 200))
+                .param("path", Text.printable(path, 200))
                 .param("webhook", webhookId)
-                .param("delivery", Untrusted.printable(deliveryId, 200))
+                .param("delivery", Text.printable(deliveryId, 200))
                 .param("at", Timestamp.from(now))
                 .param("valid", signatureHex != null)
                 .param("status", status)
-                .param("reason", Untrusted.printable(reason, MAX_REASON))
+                .param("reason", Text.printable(reason, MAX_REASON))
                 .param("publication", publicationId)
                 .param("body", responseBody)
                 .param("dup", duplicateOf)
