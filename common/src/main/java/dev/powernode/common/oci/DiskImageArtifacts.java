@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Pushes build outputs as one disk-image artifact (DESIGN.md, wire contracts): an OCI manifest
+ * Pushes build outputs as one disk-image artifact (docs/ingest.md, The artifact the runner pushes): an OCI manifest
  * with {@code artifactType} {@link MediaTypes#DISK_IMAGE_ARTIFACT}, the empty config, and one layer
  * per file annotated with its title. The first file is the primary artifact.
  */

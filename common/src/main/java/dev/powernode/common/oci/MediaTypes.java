@@ -8,7 +8,7 @@ public final class MediaTypes {
     public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
     public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
     public static final String OCTET_STREAM = "application/octet-stream";
-    /** artifactType of our disk-image manifests (DESIGN.md, wire contracts). */
+    /** artifactType of our disk-image manifests (docs/ingest.md). */
     public static final String DISK_IMAGE_ARTIFACT = "application/vnd.powernode.disk-image.v1+json";
 
     public static final String COSIGN_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";

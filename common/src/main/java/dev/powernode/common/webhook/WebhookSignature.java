@@ -9,7 +9,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The webhook signing scheme (DESIGN.md, wire contracts), used by the runner side to sign and by
+ * The webhook signing scheme (docs/ingest.md, Signing), used by the runner side to sign and by
  * the platform to verify: {@code X-Powernode-Signature: sha256=<hex HMAC-SHA256(secret,
  * timestamp + "." + delivery_id + "." + raw body)>}, {@code X-Powernode-Timestamp} in unix seconds,
  * {@code X-Powernode-Delivery} a unique id. The delivery id is signed so that a captured request
