@@ -12,6 +12,7 @@ import dev.powernode.server.support.IntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -57,6 +58,34 @@ class AuthTest {
                     .hasValueSatisfying(h -> assertThat(h).startsWith("Bearer"));
         }
         assertThat(api.anonymous().get("/actuator/health/readiness").status()).isEqualTo(200);
+    }
+
+    /**
+     * The webhook intake and the worker API are answered by their own filters before Spring
+     * Security: no bearer rule can apply to the intake (whatever the method), and a worker request
+     * without a worker token is refused by the worker filter with its own challenge.
+     */
+    @Test
+    void theWebhookIntakeAndTheWorkerApiAreAnsweredBeforeBearerSecurity() {
+        String intake = "/api/v1/system/webhooks/disk_image/built/" + UUID.randomUUID();
+        for (Api.Response r :
+                List.of(api.anonymous().get(intake), api.anonymous().delete(intake))) {
+            assertThat(r.status()).isEqualTo(405);
+            assertThat(r.isProblem()).isTrue();
+            assertThat(r.json().get("code").asString()).isEqualTo("http/405");
+            assertThat(r.raw().headers().firstValue("Allow")).hasValue("POST");
+        }
+        Api.Response unsigned = api.anonymous().post(intake, "{}");
+        assertThat(unsigned.isProblem()).isTrue();
+        assertThat(unsigned.json().get("code").asString()).startsWith("webhook/");
+
+        Api.Response worker = api.get("/api/v1/system/worker_api/disk_image_publications/x");
+        assertThat(worker.status()).isEqualTo(401);
+        assertThat(worker.json().get("code").asString()).isEqualTo("auth/worker-unauthenticated");
+        assertThat(worker.raw().headers().firstValue("WWW-Authenticate"))
+                .hasValue("Bearer realm=\"powernode-workers\"");
+        assertThat(worker.raw().headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(h -> assertThat(h).contains("no-store"));
     }
 
     @Test
