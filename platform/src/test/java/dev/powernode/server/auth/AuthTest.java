@@ -9,6 +9,7 @@ import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,6 +33,9 @@ class AuthTest {
 
     @Autowired
     PowernodeProperties props;
+
+    @Autowired
+    SettableClock clock;
 
     Api api;
 
@@ -109,29 +113,36 @@ class AuthTest {
     }
 
     @Test
-    void expiredTokenIsRefused() {
-        String expired = Api.MINTER
-                .mint("old", List.of(Scope.SYSTEM_ADMIN), Instant.now().minus(Duration.ofHours(3)), Duration.ofHours(1))
+    void aTokenIsRefusedOnceTheServiceClockPassesItsExpiry() {
+        String token = Api.MINTER
+                .mint("old", List.of(Scope.SYSTEM_ADMIN), clock.instant(), Duration.ofHours(1))
                 .token();
-        Api.Response r = api.as(expired).get(PUBLICATIONS);
+        assertThat(api.as(token).get(PUBLICATIONS).status()).isEqualTo(200);
+
+        clock.advance(Duration.ofHours(3));
+
+        Api.Response r = api.as(token).get(PUBLICATIONS);
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
     }
 
     @Test
     void aTokenExpiredForLongerThanTheSmallClockSkewIsRefused() {
-        // expired 15 s ago: inside Spring's implicit 60 s skew, outside ours (5 s by default)
-        String justExpired = Api.MINTER
-                .mint(
-                        "recent",
-                        List.of(Scope.SYSTEM_ADMIN),
-                        Instant.now().minus(Duration.ofHours(1)).minusSeconds(15),
-                        Duration.ofHours(1))
+        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
+        String token = Api.MINTER
+                .mint("recent", List.of(Scope.SYSTEM_ADMIN), clock.instant(), Duration.ofHours(1))
                 .token();
-        Api.Response r = api.as(justExpired).get(PUBLICATIONS);
+
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        assertThat(api.as(token).get(PUBLICATIONS).status())
+                .as("expired 1 s ago: inside the skew")
+                .isEqualTo(200);
+
+        // expired 15 s ago: inside Spring's implicit 60 s skew, outside ours (5 s by default)
+        clock.advance(Duration.ofSeconds(14));
+        Api.Response r = api.as(token).get(PUBLICATIONS);
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
-        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -188,8 +199,7 @@ class AuthTest {
                 api.post("/api/v1/system/api_tokens", "{\"subject\":\"\",\"scopes\":[\"root\"],\"ttl\":\"forever\"}");
         assertThat(r.status()).isEqualTo(422);
         assertThat(r.json().get("errors").findValuesAsString("field")).contains("scopes[0]", "ttl");
-        assertThat(api.delete("/api/v1/system/api_tokens/" + java.util.UUID.randomUUID())
-                        .status())
+        assertThat(api.delete("/api/v1/system/api_tokens/" + UUID.randomUUID()).status())
                 .isEqualTo(404);
     }
 }
