@@ -33,14 +33,14 @@ import org.springframework.stereotype.Component;
 class WebhookIntakeFilter extends RouteFilter {
     static final String PREFIX = "/api/v1/system/webhooks/disk_image/built/";
     private static final Logger log = LoggerFactory.getLogger(WebhookIntakeFilter.class);
+    private static final Problem ONLY_POST =
+            Problem.of(405, "http/405", "only POST is supported here").withHeader("Allow", "POST");
 
     private final WebhookReceiver receiver;
-    private final ProblemWriter problems;
 
     WebhookIntakeFilter(WebhookReceiver receiver, ProblemWriter problems) {
-        super(PREFIX);
+        super(PREFIX, problems);
         this.receiver = receiver;
-        this.problems = problems;
     }
 
     @Override
@@ -49,10 +49,7 @@ class WebhookIntakeFilter extends RouteFilter {
         String path = request.getRequestURI();
         SecurityHeaders.apply(response);
         if (!"POST".equals(request.getMethod())) {
-            problems.write(
-                    response,
-                    Problem.of(405, "http/405", "only POST is supported here").withHeader("Allow", "POST"),
-                    path);
+            refuse(request, response, ONLY_POST);
             return;
         }
         String webhookId = path.substring(PREFIX.length());
@@ -74,10 +71,10 @@ class WebhookIntakeFilter extends RouteFilter {
             response.setContentLength(out.length);
             response.getOutputStream().write(out);
         } catch (DomainException e) {
-            problems.write(response, Problem.of(e), path);
+            refuse(request, response, Problem.of(e));
         } catch (RuntimeException e) {
             log.error("unexpected error receiving a webhook on {}", path, e);
-            problems.write(response, Problem.unexpected(), path);
+            refuse(request, response, Problem.unexpected());
         }
     }
 }

@@ -29,12 +29,10 @@ class WorkerTokenFilter extends RouteFilter {
             .withHeader("WWW-Authenticate", "Bearer realm=\"powernode-workers\"");
 
     private final Workers workers;
-    private final ProblemWriter problems;
 
     WorkerTokenFilter(Workers workers, ProblemWriter problems) {
-        super(PREFIX);
+        super(PREFIX, problems);
         this.workers = workers;
-        this.problems = problems;
     }
 
     @Override
@@ -45,9 +43,7 @@ class WorkerTokenFilter extends RouteFilter {
                 ? workers.authenticate(header.substring(7).strip())
                 : Optional.empty();
         if (worker.isEmpty()) {
-            // written before Spring Security's header writer could run
-            SecurityHeaders.apply(response);
-            problems.write(response, UNAUTHENTICATED, request.getRequestURI());
+            refuse(request, response, UNAUTHENTICATED);
             return;
         }
         request.setAttribute(WORKER, worker.get());
