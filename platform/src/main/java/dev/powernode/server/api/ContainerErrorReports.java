@@ -1,6 +1,7 @@
 package dev.powernode.server.api;
 
-import dev.powernode.server.shared.ProblemResponses;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.Host;
@@ -17,7 +18,6 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.HttpStatus;
 
 /**
  * Errors Tomcat answers itself, before any servlet or filter runs (a {@code %00} or {@code %2F} in
@@ -28,7 +28,7 @@ import org.springframework.http.HttpStatus;
 @Configuration(proxyBeanMethods = false)
 class ContainerErrorReports {
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemJsonErrorReports(ProblemResponses problems) {
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemJsonErrorReports(ProblemWriter problems) {
         return factory -> factory.addContextCustomizers(context -> {
             Host host = (Host) context.getParent();
             // Boot adds its own ErrorReportValve, and the host adds one when it starts if none is
@@ -41,7 +41,7 @@ class ContainerErrorReports {
         });
     }
 
-    private static void install(Pipeline pipeline, ProblemResponses problems) {
+    private static void install(Pipeline pipeline, ProblemWriter problems) {
         boolean present = false;
         for (Valve valve : pipeline.getValves()) {
             if (valve instanceof ProblemJsonReportValve) {
@@ -59,9 +59,9 @@ class ContainerErrorReports {
     static final class ProblemJsonReportValve extends ErrorReportValve {
         private static final Logger log = LoggerFactory.getLogger(ProblemJsonReportValve.class);
 
-        private final ProblemResponses problems;
+        private final ProblemWriter problems;
 
-        ProblemJsonReportValve(ProblemResponses problems) {
+        ProblemJsonReportValve(ProblemWriter problems) {
             this.problems = problems;
             setShowReport(false);
             setShowServerInfo(false);
@@ -78,17 +78,18 @@ class ContainerErrorReports {
             if (!ioAllowed.get()) {
                 return;
             }
-            HttpStatus known = HttpStatus.resolve(status);
-            String detail = status == 400
-                    ? "the request line, its URL or its headers are malformed"
-                    : status >= 500
-                            ? "an unexpected error occurred"
-                            : known != null ? known.getReasonPhrase() : "error";
+            Problem problem = Problem.ofStatus(status);
+            if (status == 400) {
+                problem = problem.withDetail("the request line, its URL or its headers are malformed");
+            } else if (status >= 500) {
+                // no request id was given out: the request never reached the filters
+                problem = problem.withDetail("an unexpected error occurred");
+            }
             try {
                 response.setSuspended(false);
                 response.setHeader("X-Content-Type-Options", "nosniff");
                 response.setHeader("Cache-Control", "no-store");
-                problems.write(response, status, status >= 500 ? "internal" : "http/" + status, detail, null);
+                problems.write(response, problem, null);
                 response.finishResponse();
             } catch (IOException | RuntimeException e) {
                 log.debug("could not write the container's error report", e);

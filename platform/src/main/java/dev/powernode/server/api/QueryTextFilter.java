@@ -1,8 +1,8 @@
 package dev.powernode.server.api;
 
 import dev.powernode.server.shared.FieldError;
-import dev.powernode.server.shared.ProblemResponses;
-import dev.powernode.server.shared.Problems;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import dev.powernode.server.shared.Text;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -26,9 +26,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class QueryTextFilter extends OncePerRequestFilter {
-    private final ProblemResponses problems;
+    private final ProblemWriter problems;
 
-    QueryTextFilter(ProblemResponses problems) {
+    QueryTextFilter(ProblemWriter problems) {
         this.problems = problems;
     }
 
@@ -41,11 +41,10 @@ class QueryTextFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        String summary = errors.get(0).field() + ": " + errors.get(0).message();
         // answered before Spring Security's header writer runs
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("Cache-Control", "no-store");
-        problems.write(response, Problems.of(422, "validation/invalid", summary, errors, request.getRequestURI()));
+        problems.write(response, Problem.invalid(errors), request.getRequestURI());
     }
 
     static List<FieldError> problemsIn(String query) {

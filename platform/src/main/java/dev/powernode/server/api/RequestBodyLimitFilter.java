@@ -3,7 +3,8 @@ package dev.powernode.server.api;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.PowernodeProperties;
-import dev.powernode.server.shared.ProblemResponses;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -24,33 +25,45 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class RequestBodyLimitFilter extends OncePerRequestFilter {
-    private final long limit;
-    private final ProblemResponses problems;
+    private static final String CODE = "request/too-large";
 
-    RequestBodyLimitFilter(PowernodeProperties props, ProblemResponses problems) {
+    private final long limit;
+    private final ProblemWriter problems;
+
+    private final WebhookIntakeFilter intake;
+    private final WorkerTokenFilter workerApi;
+
+    RequestBodyLimitFilter(
+            PowernodeProperties props,
+            ProblemWriter problems,
+            WebhookIntakeFilter intake,
+            WorkerTokenFilter workerApi) {
         this.limit = props.maxRequestBody().toBytes();
         this.problems = problems;
+        this.intake = intake;
+        this.workerApi = workerApi;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (WebhookIntakeFilter.isIntake(request) || isUploadContent(request)) {
+        if (intake.serves(request) || isUploadContent(request)) {
             // the receiver enforces its own, smaller limit and records the refusal as a delivery
             chain.doFilter(request, response);
             return;
         }
         long declared = request.getContentLengthLong();
         if (declared > limit) {
-            problems.write(response, 413, "request/too-large", tooLarge(), request.getRequestURI());
+            problems.write(
+                    response, Problem.of(ErrorKind.TOO_LARGE.httpStatus(), CODE, tooLarge()), request.getRequestURI());
             return;
         }
         chain.doFilter(new LimitedRequest(request), response);
     }
 
     /** Direct-upload bodies are artifacts: bounded by their declared size, not by this limit. */
-    private static boolean isUploadContent(HttpServletRequest request) {
-        return WorkerTokenFilter.isWorkerApi(request) && request.getRequestURI().endsWith("/content");
+    private boolean isUploadContent(HttpServletRequest request) {
+        return workerApi.serves(request) && request.getRequestURI().endsWith("/content");
     }
 
     private String tooLarge() {
@@ -85,7 +98,7 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
             if (n > 0) {
                 count += n;
                 if (count > limit) {
-                    throw new DomainException(ErrorKind.TOO_LARGE, "request/too-large", tooLarge());
+                    throw new DomainException(ErrorKind.TOO_LARGE, CODE, tooLarge());
                 }
             }
         }

@@ -1,7 +1,7 @@
 package dev.powernode.server.api;
 
 import dev.powernode.server.shared.Ids;
-import dev.powernode.server.shared.Problems;
+import dev.powernode.server.shared.ProblemWriter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,7 +33,7 @@ class RequestLogFilter extends OncePerRequestFilter {
         String requestId = incoming != null && SANE_ID.matcher(incoming).matches()
                 ? incoming
                 : Ids.newId().toString();
-        MDC.put(Problems.REQUEST_ID, requestId);
+        MDC.put(ProblemWriter.REQUEST_ID, requestId);
         response.setHeader("X-Request-Id", requestId);
         long start = System.nanoTime();
         try {
@@ -47,7 +47,7 @@ class RequestLogFilter extends OncePerRequestFilter {
                     .addKeyValue("duration_ms", micros / 1000.0)
                     .addKeyValue("client.address", request.getRemoteAddr())
                     .log("{} {} -> {}", request.getMethod(), request.getRequestURI(), response.getStatus());
-            MDC.remove(Problems.REQUEST_ID);
+            MDC.remove(ProblemWriter.REQUEST_ID);
         }
     }
 }

@@ -2,9 +2,8 @@ package dev.powernode.server.api;
 
 import dev.powernode.common.webhook.WebhookSignature;
 import dev.powernode.server.shared.DomainException;
-import dev.powernode.server.shared.ProblemResponses;
-import dev.powernode.server.shared.Problems;
-import dev.powernode.server.shared.RateLimited;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import dev.powernode.server.webhook.Receipt;
 import dev.powernode.server.webhook.WebhookReceiver;
 import jakarta.servlet.FilterChain;
@@ -14,14 +13,12 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * {@code POST /api/v1/system/webhooks/disk_image/built/{webhook_id}}, served straight from the
@@ -33,25 +30,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 2)
-class WebhookIntakeFilter extends OncePerRequestFilter {
+class WebhookIntakeFilter extends RouteFilter {
     static final String PREFIX = "/api/v1/system/webhooks/disk_image/built/";
     private static final Logger log = LoggerFactory.getLogger(WebhookIntakeFilter.class);
+    private static final Problem ONLY_POST =
+            Problem.of(405, "http/405", "only POST is supported here").withHeader("Allow", "POST");
 
     private final WebhookReceiver receiver;
-    private final ProblemResponses problems;
 
-    WebhookIntakeFilter(WebhookReceiver receiver, ProblemResponses problems) {
+    WebhookIntakeFilter(WebhookReceiver receiver, ProblemWriter problems) {
+        super(PREFIX, problems);
         this.receiver = receiver;
-        this.problems = problems;
-    }
-
-    static boolean isIntake(HttpServletRequest request) {
-        return request.getRequestURI().startsWith(PREFIX);
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !isIntake(request);
     }
 
     @Override
@@ -60,8 +49,7 @@ class WebhookIntakeFilter extends OncePerRequestFilter {
         String path = request.getRequestURI();
         SecurityHeaders.apply(response);
         if (!"POST".equals(request.getMethod())) {
-            response.setHeader("Allow", "POST");
-            problems.write(response, 405, "http/405", "only POST is supported here", path);
+            refuse(request, response, ONLY_POST);
             return;
         }
         String webhookId = path.substring(PREFIX.length());
@@ -82,21 +70,11 @@ class WebhookIntakeFilter extends OncePerRequestFilter {
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
             response.setContentLength(out.length);
             response.getOutputStream().write(out);
-        } catch (RateLimited e) {
-            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
-            problems.write(response, Problems.of(e, path));
         } catch (DomainException e) {
-            problems.write(response, Problems.of(e, path));
+            refuse(request, response, Problem.of(e));
         } catch (RuntimeException e) {
             log.error("unexpected error receiving a webhook on {}", path, e);
-            problems.write(
-                    response,
-                    Problems.of(
-                            500,
-                            "internal",
-                            "an unexpected error occurred; quote the request_id when reporting it",
-                            List.of(),
-                            path));
+            refuse(request, response, Problem.unexpected());
         }
     }
 }

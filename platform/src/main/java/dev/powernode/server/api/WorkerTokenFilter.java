@@ -2,7 +2,8 @@ package dev.powernode.server.api;
 
 import dev.powernode.server.ci.Worker;
 import dev.powernode.server.ci.Workers;
-import dev.powernode.server.shared.ProblemResponses;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,7 +13,6 @@ import java.util.Optional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Authenticates the runner-facing API ({@code /api/v1/system/worker_api/**}) by worker token
@@ -21,25 +21,18 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 3)
-class WorkerTokenFilter extends OncePerRequestFilter {
+class WorkerTokenFilter extends RouteFilter {
     static final String PREFIX = "/api/v1/system/worker_api/";
     static final String WORKER = "powernode.worker";
+    private static final Problem UNAUTHENTICATED = Problem.of(
+                    401, "auth/worker-unauthenticated", "a worker token is required (Authorization: Bearer pnw_...)")
+            .withHeader("WWW-Authenticate", "Bearer realm=\"powernode-workers\"");
 
     private final Workers workers;
-    private final ProblemResponses problems;
 
-    WorkerTokenFilter(Workers workers, ProblemResponses problems) {
+    WorkerTokenFilter(Workers workers, ProblemWriter problems) {
+        super(PREFIX, problems);
         this.workers = workers;
-        this.problems = problems;
-    }
-
-    static boolean isWorkerApi(HttpServletRequest request) {
-        return request.getRequestURI().startsWith(PREFIX);
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !isWorkerApi(request);
     }
 
     @Override
@@ -50,15 +43,7 @@ class WorkerTokenFilter extends OncePerRequestFilter {
                 ? workers.authenticate(header.substring(7).strip())
                 : Optional.empty();
         if (worker.isEmpty()) {
-            // written before Spring Security's header writer could run
-            SecurityHeaders.apply(response);
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"powernode-workers\"");
-            problems.write(
-                    response,
-                    401,
-                    "auth/worker-unauthenticated",
-                    "a worker token is required (Authorization: Bearer pnw_...)",
-                    request.getRequestURI());
+            refuse(request, response, UNAUTHENTICATED);
             return;
         }
         request.setAttribute(WORKER, worker.get());

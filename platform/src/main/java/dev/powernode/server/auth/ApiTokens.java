@@ -102,7 +102,7 @@ public class ApiTokens {
 
     /** True when a token with this jti was recorded and later revoked. */
     @Transactional(readOnly = true)
-    public boolean isRevoked(UUID jti) {
+    boolean isRevoked(UUID jti) {
         return jdbc.sql("select exists (select 1 from api_token where id = :id and revoked_at is not null)")
                 .param("id", jti)
                 .query(Boolean.class)

@@ -4,7 +4,8 @@ import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.TokenMinter;
 import dev.powernode.server.shared.KeyMaterial;
 import dev.powernode.server.shared.PowernodeProperties;
-import dev.powernode.server.shared.ProblemResponses;
+import dev.powernode.server.shared.Problem;
+import dev.powernode.server.shared.ProblemWriter;
 import java.time.Clock;
 import java.util.UUID;
 import javax.crypto.spec.SecretKeySpec;
@@ -57,11 +58,15 @@ class SecurityConfiguration {
         return http.build();
     }
 
+    /**
+     * Every other route. The webhook intake ({@code /api/v1/system/webhooks/disk_image/built/*}) is
+     * not among them: api/WebhookIntakeFilter answers every request under it before Spring
+     * Security's filter runs, so no rule here could apply to it (docs/api.md, "Ingest routes").
+     */
     @Bean
     @Order(2)
     SecurityFilterChain apiSecurity(
-            HttpSecurity http, JwtDecoder decoder, ProblemResponses problems, PowernodeProperties props)
-            throws Exception {
+            HttpSecurity http, JwtDecoder decoder, ProblemWriter problems, PowernodeProperties props) throws Exception {
         var bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
         var bearerDenied = new BearerTokenAccessDeniedHandler();
         AuthenticationEntryPoint unauthenticated = (req, res, ex) -> {
@@ -69,15 +74,17 @@ class SecurityConfiguration {
             String detail = ex instanceof InvalidBearerTokenException
                     ? "bearer token rejected: " + ex.getMessage()
                     : "a bearer token is required (Authorization: Bearer <token>)";
-            problems.write(res, 401, "auth/unauthenticated", detail, req.getRequestURI());
+            // the entry point set WWW-Authenticate (with the RFC 6750 error and resource metadata)
+            problems.write(res, Problem.of(401, "auth/unauthenticated", detail), req.getRequestURI());
         };
         AccessDeniedHandler forbidden = (req, res, ex) -> {
             bearerDenied.handle(req, res, ex);
             problems.write(
                     res,
-                    403,
-                    "auth/insufficient-scope",
-                    "the token's scopes do not allow " + req.getMethod() + " " + req.getRequestURI(),
+                    Problem.of(
+                            403,
+                            "auth/insufficient-scope",
+                            "the token's scopes do not allow " + req.getMethod() + " " + req.getRequestURI()),
                     req.getRequestURI());
         };
         http.csrf(csrf -> csrf.disable())
@@ -88,9 +95,6 @@ class SecurityConfiguration {
                 .logout(l -> l.disable())
                 .authorizeHttpRequests(
                         a -> a.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/error")
-                                .permitAll()
-                                // authenticated by its HMAC signature (WebhookReceiver), not by a bearer token
-                                .requestMatchers(HttpMethod.POST, "/api/v1/system/webhooks/disk_image/built/*")
                                 .permitAll()
                                 .requestMatchers(HttpMethod.POST, "/api/v1/workers")
                                 .hasAuthority(ADMIN)
@@ -129,16 +133,17 @@ class SecurityConfiguration {
      * answer problem+json directly rather than through the container's error dispatch.
      */
     @Bean
-    RequestRejectedHandler problemJsonRequestRejected(ProblemResponses problems) {
+    RequestRejectedHandler problemJsonRequestRejected(ProblemWriter problems) {
         return (req, res, ex) -> {
             // written before the header-writing filters run: set what every other answer carries
             res.setHeader("X-Content-Type-Options", "nosniff");
             res.setHeader("Cache-Control", "no-store");
             problems.write(
                     res,
-                    400,
-                    "request/rejected",
-                    "the request URL was refused as potentially malicious (encoded or duplicate separators)",
+                    Problem.of(
+                            400,
+                            "request/rejected",
+                            "the request URL was refused as potentially malicious (encoded or duplicate separators)"),
                     null);
         };
     }

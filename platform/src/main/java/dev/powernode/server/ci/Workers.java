@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -78,13 +80,7 @@ public class Workers {
                 """)
                 .param("hash", sha256(token))
                 .param("now", Timestamp.from(clock.instant()))
-                .query((rs, n) -> new Worker(
-                        rs.getObject("id", UUID.class),
-                        WorkerRole.parse("role", rs.getString("role")),
-                        rs.getString("label"),
-                        instant(rs.getTimestamp("last_seen_at")),
-                        instant(rs.getTimestamp("created_at")),
-                        instant(rs.getTimestamp("rotated_at"))))
+                .query(Workers::worker)
                 .optional();
     }
 
@@ -102,13 +98,7 @@ public class Workers {
     public List<Worker> list(WorkerRole role) {
         return jdbc.sql("select * from worker where role = :role order by label")
                 .param("role", role.value())
-                .query((rs, n) -> new Worker(
-                        rs.getObject("id", UUID.class),
-                        WorkerRole.parse("role", rs.getString("role")),
-                        rs.getString("label"),
-                        instant(rs.getTimestamp("last_seen_at")),
-                        instant(rs.getTimestamp("created_at")),
-                        instant(rs.getTimestamp("rotated_at"))))
+                .query(Workers::worker)
                 .list();
     }
 
@@ -117,22 +107,18 @@ public class Workers {
     public Optional<Worker> find(UUID id) {
         return jdbc.sql("select * from worker where id = :id")
                 .param("id", id)
-                .query((rs, n) -> new Worker(
-                        rs.getObject("id", UUID.class),
-                        WorkerRole.parse("role", rs.getString("role")),
-                        rs.getString("label"),
-                        instant(rs.getTimestamp("last_seen_at")),
-                        instant(rs.getTimestamp("created_at")),
-                        instant(rs.getTimestamp("rotated_at"))))
+                .query(Workers::worker)
                 .optional();
     }
 
-    @Transactional(readOnly = true)
-    public boolean exists(UUID id) {
-        return jdbc.sql("select exists (select 1 from worker where id = :id)")
-                .param("id", id)
-                .query(Boolean.class)
-                .single();
+    private static Worker worker(ResultSet rs, int row) throws SQLException {
+        return new Worker(
+                rs.getObject("id", UUID.class),
+                WorkerRole.parse("role", rs.getString("role")),
+                rs.getString("label"),
+                instant(rs.getTimestamp("last_seen_at")),
+                instant(rs.getTimestamp("created_at")),
+                instant(rs.getTimestamp("rotated_at")));
     }
 
     private static Instant instant(Timestamp ts) {

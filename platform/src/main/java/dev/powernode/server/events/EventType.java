@@ -1,5 +1,7 @@
 package dev.powernode.server.events;
 
+import dev.powernode.server.shared.DomainException;
+
 /** What operators can be told about; the CloudEvents type is {@code dev.powernode.disk_image.<value>}. */
 public enum EventType {
     PUBLISHED("published"),
@@ -14,21 +16,21 @@ public enum EventType {
         this.value = value;
     }
 
-    public String value() {
+    String value() {
         return value;
     }
 
-    public String cloudEventType() {
+    String cloudEventType() {
         return "dev.powernode.disk_image." + value;
     }
 
-    public static EventType parse(String field, String value) {
+    static EventType parse(String field, String value) {
         for (EventType t : values()) {
             if (t.value.equals(value)) {
                 return t;
             }
         }
-        throw dev.powernode.server.shared.DomainException.invalid(
+        throw DomainException.invalid(
                 field, "must be one of published, failed, promoted, rolled_back, purged; got '" + value + "'");
     }
 }

@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class OutboundEvents {
-    public static final String SOURCE = "/powernode/platform";
+    private static final String SOURCE = "/powernode/platform";
 
     private final JdbcClient jdbc;
     private final SecretBox box;

@@ -9,9 +9,11 @@ import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,6 +33,9 @@ class AuthTest {
 
     @Autowired
     PowernodeProperties props;
+
+    @Autowired
+    SettableClock clock;
 
     Api api;
 
@@ -59,6 +64,34 @@ class AuthTest {
         assertThat(api.anonymous().get("/actuator/health/readiness").status()).isEqualTo(200);
     }
 
+    /**
+     * The webhook intake and the worker API are answered by their own filters before Spring
+     * Security: no bearer rule can apply to the intake (whatever the method), and a worker request
+     * without a worker token is refused by the worker filter with its own challenge.
+     */
+    @Test
+    void theWebhookIntakeAndTheWorkerApiAreAnsweredBeforeBearerSecurity() {
+        String intake = "/api/v1/system/webhooks/disk_image/built/" + UUID.randomUUID();
+        for (Api.Response r :
+                List.of(api.anonymous().get(intake), api.anonymous().delete(intake))) {
+            assertThat(r.status()).isEqualTo(405);
+            assertThat(r.isProblem()).isTrue();
+            assertThat(r.json().get("code").asString()).isEqualTo("http/405");
+            assertThat(r.raw().headers().firstValue("Allow")).hasValue("POST");
+        }
+        Api.Response unsigned = api.anonymous().post(intake, "{}");
+        assertThat(unsigned.isProblem()).isTrue();
+        assertThat(unsigned.json().get("code").asString()).startsWith("webhook/");
+
+        Api.Response worker = api.get("/api/v1/system/worker_api/disk_image_publications/x");
+        assertThat(worker.status()).isEqualTo(401);
+        assertThat(worker.json().get("code").asString()).isEqualTo("auth/worker-unauthenticated");
+        assertThat(worker.raw().headers().firstValue("WWW-Authenticate"))
+                .hasValue("Bearer realm=\"powernode-workers\"");
+        assertThat(worker.raw().headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(h -> assertThat(h).contains("no-store"));
+    }
+
     @Test
     void readScopeCannotWrite() {
         Api reader = api.as(Api.token(Scope.DISK_IMAGES_READ));
@@ -80,29 +113,36 @@ class AuthTest {
     }
 
     @Test
-    void expiredTokenIsRefused() {
-        String expired = Api.MINTER
-                .mint("old", List.of(Scope.SYSTEM_ADMIN), Instant.now().minus(Duration.ofHours(3)), Duration.ofHours(1))
+    void aTokenIsRefusedOnceTheServiceClockPassesItsExpiry() {
+        String token = Api.MINTER
+                .mint("old", List.of(Scope.SYSTEM_ADMIN), clock.instant(), Duration.ofHours(1))
                 .token();
-        Api.Response r = api.as(expired).get(PUBLICATIONS);
+        assertThat(api.as(token).get(PUBLICATIONS).status()).isEqualTo(200);
+
+        clock.advance(Duration.ofHours(3));
+
+        Api.Response r = api.as(token).get(PUBLICATIONS);
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
     }
 
     @Test
     void aTokenExpiredForLongerThanTheSmallClockSkewIsRefused() {
-        // expired 15 s ago: inside Spring's implicit 60 s skew, outside ours (5 s by default)
-        String justExpired = Api.MINTER
-                .mint(
-                        "recent",
-                        List.of(Scope.SYSTEM_ADMIN),
-                        Instant.now().minus(Duration.ofHours(1)).minusSeconds(15),
-                        Duration.ofHours(1))
+        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
+        String token = Api.MINTER
+                .mint("recent", List.of(Scope.SYSTEM_ADMIN), clock.instant(), Duration.ofHours(1))
                 .token();
-        Api.Response r = api.as(justExpired).get(PUBLICATIONS);
+
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        assertThat(api.as(token).get(PUBLICATIONS).status())
+                .as("expired 1 s ago: inside the skew")
+                .isEqualTo(200);
+
+        // expired 15 s ago: inside Spring's implicit 60 s skew, outside ours (5 s by default)
+        clock.advance(Duration.ofSeconds(14));
+        Api.Response r = api.as(token).get(PUBLICATIONS);
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.json().get("detail").asString()).containsIgnoringCase("expired");
-        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -159,8 +199,7 @@ class AuthTest {
                 api.post("/api/v1/system/api_tokens", "{\"subject\":\"\",\"scopes\":[\"root\"],\"ttl\":\"forever\"}");
         assertThat(r.status()).isEqualTo(422);
         assertThat(r.json().get("errors").findValuesAsString("field")).contains("scopes[0]", "ttl");
-        assertThat(api.delete("/api/v1/system/api_tokens/" + java.util.UUID.randomUUID())
-                        .status())
+        assertThat(api.delete("/api/v1/system/api_tokens/" + UUID.randomUUID()).status())
                 .isEqualTo(404);
     }
 }

@@ -13,6 +13,7 @@ import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.PublicationProbe;
 import dev.powernode.server.support.RegistryFixture;
+import dev.powernode.server.support.SettableClock;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
 import dev.powernode.testkit.SigstoreMock;
@@ -79,6 +80,9 @@ class KeylessIngestTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    SettableClock clock;
 
     Api admin;
     WebhookCaller webhook;
@@ -313,8 +317,7 @@ class KeylessIngestTest {
                         .asString())
                 .isEqualTo("published");
 
-        jdbc.sql("update disk_image_publication set retired_at = now() - interval '3 days' where status = 'retired'")
-                .update();
+        clock.advance(Duration.ofDays(3)); // the old one retired long enough ago to be past the grace window
         assertThat(admin.patch("/api/v1/system/node_platforms/keyless", "{\"disk_image_retention_count\":1}")
                         .status())
                 .isEqualTo(200);

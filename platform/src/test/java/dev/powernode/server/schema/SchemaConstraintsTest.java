@@ -1,5 +1,6 @@
 package dev.powernode.server.schema;
 
+import static dev.powernode.server.support.ConstraintViolation.assertRefusedBy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -38,9 +38,12 @@ class SchemaConstraintsTest {
     void refusesASecondActivePublicationForTheSameTriple() {
         fixtures.publication(platform, "uefi_disk", "amd64", "published", true, Instant.now());
 
+        assertRefusedBy(
+                "disk_image_publication_one_active_per_triple",
+                () -> fixtures.publication(platform, "uefi_disk", "amd64", "published", true, Instant.now()));
         assertThatThrownBy(() -> fixtures.publication(platform, "uefi_disk", "amd64", "published", true, Instant.now()))
-                .isInstanceOf(DuplicateKeyException.class)
-                .hasMessageContaining("disk_image_publication_one_active_per_triple");
+                .as("a unique index: a duplicate, answered 409")
+                .isInstanceOf(DuplicateKeyException.class);
 
         // other triples, and inactive rows of the same triple, are fine
         fixtures.publication(platform, "uefi_disk", "arm64", "published", true, Instant.now());
@@ -50,29 +53,33 @@ class SchemaConstraintsTest {
 
     @Test
     void refusesAnActivePublicationThatIsNotPublished() {
-        assertThatThrownBy(() -> fixtures.publication(platform, "uefi_disk", "amd64", "retired", true, Instant.now()))
-                .isInstanceOf(DataIntegrityViolationException.class);
+        assertRefusedBy(
+                "disk_image_publication_active_only_published",
+                () -> fixtures.publication(platform, "uefi_disk", "amd64", "retired", true, Instant.now()));
     }
 
     @Test
     void refusesUnknownStatusFamilyAndArch() {
-        assertThatThrownBy(() -> fixtures.publication(platform, "uefi_disk", "amd64", "shipped", false, Instant.now()))
-                .isInstanceOf(DataIntegrityViolationException.class);
-        assertThatThrownBy(() -> fixtures.publication(platform, "floppy", "amd64", "queued", false, Instant.now()))
-                .isInstanceOf(DataIntegrityViolationException.class);
-        assertThatThrownBy(() -> fixtures.publication(platform, "iso", "sparc", "queued", false, Instant.now()))
-                .isInstanceOf(DataIntegrityViolationException.class);
+        assertRefusedBy(
+                "disk_image_publication_status_check",
+                () -> fixtures.publication(platform, "uefi_disk", "amd64", "shipped", false, Instant.now()));
+        assertRefusedBy(
+                "disk_image_publication_artifact_family_check",
+                () -> fixtures.publication(platform, "floppy", "amd64", "queued", false, Instant.now()));
+        assertRefusedBy(
+                "disk_image_publication_arch_check",
+                () -> fixtures.publication(platform, "iso", "sparc", "queued", false, Instant.now()));
     }
 
     @Test
     void refusesRetentionOutsideOneToHundred() {
         for (int bad : new int[] {0, 101, -1}) {
-            assertThatThrownBy(() -> jdbc.sql("update node_platform set disk_image_retention_count = :n where id = :id")
+            assertRefusedBy(
+                    "node_platform_disk_image_retention_count_check",
+                    () -> jdbc.sql("update node_platform set disk_image_retention_count = :n where id = :id")
                             .param("n", bad)
                             .param("id", platform)
-                            .update())
-                    .as("retention %d", bad)
-                    .isInstanceOf(DataIntegrityViolationException.class);
+                            .update());
         }
         jdbc.sql("update node_platform set disk_image_retention_count = 100 where id = :id")
                 .param("id", platform)
@@ -81,18 +88,44 @@ class SchemaConstraintsTest {
 
     @Test
     void refusesPublicationsOfUnknownPlatforms() {
-        assertThatThrownBy(
-                        () -> fixtures.publication(UUID.randomUUID(), "iso", "amd64", "queued", false, Instant.now()))
-                .isInstanceOf(DataIntegrityViolationException.class);
+        assertRefusedBy(
+                "disk_image_publication_node_platform_id_fkey",
+                () -> fixtures.publication(UUID.randomUUID(), "iso", "amd64", "queued", false, Instant.now()));
     }
 
     @Test
     void refusesAFailedPublicationWithoutAnErrorMessage() {
         UUID id = fixtures.publication(platform, "iso", "amd64", "queued", false, Instant.now());
-        assertThatThrownBy(() -> jdbc.sql("update disk_image_publication set status = 'failed' where id = :id")
+        assertRefusedBy(
+                "disk_image_publication_failed_has_error",
+                () -> jdbc.sql("update disk_image_publication set status = 'failed' where id = :id")
                         .param("id", id)
-                        .update())
-                .isInstanceOf(DataIntegrityViolationException.class);
+                        .update());
+    }
+
+    @Test
+    void refusesARetiredOrPurgedPublicationWithoutItsTimestamp() {
+        UUID retired = fixtures.publication(platform, "iso", "amd64", "retired", false, Instant.now());
+        UUID purged = fixtures.publication(platform, "iso", "amd64", "purged", false, Instant.now());
+        assertRefusedBy(
+                "disk_image_publication_retired_has_time",
+                () -> jdbc.sql("update disk_image_publication set retired_at = null where id = :id")
+                        .param("id", retired)
+                        .update());
+        assertRefusedBy(
+                "disk_image_publication_purged_has_time",
+                () -> jdbc.sql("update disk_image_publication set purged_at = null where id = :id")
+                        .param("id", purged)
+                        .update());
+    }
+
+    @Test
+    void refusesAKeylessIdentityWithoutItsIssuer() {
+        assertRefusedBy(
+                "node_platform_cosign_identity_with_issuer",
+                () -> jdbc.sql("update node_platform set cosign_identity_regexp = '^x$' where id = :id")
+                        .param("id", platform)
+                        .update());
     }
 
     @Test

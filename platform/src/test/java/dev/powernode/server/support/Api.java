@@ -31,8 +31,9 @@ public final class Api {
         this.token = token;
     }
 
+    /** A token valid for a year: longer than any test advances the service's {@link SettableClock}. */
     public static String token(Scope... scopes) {
-        return MINTER.mint("test-" + scopes[0].value(), List.of(scopes), Instant.now(), Duration.ofHours(1))
+        return MINTER.mint("test-" + scopes[0].value(), List.of(scopes), Instant.now(), Duration.ofDays(365))
                 .token();
     }
 

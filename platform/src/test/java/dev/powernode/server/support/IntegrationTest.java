@@ -5,12 +5,14 @@ import static java.lang.annotation.RetentionPolicy.RUNTIME;
 
 import java.lang.annotation.Retention;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
  * The service on a random loopback port against the run's throwaway PostgreSQL database
- * (scripts/test.sh creates it and passes its URL as {@code powernode.test.db.*}).
+ * (scripts/test.sh creates it and passes its URL as {@code powernode.test.db.*}), reading its
+ * time from a {@link SettableClock} the test can advance.
  */
 @Target(TYPE)
 @Retention(RUNTIME)
@@ -24,5 +26,6 @@ import org.springframework.test.context.ContextConfiguration;
             // contexts share one database: only ingest tests (with their registry) run jobs
             "powernode.ingest.enabled=false",
         })
-@ContextConfiguration(initializers = {TestDatabase.class, ServerTempDir.class})
+@ContextConfiguration(initializers = {TestDatabase.class, ServerTempDir.class, SettableClock.Registration.class})
+@ExtendWith(SettableClock.ResetAfterEach.class)
 public @interface IntegrationTest {}

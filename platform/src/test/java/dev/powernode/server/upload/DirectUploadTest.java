@@ -10,6 +10,7 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.RegistryFixture;
+import dev.powernode.server.support.SettableClock;
 import java.net.http.HttpRequest;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -40,6 +41,9 @@ class DirectUploadTest {
 
     @Autowired
     PowernodeProperties props;
+
+    @Autowired
+    SettableClock clock;
 
     Api admin;
     Api worker;
@@ -228,7 +232,7 @@ class DirectUploadTest {
         assertThat(partial).exists();
 
         assertThat(uploads.expireAbandoned()).as("idle for less than a day").isZero();
-        idleFor(id, java.time.Duration.ofHours(25));
+        clock.advance(java.time.Duration.ofHours(25));
         assertThat(uploads.expireAbandoned()).isEqualTo(1);
         assertThat(uploads.expireAbandoned())
                 .as("a second sweep changes nothing")
@@ -251,17 +255,10 @@ class DirectUploadTest {
                 .json()
                 .get("id")
                 .asString();
-        idleFor(id, java.time.Duration.ofHours(25));
+        clock.advance(java.time.Duration.ofHours(25));
         assertThat(put(id, 0, Arrays.copyOfRange(file, 0, 1000)).status()).isEqualTo(200);
         assertThat(uploads.expireAbandoned()).isZero();
         assertThat(worker.get(BASE + "/" + id).json().get("status").asString()).isEqualTo("awaiting_upload");
-    }
-
-    void idleFor(String id, java.time.Duration idle) {
-        jdbc.sql("update disk_image_publication set updated_at = :at where id = :id::uuid")
-                .param("at", java.sql.Timestamp.from(java.time.Instant.now().minus(idle)))
-                .param("id", id)
-                .update();
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.powernode.common.webhook.WebhookSignature;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.SettableClock;
 import dev.powernode.server.support.WebhookCaller;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.KeyPairGenerator;
@@ -46,6 +47,9 @@ class WebhookReceiverTest {
 
     @Autowired
     WebhookDeliveries deliveryLog;
+
+    @Autowired
+    SettableClock clock;
 
     Api admin;
     WebhookCaller caller;
@@ -374,10 +378,11 @@ class WebhookReceiverTest {
         long now = Instant.now().getEpochSecond();
         caller.send(id, now, good());
         caller.send(id, now, good());
-        caller.send(WebhookCaller.body("nope", "uefi_disk", "amd64", REF, SHA, 1));
-        jdbc.sql("update webhook_delivery set received_at = now() - interval '31 days' where http_status = 202"
-                        + " and duplicate_of is null")
-                .update();
+        clock.advance(java.time.Duration.ofDays(31));
+        caller.send(
+                UUID.randomUUID().toString(),
+                clock.instant().getEpochSecond(),
+                WebhookCaller.body("nope", "uefi_disk", "amd64", REF, SHA, 1));
 
         assertThat(deliveryLog.purgeOlderThan(java.time.Duration.ofDays(30))).isEqualTo(2);
 
