@@ -26,15 +26,23 @@ public final class AnnouncementRules {
      * The shared fields as received: text unparsed, {@code null} when absent. A caller whose
      * input had a value of another type passes one no rule accepts (see {@link #text}).
      */
-    public record Fields(
-            String platform,
-            String artifactFamily,
-            String arch,
-            String sha256,
-            Long sizeBytes,
-            String gitSha,
-            String firmwareRef,
-            String runId) {}
+    public interface Fields {
+        String platform();
+
+        String artifactFamily();
+
+        String arch();
+
+        String sha256();
+
+        Long sizeBytes();
+
+        String gitSha();
+
+        String firmwareRef();
+
+        String runId();
+    }
 
     /** The shared fields, checked; {@code sha256} is 64 lowercase hex digits (no prefix). */
     public record Announcement(

@@ -73,17 +73,7 @@ public class DiskImageDirectUploadIngestService {
      */
     public DiskImagePublication create(UUID workerId, String workerLabel, DirectUpload u) {
         Violations v = new Violations();
-        AnnouncementRules.Announcement a = AnnouncementRules.check(
-                new AnnouncementRules.Fields(
-                        u.platform(),
-                        u.artifactFamily(),
-                        u.arch(),
-                        u.sha256(),
-                        u.sizeBytes(),
-                        u.gitSha(),
-                        u.firmwareRef(),
-                        u.runId()),
-                v);
+        AnnouncementRules.Announcement a = AnnouncementRules.check(u, v);
         NodePlatform platform = null;
         if (a != null) {
             platform = platforms.find(a.platformRef()).orElse(null);

@@ -75,17 +75,7 @@ class AnnouncementParser {
                 v.add(Text.printable(name, 100), "is not a known field");
             }
         }
-        AnnouncementRules.Announcement artifact = AnnouncementRules.check(
-                new AnnouncementRules.Fields(
-                        text(root, "platform"),
-                        text(root, "artifact_family"),
-                        text(root, "arch"),
-                        text(root, "sha256"),
-                        size(root.get("size_bytes")),
-                        text(root, "git_sha"),
-                        text(root, "firmware_ref"),
-                        text(root, "run_id")),
-                v);
+        AnnouncementRules.Announcement artifact = AnnouncementRules.check(new JsonFields(root), v);
         OciRef ref = ociRef(AnnouncementRules.text("oci_ref", text(root, "oci_ref"), true, 2048, v), v);
         Instant buildTime =
                 buildTime(AnnouncementRules.text("build_time", text(root, "build_time"), true, 64, v), now, window, v);
@@ -99,6 +89,49 @@ class AnnouncementParser {
         }
         v.throwIfAny();
         return new WebhookAnnouncement(Objects.requireNonNull(artifact), ref, buildTime, workerId);
+    }
+
+    /** The shared fields of a webhook body, read from its JSON object. */
+    private record JsonFields(JsonNode root) implements AnnouncementRules.Fields {
+        @Override
+        public String platform() {
+            return text(root, "platform");
+        }
+
+        @Override
+        public String artifactFamily() {
+            return text(root, "artifact_family");
+        }
+
+        @Override
+        public String arch() {
+            return text(root, "arch");
+        }
+
+        @Override
+        public String sha256() {
+            return text(root, "sha256");
+        }
+
+        @Override
+        public Long sizeBytes() {
+            return size(root.get("size_bytes"));
+        }
+
+        @Override
+        public String gitSha() {
+            return text(root, "git_sha");
+        }
+
+        @Override
+        public String firmwareRef() {
+            return text(root, "firmware_ref");
+        }
+
+        @Override
+        public String runId() {
+            return text(root, "run_id");
+        }
     }
 
     /**

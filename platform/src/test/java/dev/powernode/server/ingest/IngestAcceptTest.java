@@ -10,11 +10,9 @@ import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
+import dev.powernode.server.support.SignedPlatform;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +45,8 @@ class IngestAcceptTest {
     void setUp() throws Exception {
         new Fixtures(jdbc).reset();
         admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
-        signedPlatform("signed");
-        signedPlatform("other");
+        SignedPlatform.create(admin, "signed");
+        SignedPlatform.create(admin, "other");
         assertThat(admin.post("/api/v1/system/node_platforms", "{\"slug\":\"unsigned\",\"name\":\"No policy\"}")
                         .status())
                 .isEqualTo(201);
@@ -175,19 +173,6 @@ class IngestAcceptTest {
 
     private long count(String table) {
         return jdbc.sql("select count(*) from " + table).query(Long.class).single();
-    }
-
-    private void signedPlatform(String slug) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        String pem = "-----BEGIN PUBLIC KEY-----\\n"
-                + Base64.getEncoder()
-                        .encodeToString(g.generateKeyPair().getPublic().getEncoded())
-                + "\\n-----END PUBLIC KEY-----\\n";
-        Api.Response created = admin.post(
-                "/api/v1/system/node_platforms",
-                "{\"slug\":\"" + slug + "\",\"name\":\"Signed\",\"cosign_public_keys\":[\"" + pem + "\"]}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
     }
 
     private UUID webhook(String label, String allowedPlatforms) {
