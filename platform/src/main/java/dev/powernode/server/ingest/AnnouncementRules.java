@@ -18,7 +18,7 @@ public final class AnnouncementRules {
     static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     static final Pattern GIT_SHA = Pattern.compile("[0-9a-f]{7,64}");
     /** No disk image is a tebibyte; a larger size is a typo or a probe. */
-    public static final long MAX_SIZE = 1L << 40;
+    static final long MAX_SIZE = 1L << 40;
 
     private AnnouncementRules() {}
 
