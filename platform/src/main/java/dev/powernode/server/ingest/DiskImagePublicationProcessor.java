@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The ingest job of one publication: {@code queued → verifying}, pull and re-hash every blob,
+ * The spec's DiskImagePublicationProcessor (its name is kept so a reader of the spec finds it
+ * here): the ingest job of one publication: {@code queued → verifying}, pull and re-hash every blob,
  * verify the signature, then {@code published} (auto-promoted). Transient registry trouble goes
  * back to {@code queued} with exponential backoff until the attempts run out; wrong content or a
  * missing/invalid signature fails at once. No database transaction is open while the registry is

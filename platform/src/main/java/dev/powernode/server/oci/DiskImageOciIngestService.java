@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
+ * The spec's DiskImageOciIngestService (its name is kept so a reader of the spec finds it here).
  * Pulls a disk-image artifact and checks its bytes: manifest by digest, then every blob streamed
  * and hashed in one pass (nothing kept), each against its descriptor, and the primary layer
  * against the webhook's sha256 and size. Registry errors propagate as {@link RegistryException}
@@ -27,9 +28,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class DiskImageOciIngestService {
     /** Marks the primary layer when an artifact has several (default: the first layer). */
-    public static final String PRIMARY_ANNOTATION = "dev.powernode.primary";
+    static final String PRIMARY_ANNOTATION = "dev.powernode.primary";
     /** The build time a manifest carries; the webhook's {@code build_time} must name the same instant. */
-    public static final String CREATED_ANNOTATION = "org.opencontainers.image.created";
+    static final String CREATED_ANNOTATION = "org.opencontainers.image.created";
 
     private static final Logger log = LoggerFactory.getLogger(DiskImageOciIngestService.class);
 
@@ -46,13 +47,20 @@ public class DiskImageOciIngestService {
      */
     public FetchedArtifact fetch(
             UUID publicationId, OciRef ref, Digest expectedPrimary, long expectedSize, Instant announcedBuildTime) {
-        if (!registries.isAllowed(ref)) {
-            throw new VerificationFailure(
-                    "oci/host-not-allowed",
-                    "registry " + ref.registry() + " is not in POWERNODE_REGISTRY_ALLOWED_HOSTS");
-        }
         RegistryClient client = registries.client();
-        Manifest manifest = client.getManifest(ref);
+        Manifest manifest;
+        try {
+            manifest = client.getManifest(ref);
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.HOST_NOT_ALLOWED) {
+                // the client holds the allow-list (Registries) and refused before connecting: the
+                // list changed after the webhook accepted the announcement
+                throw new VerificationFailure(
+                        "oci/host-not-allowed",
+                        "registry " + ref.registry() + " is not in POWERNODE_REGISTRY_ALLOWED_HOSTS");
+            }
+            throw e;
+        }
         if (manifest.artifactType() != null && !MediaTypes.DISK_IMAGE_ARTIFACT.equals(manifest.artifactType())) {
             throw new VerificationFailure(
                     "oci/wrong-artifact-type",

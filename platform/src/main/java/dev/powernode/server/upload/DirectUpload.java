@@ -1,8 +1,12 @@
 package dev.powernode.server.upload;
 
+import dev.powernode.server.ingest.AnnouncementRules;
+
 /**
  * A runner's announcement of a file it will upload directly (no registry): what it is, its
- * SHA-256 and size, and its {@code cosign sign-blob} signature (base64), checked before publishing.
+ * SHA-256 and size (the fields a webhook announces too, checked by the same {@link
+ * AnnouncementRules}), and its {@code cosign sign-blob} signature (base64), checked before
+ * publishing.
  */
 public record DirectUpload(
         String platform,
@@ -14,4 +18,5 @@ public record DirectUpload(
         String firmwareRef,
         String runId,
         String signature,
-        String mediaType) {}
+        String mediaType)
+        implements AnnouncementRules.Fields {}

@@ -2,7 +2,7 @@
  * Direct uploads (the worker API path without a registry): announce, resumable bytes, expiry.
  */
 @NullMarked
-@ApplicationModule(allowedDependencies = {"platform", "publication", "shared", "signing", "storage"})
+@ApplicationModule(allowedDependencies = {"ingest", "platform", "publication", "shared", "signing", "storage"})
 package dev.powernode.server.upload;
 
 import org.jspecify.annotations.NullMarked;

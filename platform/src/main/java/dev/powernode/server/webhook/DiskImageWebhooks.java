@@ -2,7 +2,6 @@ package dev.powernode.server.webhook;
 
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
-import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
@@ -57,26 +56,16 @@ public class DiskImageWebhooks {
      * How long a replica keeps a webhook's decrypted secret. A rotation made on another replica
      * reaches this one within this time; the replica that rotates drops its copy at once.
      */
-    public static final Duration CACHE_TTL = Duration.ofSeconds(5);
+    static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
     /** What the receiver needs of a webhook: its label and HMAC key. */
     record Credentials(String label, byte[] secret, Instant fetchedAt) {}
 
-    /** A webhook known to the platform (never its secret). */
-    public record Webhook(UUID id, String label, String platformApiBase, Instant createdAt, Instant rotatedAt) {}
-
     /**
-     * Creates the webhook of {@code label}, or rotates its secret when it exists. Idempotent on the
-     * label: concurrent calls for one label leave one webhook (the last secret wins).
-     */
-    @Transactional
-    public ProvisionedWebhook provision(String label, String platformApiBase) {
-        return provision(label, platformApiBase, null);
-    }
-
-    /**
-     * {@link #provision(String, String)}, also setting the platforms the webhook may announce for
-     * ({@code allowedPlatforms}: slugs or ids; empty = any platform; null = leave as it is).
+     * Creates the webhook of {@code label}, or rotates its secret when it exists, and sets the
+     * platforms it may announce for ({@code allowedPlatforms}: slugs or ids; empty = any platform;
+     * null = leave as it is). Idempotent on the label: concurrent calls for one label leave one
+     * webhook (the last secret wins).
      */
     @Transactional
     public ProvisionedWebhook provision(String label, String platformApiBase, List<String> allowedPlatforms) {
@@ -145,27 +134,13 @@ public class DiskImageWebhooks {
     }
 
     /** The platforms (ids) a webhook may announce for; empty = any. */
-    @Transactional(readOnly = true)
-    public List<UUID> allowedPlatforms(UUID id) {
+    private List<UUID> allowedPlatforms(UUID id) {
         UUID[] ids = jdbc.sql("select allowed_platform_ids from disk_image_webhook where id = :id")
                 .param("id", id)
                 .query((rs, n) -> (UUID[]) rs.getArray(1).getArray())
                 .optional()
                 .orElse(new UUID[0]);
         return List.of(ids);
-    }
-
-    @Transactional(readOnly = true)
-    public Optional<Webhook> find(UUID id) {
-        return jdbc.sql("select * from disk_image_webhook where id = :id")
-                .param("id", id)
-                .query((rs, n) -> new Webhook(
-                        rs.getObject("id", UUID.class),
-                        rs.getString("label"),
-                        rs.getString("platform_api_base"),
-                        rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("rotated_at").toInstant()))
-                .optional();
     }
 
     /** Webhooks by label with their URL and last delivery; never their secrets. */
@@ -233,16 +208,6 @@ public class DiskImageWebhooks {
                 .optional();
         fresh.ifPresentOrElse(c -> cache.put(id, c), () -> cache.remove(id));
         return fresh;
-    }
-
-    /** The HMAC key of a webhook (the secret's ASCII bytes), decrypted. */
-    byte[] secret(UUID id) {
-        byte[] sealed = jdbc.sql("select secret_ciphertext from disk_image_webhook where id = :id")
-                .param("id", id)
-                .query(byte[].class)
-                .optional()
-                .orElseThrow(() -> DomainException.notFound("webhook/not-found", "no webhook " + id));
-        return box.open(sealed, aad(id));
     }
 
     static String url(String base, UUID id) {

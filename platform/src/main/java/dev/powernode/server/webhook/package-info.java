@@ -2,7 +2,7 @@
  * DiskImageWebhooks: provisioning, secrets, the HMAC-checked receiver, deliveries.
  */
 @NullMarked
-@ApplicationModule(allowedDependencies = {"ci", "ingest", "oci", "platform", "publication", "shared"})
+@ApplicationModule(allowedDependencies = {"ingest", "oci", "platform", "publication", "shared"})
 package dev.powernode.server.webhook;
 
 import org.jspecify.annotations.NullMarked;

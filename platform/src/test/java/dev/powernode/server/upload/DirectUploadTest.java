@@ -154,6 +154,23 @@ class DirectUploadTest {
     }
 
     @Test
+    void theAnnouncementIsCheckedByTheRulesTheWebhookUses() throws Exception {
+        String signed = announce(file, SimpleSigning.sign(key.getPrivate(), file));
+        Api.Response longRunId =
+                worker.post(BASE, signed.replace("\"git_sha\"", "\"run_id\":\"" + "x".repeat(201) + "\",\"git_sha\""));
+        assertThat(longRunId.status()).as(longRunId.body()).isEqualTo(422);
+        assertThat(longRunId.json().get("errors").get(0).get("field").asString())
+                .isEqualTo("run_id");
+        assertThat(publications()).isZero();
+
+        Api.Response prefixed = worker.post(BASE, signed.replace("\"sha256\":\"", "\"sha256\":\"sha256:"));
+        assertThat(prefixed.status())
+                .as("a webhook may write sha256:<hex>, so may an upload: " + prefixed.body())
+                .isEqualTo(201);
+        assertThat(prefixed.json().get("sha256").asString()).doesNotStartWith("sha256:");
+    }
+
+    @Test
     void anUploadWithoutASignatureIsRefusedUpFront() throws Exception {
         Api.Response r = worker.post(BASE, announce(file, null));
         assertThat(r.status()).isEqualTo(422);

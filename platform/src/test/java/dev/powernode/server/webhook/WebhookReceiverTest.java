@@ -8,12 +8,10 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.SettableClock;
+import dev.powernode.server.support.SignedPlatform;
 import dev.powernode.server.support.WebhookCaller;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +57,7 @@ class WebhookReceiverTest {
     void setUp() throws Exception {
         new Fixtures(jdbc).reset();
         admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
-        createSignedPlatform("signed");
+        SignedPlatform.create(admin, "signed");
         assertThat(admin.post("/api/v1/system/node_platforms", "{\"slug\":\"unsigned\",\"name\":\"No policy\"}")
                         .status())
                 .isEqualTo(201);
@@ -69,19 +67,6 @@ class WebhookReceiverTest {
         webhookId = w.get("webhook_id").asString();
         caller = new WebhookCaller(
                 admin, w.get("webhook_url").asString(), w.get("webhook_secret").asString());
-    }
-
-    void createSignedPlatform(String slug) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        String pem = "-----BEGIN PUBLIC KEY-----\\n"
-                + Base64.getEncoder()
-                        .encodeToString(g.generateKeyPair().getPublic().getEncoded())
-                + "\\n-----END PUBLIC KEY-----\\n";
-        Api.Response created = admin.post(
-                "/api/v1/system/node_platforms",
-                "{\"slug\":\"" + slug + "\",\"name\":\"Signed\",\"cosign_public_keys\":[\"" + pem + "\"]}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
     }
 
     String good() {
@@ -330,7 +315,7 @@ class WebhookReceiverTest {
 
     @Test
     void aWebhookLimitedToSomePlatformsCannotAnnounceForOthers() throws Exception {
-        createSignedPlatform("other");
+        SignedPlatform.create(admin, "other");
         Api.Response limited = admin.post(
                 "/api/v1/system/disk_image_webhooks", "{\"label\":\"team-a\",\"allowed_platforms\":[\"signed\"]}");
         assertThat(limited.status()).as(limited.body()).isEqualTo(201);
