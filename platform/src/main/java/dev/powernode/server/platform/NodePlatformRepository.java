@@ -9,7 +9,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.RowMapper;
@@ -34,19 +36,9 @@ class NodePlatformRepository {
                 values (:id, :slug, :name, :buildScript, :identity, :issuer, :keys, :requireTlog, :retention,
                     :family, :arch, :createdAt, :updatedAt)
                 """)
-                .param("id", p.id())
+                .params(settings(p))
                 .param("slug", p.slug())
-                .param("name", p.name())
-                .param("buildScript", p.buildScript())
-                .param("identity", p.cosignIdentityRegexp())
-                .param("issuer", p.cosignOidcIssuer())
-                .param("keys", p.cosignPublicKeys().toArray(String[]::new))
-                .param("requireTlog", p.requireTlog())
-                .param("retention", p.diskImageRetentionCount())
-                .param("family", p.primaryArtifactFamily().value())
-                .param("arch", p.primaryArch().value())
                 .param("createdAt", Timestamp.from(p.createdAt()))
-                .param("updatedAt", Timestamp.from(p.updatedAt()))
                 .update();
     }
 
@@ -57,19 +49,24 @@ class NodePlatformRepository {
                     require_tlog = :requireTlog, disk_image_retention_count = :retention,
                     primary_artifact_family = :family, primary_arch = :arch, updated_at = :updatedAt
                 where id = :id
-                """)
-                .param("id", p.id())
-                .param("name", p.name())
-                .param("buildScript", p.buildScript())
-                .param("identity", p.cosignIdentityRegexp())
-                .param("issuer", p.cosignOidcIssuer())
-                .param("keys", p.cosignPublicKeys().toArray(String[]::new))
-                .param("requireTlog", p.requireTlog())
-                .param("retention", p.diskImageRetentionCount())
-                .param("family", p.primaryArtifactFamily().value())
-                .param("arch", p.primaryArch().value())
-                .param("updatedAt", Timestamp.from(p.updatedAt()))
-                .update();
+                """).params(settings(p)).update();
+    }
+
+    /** The parameters of the columns an operator sets, with the row's id and update time. */
+    private static Map<String, Object> settings(NodePlatform p) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("id", p.id());
+        params.put("name", p.name());
+        params.put("buildScript", p.buildScript());
+        params.put("identity", p.cosignIdentityRegexp());
+        params.put("issuer", p.cosignOidcIssuer());
+        params.put("keys", p.cosignPublicKeys().toArray(String[]::new));
+        params.put("requireTlog", p.requireTlog());
+        params.put("retention", p.diskImageRetentionCount());
+        params.put("family", p.primaryArtifactFamily().value());
+        params.put("arch", p.primaryArch().value());
+        params.put("updatedAt", Timestamp.from(p.updatedAt()));
+        return params;
     }
 
     void pointTo(
@@ -109,25 +106,35 @@ class NodePlatformRepository {
     }
 
     Optional<NodePlatform> findById(UUID id) {
-        return jdbc.sql("select * from node_platform where id = :id")
-                .param("id", id)
-                .query(ROW)
-                .optional();
+        return one("where id = :key", id);
     }
 
     /** Locks the row for the rest of the transaction (concurrent PATCHes apply one after the other). */
     Optional<NodePlatform> lockById(UUID id) {
-        return jdbc.sql("select * from node_platform where id = :id for update")
-                .param("id", id)
+        return one("where id = :key for update", id);
+    }
+
+    Optional<NodePlatform> findBySlug(String slug) {
+        return one("where slug = :key", slug);
+    }
+
+    private Optional<NodePlatform> one(String condition, Object key) {
+        return jdbc.sql("select * from node_platform " + condition)
+                .param("key", key)
                 .query(ROW)
                 .optional();
     }
 
-    Optional<NodePlatform> findBySlug(String slug) {
-        return jdbc.sql("select * from node_platform where slug = :slug")
-                .param("slug", slug)
-                .query(ROW)
-                .optional();
+    /** Each platform's {@code disk_image_retention_count}: one platform's, or (null) every one's. */
+    List<RetentionCount> retentionCounts(UUID id) {
+        return jdbc.sql("""
+                select id, slug, disk_image_retention_count from node_platform
+                where cast(:id as uuid) is null or id = cast(:id as uuid)
+                """)
+                .param("id", id)
+                .query((rs, n) -> new RetentionCount(
+                        rs.getObject("id", UUID.class), rs.getString("slug"), rs.getInt("disk_image_retention_count")))
+                .list();
     }
 
     List<NodePlatform> page(PageRequest page) {

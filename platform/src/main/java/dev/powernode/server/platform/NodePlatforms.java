@@ -24,7 +24,7 @@ import org.springframework.transaction.annotation.Transactional;
 /** NodePlatforms: create, read and change their settings and verification policy. */
 @Service
 public class NodePlatforms {
-    public static final int DEFAULT_RETENTION = 3;
+    static final int DEFAULT_RETENTION = 3;
 
     private final NodePlatformRepository repository;
     private final ApplicationEventPublisher events;
@@ -110,6 +110,12 @@ public class NodePlatforms {
     @Transactional(readOnly = true)
     public NodePlatform resolve(String slugOrId) {
         return find(slugOrId).orElseThrow(() -> notFound(slugOrId));
+    }
+
+    /** The retention count of one platform, or (null) of every platform; empty for an unknown id. */
+    @Transactional(readOnly = true)
+    public List<RetentionCount> retentionCounts(UUID id) {
+        return repository.retentionCounts(id);
     }
 
     /**

@@ -48,9 +48,9 @@ public record DiskImagePublication(
         Instant buildTime) {
 
     /** Git's default abbreviation. */
-    public static final int GIT_SHA_SHORT = 7;
+    private static final int GIT_SHA_SHORT = 7;
     /** Docker's default abbreviation of an image digest. */
-    public static final int SHA256_SHORT = 12;
+    private static final int SHA256_SHORT = 12;
 
     public String gitShaShort() {
         return gitSha == null ? null : gitSha.substring(0, Math.min(GIT_SHA_SHORT, gitSha.length()));

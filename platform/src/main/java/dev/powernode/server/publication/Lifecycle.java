@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** The legal state changes of a publication (DESIGN.md, Publication states). */
+/** The legal state changes of a publication (docs/promotion-and-retention.md, Publication states). */
 final class Lifecycle {
     private static final Map<PublicationStatus, Set<PublicationStatus>> ALLOWED =
             new EnumMap<>(PublicationStatus.class);

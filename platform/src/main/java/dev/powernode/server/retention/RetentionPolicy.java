@@ -4,17 +4,22 @@ import dev.powernode.common.oci.Digest;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryException;
 import dev.powernode.server.oci.Registries;
+import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.platform.RetentionCount;
 import dev.powernode.server.publication.Publications;
+import dev.powernode.server.publication.PurgeCandidate;
 import dev.powernode.server.shared.PowernodeProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -23,7 +28,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
 /**
@@ -43,84 +47,72 @@ public class RetentionPolicy {
 
     static final int BATCH = 1000;
 
-    private final JdbcClient jdbc;
+    /**
+     * The plan's order, as the operator reads it: by platform slug, family, arch, then id (ids as
+     * their text, as PostgreSQL orders uuids).
+     */
+    static final Comparator<RetentionCandidate> PLAN_ORDER = Comparator.comparing(RetentionCandidate::platformSlug)
+            .thenComparing(RetentionCandidate::artifactFamily)
+            .thenComparing(RetentionCandidate::arch)
+            .thenComparing(c -> c.publicationId().toString());
+
+    private final NodePlatforms platforms;
     private final Publications publications;
     private final Registries registries;
     private final PowernodeProperties.Retention config;
     private final Clock clock;
 
     RetentionPolicy(
-            JdbcClient jdbc, Publications publications, Registries registries, PowernodeProperties props, Clock clock) {
-        this.jdbc = jdbc;
+            NodePlatforms platforms,
+            Publications publications,
+            Registries registries,
+            PowernodeProperties props,
+            Clock clock) {
+        this.platforms = platforms;
         this.publications = publications;
         this.registries = registries;
         this.config = props.retention();
         this.clock = clock;
     }
 
-    /** The dry run: what a run now would purge, for one platform or (null) all. */
+    /**
+     * The dry run: what a run now would purge, for one platform or (null) all, ordered by platform
+     * slug, family, arch and id. The counts are the platforms' ({@link NodePlatforms}), the
+     * candidates the publications' ({@link Publications#purgeCandidates}).
+     */
     public List<RetentionCandidate> plan(UUID platformId) {
         Instant now = clock.instant();
-        return jdbc.sql("""
-                with ranked as (
-                    select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.active,
-                        p.retired_at, p.oci_ref, p.signature_digest, p.attached_digests, p.file_object_id,
-                        np.disk_image_retention_count as keep,
-                        row_number() over (partition by p.node_platform_id, p.artifact_family, p.arch
-                                           order by p.active desc, coalesce(p.build_time, p.created_at) desc,
-                                               p.created_at desc, p.id desc) as rank
-                    from disk_image_publication p join node_platform np on np.id = p.node_platform_id
-                    where p.status in ('published', 'retired')
-                      and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
-                ), candidates as (
-                    select id, node_platform_id, slug, artifact_family, arch, status, oci_ref, signature_digest, attached_digests,
-                        file_object_id,
-                        'kept before it (the current one, then the newest): ' || (rank - 1)
-                            || ', disk_image_retention_count ' || keep as reason
-                    from ranked
-                    where rank > keep and not active and (status = 'published' or retired_at < :graceCutoff)
-                    union all
-                    select p.id, p.node_platform_id, np.slug, p.artifact_family, p.arch, p.status, p.oci_ref,
-                        p.signature_digest, p.attached_digests, p.file_object_id, 'failed more than ' || cast(:failedAge as text) || ' ago'
-                    from disk_image_publication p join node_platform np on np.id = p.node_platform_id
-                    where p.status = 'failed' and p.updated_at < :failedCutoff
-                      and (cast(:platform as uuid) is null or p.node_platform_id = cast(:platform as uuid))
-                ), live_refs as (
-                    -- artifacts that stay: used by a live publication that is not itself going
-                    select q.oci_ref from disk_image_publication q
-                    where q.status not in ('purged', 'failed') and q.oci_ref is not null
-                      and q.id not in (select id from candidates)
-                ), live_files as (
-                    select fq.location from disk_image_publication q join file_object fq on fq.id = q.file_object_id
-                    where q.status not in ('purged', 'failed') and fq.storage = 'local'
-                      and q.id not in (select id from candidates)
-                )
-                select c.*, f.storage, f.location,
-                    coalesce(c.oci_ref in (select oci_ref from live_refs), false)
-                        or coalesce(f.storage = 'local' and f.location in (select location from live_files), false)
-                        as shared
-                from candidates c left join file_object f on f.id = c.file_object_id
-                order by c.slug, c.artifact_family, c.arch, c.id
-                """)
-                .param("platform", platformId)
-                .param("graceCutoff", Timestamp.from(now.minus(config.grace())))
-                .param("failedCutoff", Timestamp.from(now.minus(config.failedMaxAge())))
-                .param("failedAge", config.failedMaxAge().toString())
-                .query((rs, n) -> new RetentionCandidate(
-                        rs.getObject("id", UUID.class),
-                        rs.getObject("node_platform_id", UUID.class),
-                        rs.getString("slug"),
-                        rs.getString("artifact_family"),
-                        rs.getString("arch"),
-                        rs.getString("status"),
-                        rs.getString("oci_ref"),
-                        rs.getString("signature_digest"),
-                        attached(rs.getArray("attached_digests")),
-                        rs.getString("storage"),
-                        rs.getString("location"),
-                        rs.getBoolean("shared"),
-                        rs.getString("reason")))
-                .list();
+        Map<UUID, RetentionCount> counts = new HashMap<>();
+        for (RetentionCount c : platforms.retentionCounts(platformId)) {
+            counts.put(c.platformId(), c);
+        }
+        return publications
+                .purgeCandidates(counts.values(), now.minus(config.grace()), now.minus(config.failedMaxAge()))
+                .stream()
+                .map(c -> candidate(c, counts.get(c.platformId())))
+                .sorted(PLAN_ORDER)
+                .toList();
+    }
+
+    private RetentionCandidate candidate(PurgeCandidate c, RetentionCount count) {
+        String reason = c.keptBefore() == null
+                ? "failed more than " + config.failedMaxAge() + " ago"
+                : "kept before it (the current one, then the newest): " + c.keptBefore()
+                        + ", disk_image_retention_count " + count.keep();
+        return new RetentionCandidate(
+                c.publicationId(),
+                c.platformId(),
+                count.slug(),
+                c.family().value(),
+                c.arch().value(),
+                c.status().value(),
+                c.ociRef(),
+                c.signatureDigest(),
+                c.attachedDigests(),
+                c.storage(),
+                c.location(),
+                c.artifactShared(),
+                reason);
     }
 
     /**
@@ -226,13 +218,6 @@ public class RetentionPolicy {
         } catch (RegistryException | IllegalArgumentException e) {
             log.info("could not delete {} attached to {} (left in the registry): {}", digest, ref, e.getMessage());
         }
-    }
-
-    private static List<String> attached(java.sql.Array array) throws java.sql.SQLException {
-        if (array == null) {
-            return List.of();
-        }
-        return List.of((String[]) array.getArray());
     }
 
     /** The signature manifest has no other user; failing to delete it does not keep the row. */

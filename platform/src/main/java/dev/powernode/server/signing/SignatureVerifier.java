@@ -118,13 +118,7 @@ public class SignatureVerifier {
      */
     public VerifiedArtifact verifyBlob(
             VerificationPolicy policy, StoredArtifact stored, String signature, String mediaType) {
-        if (policy.isEmpty()) {
-            throw new VerificationFailure(
-                    "signature/no-policy", "the platform has no verification policy: nothing may be published");
-        }
-        if (signature == null || signature.isBlank()) {
-            throw new VerificationFailure("signature/missing", "the upload carries no signature");
-        }
+        requirePolicyAndSignature(policy, signature);
         if (signature.strip().startsWith("{")) {
             return verifyBlobBundle(policy, stored, signature, mediaType);
         }
@@ -132,21 +126,11 @@ public class SignatureVerifier {
         for (int k = 0; k < policy.publicKeys().size(); k++) {
             PublicKey key = PemKeys.publicKey(policy.publicKeys().get(k));
             if (verifiesFile(key, stored.path(), sig)) {
-                return new VerifiedArtifact(
-                        stored.publicationId(),
-                        "local",
-                        stored.path().toString(),
+                return uploaded(
+                        stored,
                         mediaType,
-                        stored.sha256(),
-                        stored.size(),
                         "cosign sign-blob key-pair: cosign_public_keys[" + k + "] (" + fingerprint(key) + ")",
-                        false,
-                        false,
-                        null,
-                        null,
-                        java.util.List.of(),
-                        null,
-                        java.util.List.of());
+                        false);
             }
         }
         throw new VerificationFailure(
@@ -165,13 +149,7 @@ public class SignatureVerifier {
      * bytes). Throws {@link VerificationFailure} ({@code signature/<check>}).
      */
     public void checkAnnouncedBlob(VerificationPolicy policy, String sha256, String signature) {
-        if (policy.isEmpty()) {
-            throw new VerificationFailure(
-                    "signature/no-policy", "the platform has no verification policy: nothing may be published");
-        }
-        if (signature == null || signature.isBlank()) {
-            throw new VerificationFailure("signature/missing", "the upload carries no signature");
-        }
+        requirePolicyAndSignature(policy, signature);
         byte[] digest = HexFormat.of().parseHex(sha256);
         if (signature.strip().startsWith("{")) {
             blobBundle(policy, digest, signature);
@@ -194,6 +172,17 @@ public class SignatureVerifier {
                     "signature/invalid",
                     "the signature does not verify over the announced sha256 with any of the platform's "
                             + policy.publicKeys().size() + " public key(s)");
+        }
+    }
+
+    /** An upload's signature is checked only against a policy, and only when there is one. */
+    private static void requirePolicyAndSignature(VerificationPolicy policy, String signature) {
+        if (policy.isEmpty()) {
+            throw new VerificationFailure(
+                    "signature/no-policy", "the platform has no verification policy: nothing may be published");
+        }
+        if (signature == null || signature.isBlank()) {
+            throw new VerificationFailure("signature/missing", "the upload carries no signature");
         }
     }
 
@@ -248,6 +237,12 @@ public class SignatureVerifier {
     private VerifiedArtifact verifyBlobBundle(
             VerificationPolicy policy, StoredArtifact stored, String bundle, String mediaType) {
         SigstoreVerifier.Verified v = blobBundle(policy, HexFormat.of().parseHex(stored.sha256()), bundle);
+        return uploaded(stored, mediaType, describe(v) + " via upload bundle", true);
+    }
+
+    /** A verified direct upload: stored locally, no registry blobs, signature manifests or attestation. */
+    private static VerifiedArtifact uploaded(
+            StoredArtifact stored, String mediaType, String verifiedBy, boolean bundlePresent) {
         return new VerifiedArtifact(
                 stored.publicationId(),
                 "local",
@@ -255,8 +250,8 @@ public class SignatureVerifier {
                 mediaType,
                 stored.sha256(),
                 stored.size(),
-                describe(v) + " via upload bundle",
-                true,
+                verifiedBy,
+                bundlePresent,
                 false,
                 null,
                 null,

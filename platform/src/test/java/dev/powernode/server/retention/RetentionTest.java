@@ -16,6 +16,7 @@ import dev.powernode.server.support.RegistryFixture;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -333,6 +334,63 @@ class RetentionTest {
                 .update();
         assertThat(run().get("purged").asInt()).isEqualTo(1);
         assertThat(status(failed)).isEqualTo("purged");
+    }
+
+    @Test
+    void thePlanOfEveryPlatformIsOrderedBySlugFamilyArchAndIdAndSaysWhy() {
+        Fixtures rows = new Fixtures(jdbc);
+        Instant old = Instant.now().minus(Duration.ofDays(2));
+        java.util.UUID zeta = rows.platform("zeta");
+        java.util.UUID alpha2 = rows.platform("alpha-2");
+        java.util.UUID alpha = rows.platform("alpha");
+        jdbc.sql("update node_platform set disk_image_retention_count = 1 where slug like 'alpha%'")
+                .update();
+        // zeta keeps 3 of uefi_disk/amd64: the current one and the two newest retired ones
+        rows.publication(zeta, "uefi_disk", "amd64", "published", true, old);
+        List<String> zetaRetired = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            zetaRetired.add(rows.publication(zeta, "uefi_disk", "amd64", "retired", false, old.minusSeconds(i))
+                    .toString());
+        }
+        // alpha-2 keeps 1 per triple: two triples, one retired beyond the count in each
+        rows.publication(alpha2, "uefi_disk", "arm64", "published", true, old);
+        String alpha2Arm = rows.publication(alpha2, "uefi_disk", "arm64", "retired", false, old.minusSeconds(1))
+                .toString();
+        rows.publication(alpha2, "qcow2", "amd64", "published", true, old);
+        String alpha2Qcow = rows.publication(alpha2, "qcow2", "amd64", "retired", false, old.minusSeconds(1))
+                .toString();
+        // alpha: a failed one past its maximum age, and one inside the count
+        String alphaFailed = rows.publication(alpha, "uefi_disk", "amd64", "failed", false, old)
+                .toString();
+        rows.publication(alpha, "uefi_disk", "amd64", "published", true, old);
+
+        Api.Response r = admin.get("/api/v1/system/retention_plan");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<String> lines = new ArrayList<>();
+        r.json()
+                .get("data")
+                .forEach(c -> lines.add(String.join(
+                        " | ",
+                        c.get("platform_slug").asString(),
+                        c.get("artifact_family").asString(),
+                        c.get("arch").asString(),
+                        c.get("publication_id").asString(),
+                        c.get("reason").asString(),
+                        String.valueOf(c.get("artifact_shared").asBoolean()))));
+        String kept = "kept before it (the current one, then the newest): ";
+        List<String> zetaOrder = zetaRetired.subList(2, 4).stream().sorted().toList();
+        assertThat(lines)
+                .containsExactly(
+                        "alpha | uefi_disk | amd64 | " + alphaFailed + " | failed more than PT1H ago | true",
+                        "alpha-2 | qcow2 | amd64 | " + alpha2Qcow + " | " + kept + "1, disk_image_retention_count 1"
+                                + " | true",
+                        "alpha-2 | uefi_disk | arm64 | " + alpha2Arm + " | " + kept
+                                + "1, disk_image_retention_count 1 | true",
+                        "zeta | uefi_disk | amd64 | " + zetaOrder.get(0) + " | " + kept
+                                + (zetaRetired.indexOf(zetaOrder.get(0)) + 1) + ", disk_image_retention_count 3 | true",
+                        "zeta | uefi_disk | amd64 | " + zetaOrder.get(1) + " | " + kept
+                                + (zetaRetired.indexOf(zetaOrder.get(1)) + 1)
+                                + ", disk_image_retention_count 3 | true");
     }
 
     List<JsonNode> plan() {
