@@ -1,6 +1,6 @@
 package dev.powernode.server.ingest;
 
-import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.publication.PublicationStatus;
 import java.util.UUID;
 
 /**

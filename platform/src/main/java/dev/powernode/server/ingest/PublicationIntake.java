@@ -1,7 +1,7 @@
 package dev.powernode.server.ingest;
 
 import dev.powernode.server.publication.NewPublication;
-import dev.powernode.server.shared.PublicationStatus;
+import dev.powernode.server.publication.PublicationStatus;
 import dev.powernode.server.shared.Text;
 import java.sql.ResultSet;
 import java.sql.SQLException;

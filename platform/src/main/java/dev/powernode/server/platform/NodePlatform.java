@@ -2,7 +2,6 @@ package dev.powernode.server.platform;
 
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
-import dev.powernode.server.shared.PublicationStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -26,7 +25,7 @@ public record NodePlatform(
         String diskImageOciRef,
         String diskImageGitSha,
         UUID diskImageFileObjectId,
-        PublicationStatus diskImagePublicationStatus,
+        PublicationOutcome diskImagePublicationStatus,
         String diskImagePublicationError,
         Instant createdAt,
         Instant updatedAt) {

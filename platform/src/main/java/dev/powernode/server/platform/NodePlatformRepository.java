@@ -3,7 +3,6 @@ package dev.powernode.server.platform;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.PageRequest;
-import dev.powernode.server.shared.PublicationStatus;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -92,7 +91,7 @@ class NodePlatformRepository {
                 .update();
     }
 
-    void recordOutcome(UUID id, PublicationStatus status, String error, java.time.Instant now) {
+    void recordOutcome(UUID id, PublicationOutcome status, String error, java.time.Instant now) {
         jdbc.sql("""
                 update node_platform set disk_image_publication_status = :status,
                     disk_image_publication_error = :error, updated_at = :now
@@ -166,7 +165,7 @@ class NodePlatformRepository {
                 rs.getString("disk_image_oci_ref"),
                 rs.getString("disk_image_git_sha"),
                 rs.getObject("disk_image_file_object_id", UUID.class),
-                status == null ? null : PublicationStatus.parse("disk_image_publication_status", status),
+                status == null ? null : PublicationOutcome.parse("disk_image_publication_status", status),
                 rs.getString("disk_image_publication_error"),
                 rs.getTimestamp("created_at").toInstant(),
                 rs.getTimestamp("updated_at").toInstant());

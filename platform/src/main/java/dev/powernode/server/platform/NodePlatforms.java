@@ -6,7 +6,6 @@ import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
-import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import java.time.Clock;
@@ -199,7 +198,7 @@ public class NodePlatforms {
 
     /** The outcome of the platform's latest ingest, for operators ({@code error} null on success). */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void recordPublicationOutcome(UUID id, PublicationStatus status, String error) {
+    public void recordPublicationOutcome(UUID id, PublicationOutcome status, String error) {
         repository.recordOutcome(id, status, error, clock.instant());
     }
 

@@ -2,8 +2,8 @@ package dev.powernode.server.publication;
 
 import dev.powernode.server.events.EventType;
 import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.platform.PublicationOutcome;
 import dev.powernode.server.shared.Ids;
-import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.shared.Text;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +98,7 @@ class Attempts {
         Instant now = clock.instant();
         rows.fail(id, reason, now);
         history.transition(id, p.status(), PublicationStatus.FAILED, SYSTEM, reason, now);
-        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.FAILED, reason);
+        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationOutcome.FAILED, reason);
         events.emit(EventType.FAILED, () -> rows.get(id), reason);
     }
 }

@@ -1,15 +1,14 @@
 package dev.powernode.server.publication;
 
-import static dev.powernode.server.shared.PublicationStatus.AWAITING_UPLOAD;
-import static dev.powernode.server.shared.PublicationStatus.FAILED;
-import static dev.powernode.server.shared.PublicationStatus.PUBLISHED;
-import static dev.powernode.server.shared.PublicationStatus.PURGED;
-import static dev.powernode.server.shared.PublicationStatus.QUEUED;
-import static dev.powernode.server.shared.PublicationStatus.RETIRED;
-import static dev.powernode.server.shared.PublicationStatus.VERIFYING;
+import static dev.powernode.server.publication.PublicationStatus.AWAITING_UPLOAD;
+import static dev.powernode.server.publication.PublicationStatus.FAILED;
+import static dev.powernode.server.publication.PublicationStatus.PUBLISHED;
+import static dev.powernode.server.publication.PublicationStatus.PURGED;
+import static dev.powernode.server.publication.PublicationStatus.QUEUED;
+import static dev.powernode.server.publication.PublicationStatus.RETIRED;
+import static dev.powernode.server.publication.PublicationStatus.VERIFYING;
 
 import dev.powernode.server.shared.DomainException;
-import dev.powernode.server.shared.PublicationStatus;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;

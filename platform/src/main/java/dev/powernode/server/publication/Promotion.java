@@ -5,10 +5,10 @@ import static dev.powernode.server.publication.Attempts.SYSTEM;
 import dev.powernode.server.events.EventType;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.platform.PrimaryTripleChanged;
+import dev.powernode.server.platform.PublicationOutcome;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Ids;
-import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.signing.VerifiedArtifact;
 import java.time.Clock;
 import java.time.Instant;
@@ -99,7 +99,7 @@ class Promotion {
                             + BuildOrder.orderKey(p) + ")",
                     now);
         }
-        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationStatus.PUBLISHED, null);
+        platforms.recordPublicationOutcome(p.nodePlatformId(), PublicationOutcome.PUBLISHED, null);
         DiskImagePublication published = rows.get(id);
         events.emit(EventType.PUBLISHED, () -> published, "verified: " + verified.verifiedBy());
         if (supersedes) {

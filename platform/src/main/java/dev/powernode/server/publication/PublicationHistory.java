@@ -3,7 +3,6 @@ package dev.powernode.server.publication;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.PageRequest;
-import dev.powernode.server.shared.PublicationStatus;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;

@@ -2,7 +2,6 @@ package dev.powernode.server.publication;
 
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
-import dev.powernode.server.shared.PublicationStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;

@@ -3,7 +3,6 @@ package dev.powernode.server.publication;
 import dev.powernode.server.platform.RetentionCount;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
-import dev.powernode.server.shared.PublicationStatus;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.sql.Timestamp;

@@ -1,6 +1,5 @@
 package dev.powernode.server.publication;
 
-import dev.powernode.server.shared.PublicationStatus;
 import java.time.Instant;
 
 /** One recorded state change of a publication. {@code from} is null for its creation. */

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.publication.NewPublication;
+import dev.powernode.server.publication.PublicationStatus;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
-import dev.powernode.server.shared.PublicationStatus;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;

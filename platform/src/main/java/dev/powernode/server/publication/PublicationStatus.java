@@ -1,6 +1,8 @@
-package dev.powernode.server.shared;
+package dev.powernode.server.publication;
 
-/** Lifecycle of a DiskImagePublication (see DESIGN.md, Publication states). */
+import dev.powernode.server.shared.WireEnum;
+
+/** Lifecycle of a DiskImagePublication (docs/promotion-and-retention.md, Publication states). */
 public enum PublicationStatus implements WireEnum.Valued {
     QUEUED("queued"),
     AWAITING_UPLOAD("awaiting_upload"),
