@@ -13,18 +13,7 @@ import java.util.Map;
  * annotations the platform reads, and refuses to go on when the bytes pushed are not the ones the
  * build manifest recorded. Progress and timings go to stderr.
  */
-final class ArtifactPush {
-    private final RegistryClient client;
-    private final String host;
-    private final String repository;
-    private final PrintWriter err;
-
-    ArtifactPush(RegistryClient client, String host, String repository, PrintWriter err) {
-        this.client = client;
-        this.host = host;
-        this.repository = repository;
-        this.err = err;
-    }
+record ArtifactPush(RegistryClient client, String host, String repository, PrintWriter err) {
 
     /**
      * Pushes {@code upload}'s files as layers (the first is the primary artifact) under a manifest
