@@ -6,15 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
         name = "events",
-        mixinStandardHelpOptions = true,
         description =
                 "Signed outbound notifications (CloudEvents): subscribe endpoints, list them, and the delivery log.",
         subcommands = {
@@ -23,32 +19,17 @@ import picocli.CommandLine.Spec;
             EventsCommand.Unsubscribe.class,
             EventsCommand.Deliveries.class
         })
-final class EventsCommand implements Runnable {
+final class EventsCommand extends CommandGroup {
     static final String SUBSCRIPTIONS = "/api/v1/system/event_subscriptions";
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     @Command(
             name = "subscribe",
-            mixinStandardHelpOptions = true,
             description = {
                 "Subscribe URL to events.",
                 "POST " + SUBSCRIPTIONS + ", system:admin. Prints the subscription and the HMAC secret its "
                         + "deliveries are signed with, shown only this once (or written to --save-secret FILE)."
             })
-    static final class Subscribe implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Subscribe extends ApiCommand {
         @Parameters(paramLabel = "URL", description = "The http(s) endpoint that receives the events.")
         String url;
 
@@ -78,19 +59,12 @@ final class EventsCommand implements Runnable {
 
     @Command(
             name = "list",
-            mixinStandardHelpOptions = true,
             description = "The subscriptions (GET " + SUBSCRIPTIONS + "; system:admin); secrets are never shown.")
-    static final class ListSubscriptions implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class ListSubscriptions extends ApiCommand {
         @Override
         public void run() {
-            output.list(
-                    api.client().get(SUBSCRIPTIONS),
+            list(
+                    SUBSCRIPTIONS,
                     new Table()
                             .text("ID", "id")
                             .text("URL", "url")
@@ -103,15 +77,8 @@ final class EventsCommand implements Runnable {
 
     @Command(
             name = "unsubscribe",
-            mixinStandardHelpOptions = true,
             description = "Delete a subscription (DELETE " + SUBSCRIPTIONS + "/{id}; system:admin).")
-    static final class Unsubscribe implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Unsubscribe extends ApiCommand {
         @Parameters(paramLabel = "ID", description = "The subscription's id.")
         String id;
 
@@ -124,26 +91,16 @@ final class EventsCommand implements Runnable {
 
     @Command(
             name = "deliveries",
-            mixinStandardHelpOptions = true,
             description = {
                 "The outbound delivery log, newest first (GET /api/v1/system/event_deliveries).",
                 "Each event sent to each subscription: its status (pending, delivered, failed), attempts and last "
                         + "answer."
             })
-    static final class Deliveries implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Mixin
-        Paging paging;
-
+    static final class Deliveries extends ApiCommand.Paged {
         @Override
         public void run() {
-            output.list(
-                    api.client().get(paging.of("/api/v1/system/event_deliveries")),
+            listPage(
+                    "/api/v1/system/event_deliveries",
                     new Table()
                             .ago("CREATED", "created_at")
                             .text("EVENT", "event_type")

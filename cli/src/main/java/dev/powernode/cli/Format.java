@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
-/** The short forms people read in tables: relative times, short digests and ids, sizes. */
+/** The short forms people read in tables and progress lines: relative times, short digests and ids, sizes, timings. */
 final class Format {
     /** What a table shows for an absent value. */
     static final String NONE = "-";
@@ -17,6 +17,11 @@ final class Format {
     private static final Pattern GIT_SHA = Pattern.compile("[0-9a-f]{40}");
 
     private Format() {}
+
+    /** Seconds since {@code startedNanos} ({@link System#nanoTime()}), e.g. {@code 1.25 s}. */
+    static String since(long startedNanos) {
+        return String.format(Locale.ROOT, "%.2f s", (System.nanoTime() - startedNanos) / 1e9);
+    }
 
     /** {@code 3m ago}, {@code 2h ago}, {@code 5d ago}, {@code in 4m}; {@code just now} within a second. */
     static String ago(Instant then, Instant now) {

@@ -9,15 +9,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "platforms",
-        mixinStandardHelpOptions = true,
         description = "List, show, create and update NodePlatforms; their audit trail.",
         subcommands = {
             PlatformsCommand.ListPlatforms.class,
@@ -26,19 +23,17 @@ import tools.jackson.databind.JsonNode;
             PlatformsCommand.Update.class,
             PlatformsCommand.Audit.class
         })
-final class PlatformsCommand implements Runnable {
+final class PlatformsCommand extends CommandGroup {
     static final String BASE = "/api/v1/system/node_platforms";
 
-    @Spec
-    CommandSpec spec;
+    /** The PLATFORM parameter of the commands on one platform, and that platform's path in the API. */
+    static final class OnePlatform {
+        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
+        String platform;
 
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
-    static String enc(String s) {
-        return ApiClient.enc(s);
+        String path() {
+            return BASE + "/" + ApiClient.enc(platform);
+        }
     }
 
     static Table table() {
@@ -68,40 +63,22 @@ final class PlatformsCommand implements Runnable {
         return n > 0 ? "key-pair (" + n + ")" + tlog : "none";
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List platforms by slug (GET " + BASE + ").")
-    static final class ListPlatforms implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Mixin
-        Paging paging;
-
+    @Command(name = "list", description = "List platforms by slug (GET " + BASE + ").")
+    static final class ListPlatforms extends ApiCommand.Paged {
         @Override
         public void run() {
-            output.list(api.client().get(paging.of(BASE)), table());
+            listPage(BASE, table());
         }
     }
 
-    @Command(
-            name = "show",
-            mixinStandardHelpOptions = true,
-            description = "Show one platform by slug or id, every field.")
-    static final class Show implements Runnable {
+    @Command(name = "show", description = "Show one platform by slug or id, every field.")
+    static final class Show extends ApiCommand {
         @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
-        String platform;
+        OnePlatform platform;
 
         @Override
         public void run() {
-            output.record(api.client().get(BASE + "/" + enc(platform)));
+            show(platform.path());
         }
     }
 
@@ -172,19 +149,12 @@ final class PlatformsCommand implements Runnable {
 
     @Command(
             name = "create",
-            mixinStandardHelpOptions = true,
             description = {
                 "Create a platform.",
                 "POST " + BASE + ". Needs disk_images:write; giving it a verification policy (--identity-regexp, "
                         + "--issuer, --public-key-file, --require-tlog) needs system:admin."
             })
-    static final class Create implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Create extends ApiCommand {
         @Option(names = "--slug", required = true, description = "1-63 of a-z 0-9 -.")
         String slug;
 
@@ -205,14 +175,13 @@ final class PlatformsCommand implements Runnable {
 
     @Command(
             name = "update",
-            mixinStandardHelpOptions = true,
             description = {
                 "Change a platform: only the fields given change.",
                 "PATCH " + BASE + "/{id}, a JSON merge patch. Needs disk_images:write; changing the verification "
                         + "policy (--identity-regexp, --issuer, --public-key-file, --require-tlog, or clearing one of "
                         + "them) needs system:admin."
             })
-    static final class Update implements Runnable {
+    static final class Update extends ApiCommand {
         static final Set<String> CLEARABLE = new TreeSet<>(Set.of(
                 "build_script",
                 "cosign_identity_regexp",
@@ -223,13 +192,7 @@ final class PlatformsCommand implements Runnable {
                 "primary_arch"));
 
         @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
-        String platform;
+        OnePlatform platform;
 
         @Mixin
         Fields fields;
@@ -260,35 +223,25 @@ final class PlatformsCommand implements Runnable {
             if (body.isEmpty()) {
                 throw new CliException("nothing to change: pass at least one field option (see --help)", 2);
             }
-            output.record(api.client().patch(BASE + "/" + enc(platform), body));
+            output.record(api.client().patch(platform.path(), body));
         }
     }
 
     @Command(
             name = "audit",
-            mixinStandardHelpOptions = true,
             description = {
                 "A platform's audit trail, newest first (GET " + BASE + "/{id}/audit).",
                 "Pointer changes (FROM/TO are publication ids; reason auto-promote, set-default or rollback) and "
                         + "state transitions (FROM/TO are statuses), each with who did it."
             })
-    static final class Audit implements Runnable {
+    static final class Audit extends ApiCommand.Paged {
         @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Mixin
-        Paging paging;
-
-        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
-        String platform;
+        OnePlatform platform;
 
         @Override
         public void run() {
-            output.list(
-                    api.client().get(paging.of(BASE + "/" + enc(platform) + "/audit")),
+            listPage(
+                    platform.path() + "/audit",
                     new Table()
                             .ago("AT", "at")
                             .text("KIND", "kind")

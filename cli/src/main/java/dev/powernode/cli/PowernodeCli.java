@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code powernode} command. */
 @Command(
         name = "powernode",
-        mixinStandardHelpOptions = true,
         versionProvider = PowernodeCli.Version.class,
         description = "Powernode disk images: operator, runner and node commands.",
         subcommands = {
@@ -24,10 +23,7 @@ import picocli.CommandLine.Command;
             VerifyBundleCommand.class,
             CommandLine.HelpCommand.class
         })
-public final class PowernodeCli implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+public final class PowernodeCli extends CommandGroup {
     /** Colour of status words in tables (see {@link Style}). */
     final Style style;
 
@@ -37,11 +33,6 @@ public final class PowernodeCli implements Runnable {
     PowernodeCli(Style style, Clock clock) {
         this.style = style;
         this.clock = clock;
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {

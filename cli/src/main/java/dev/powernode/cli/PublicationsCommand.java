@@ -4,15 +4,12 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "publications",
-        mixinStandardHelpOptions = true,
         description = "List and show disk image publications, promote or roll back, and their history.",
         subcommands = {
             PublicationsCommand.ListPublications.class,
@@ -20,16 +17,8 @@ import tools.jackson.databind.JsonNode;
             PublicationsCommand.Promote.class,
             PublicationsCommand.History.class
         })
-final class PublicationsCommand implements Runnable {
+final class PublicationsCommand extends CommandGroup {
     static final String BASE = "/api/v1/system/disk_image_publications";
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     /** Publications as rows: the id (what promote and rollback take), triple, state and short digests. */
     static Table table() {
@@ -50,20 +39,18 @@ final class PublicationsCommand implements Runnable {
                 .clipped("ERROR", "error_message", 60);
     }
 
-    @Command(
-            name = "list",
-            mixinStandardHelpOptions = true,
-            description = "List publications, newest first (GET " + BASE + ").")
-    static final class ListPublications implements Runnable {
-        @Mixin
-        ApiOptions api;
+    /** The ID parameter of the commands on one publication, and that publication's path in the API. */
+    static final class OnePublication {
+        @Parameters(paramLabel = "ID", description = "The publication's id.")
+        String id;
 
-        @Mixin
-        Output output;
+        String path() {
+            return BASE + "/" + ApiClient.enc(id);
+        }
+    }
 
-        @Mixin
-        Paging paging;
-
+    @Command(name = "list", description = "List publications, newest first (GET " + BASE + ").")
+    static final class ListPublications extends ApiCommand.Paged {
         @Option(names = "--platform", description = "Platform slug or id.")
         String platform;
 
@@ -81,31 +68,24 @@ final class PublicationsCommand implements Runnable {
         @Override
         public void run() {
             String path = ApiClient.query(BASE, "platform", platform, "status", status, "arch", arch, "family", family);
-            output.list(api.client().get(paging.of(path)), table());
+            listPage(path, table());
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one publication, every field.")
-    static final class Show implements Runnable {
+    @Command(name = "show", description = "Show one publication, every field.")
+    static final class Show extends ApiCommand {
         @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Parameters(paramLabel = "ID", description = "The publication's id.")
-        String id;
+        OnePublication publication;
 
         @Override
         public void run() {
-            output.record(api.client().get(BASE + "/" + ApiClient.enc(id)));
+            show(publication.path());
         }
     }
 
     @Command(
             name = "promote",
             aliases = "rollback",
-            mixinStandardHelpOptions = true,
             description = {
                 "Make a publication the current one of its (platform, family, arch).",
                 "Promote a newer one, or roll back to an older retired one: both names are one action on one route, "
@@ -115,13 +95,7 @@ final class PublicationsCommand implements Runnable {
                         + "(409 publication/not-promotable). Needs disk_images:read and disk_images:write "
                         + "(or system:admin): it reads the publication and the current one first."
             })
-    static final class Promote implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Promote extends ApiCommand {
         @Parameters(paramLabel = "ID", description = "The publication to make current.")
         String id;
 
@@ -190,22 +164,15 @@ final class PublicationsCommand implements Runnable {
 
     @Command(
             name = "history",
-            mixinStandardHelpOptions = true,
             description = "A publication's state transitions, oldest first (GET " + BASE + "/{id}/history).")
-    static final class History implements Runnable {
+    static final class History extends ApiCommand {
         @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Parameters(paramLabel = "ID", description = "The publication's id.")
-        String id;
+        OnePublication publication;
 
         @Override
         public void run() {
-            output.list(
-                    api.client().get(BASE + "/" + ApiClient.enc(id) + "/history"),
+            list(
+                    publication.path() + "/history",
                     new Table()
                             .ago("AT", "at")
                             .text("FROM", "from")

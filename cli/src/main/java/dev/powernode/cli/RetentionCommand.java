@@ -1,47 +1,29 @@
 package dev.powernode.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "retention",
-        mixinStandardHelpOptions = true,
         description = {
             "What retention would purge, and a run now (the recurring job runs on its own).",
             "Per (platform, family, arch) it keeps disk_image_retention_count publications, the current one first."
         },
         subcommands = {RetentionCommand.Plan.class, RetentionCommand.Run.class})
-final class RetentionCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class RetentionCommand extends CommandGroup {
 
     @Command(
             name = "plan",
-            mixinStandardHelpOptions = true,
             description = "Dry run: what a run now would purge, and why (GET /api/v1/system/retention_plan).")
-    static final class Plan implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Plan extends ApiCommand {
         @Option(names = "--platform", description = "Only this platform (slug or id).")
         String platform;
 
         @Override
         public void run() {
-            output.list(
-                    api.client().get(ApiClient.query("/api/v1/system/retention_plan", "platform", platform)),
+            list(
+                    ApiClient.query("/api/v1/system/retention_plan", "platform", platform),
                     new Table()
                             .text("PUBLICATION", "publication_id")
                             .text("PLATFORM", "platform_slug")
@@ -60,18 +42,11 @@ final class RetentionCommand implements Runnable {
 
     @Command(
             name = "run",
-            mixinStandardHelpOptions = true,
             description = {
                 "Run retention now and print what it did (POST /api/v1/system/retention_runs).",
                 "Needs disk_images:write. Rows it could not purge are named under errors and left for the next run."
             })
-    static final class Run implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Run extends ApiCommand {
         @Option(names = "--platform", description = "Only this platform (slug or id).")
         String platform;
 

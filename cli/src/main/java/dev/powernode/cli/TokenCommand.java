@@ -23,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "token",
-        mixinStandardHelpOptions = true,
         description = "Mint, create, list and revoke API tokens.",
         subcommands = {
             TokenCommand.Mint.class,
@@ -31,14 +30,7 @@ import picocli.CommandLine.Spec;
             TokenCommand.ListTokens.class,
             TokenCommand.Revoke.class
         })
-final class TokenCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class TokenCommand extends CommandGroup {
 
     static Set<Scope> scopes(List<String> raw) {
         Set<Scope> out = new LinkedHashSet<>();
@@ -166,20 +158,13 @@ final class TokenCommand implements Runnable {
 
     @Command(
             name = "list",
-            mixinStandardHelpOptions = true,
             description =
                     "The recorded tokens (GET /api/v1/system/api_tokens; system:admin); never the tokens themselves.")
-    static final class ListTokens implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class ListTokens extends ApiCommand {
         @Override
         public void run() {
-            output.list(
-                    api.client().get("/api/v1/system/api_tokens"),
+            list(
+                    "/api/v1/system/api_tokens",
                     new Table()
                             .text("ID", "id")
                             .text("SUBJECT", "subject")

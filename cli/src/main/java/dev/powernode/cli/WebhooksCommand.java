@@ -6,49 +6,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 @Command(
         name = "webhooks",
-        mixinStandardHelpOptions = true,
         description = "Provision the webhooks CI pipelines announce builds to; list them and the calls they received.",
         subcommands = {
             WebhooksCommand.Provision.class,
             WebhooksCommand.ListWebhooks.class,
             WebhooksCommand.Deliveries.class
         })
-final class WebhooksCommand implements Runnable {
+final class WebhooksCommand extends CommandGroup {
     static final String ENDPOINTS = "/api/v1/system/disk_image_webhook_endpoints";
     static final String DELIVERIES = "/api/v1/system/disk_image_webhooks";
 
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
     @Command(
             name = "provision",
-            mixinStandardHelpOptions = true,
             description = {
                 "Create the webhook of LABEL, or rotate its secret when it exists.",
                 "POST " + DELIVERIES + ", system:admin. Prints its id, URL and secret; the secret is shown only "
                         + "this once (or written to --save-secret FILE)."
             })
-    static final class Provision implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Provision extends ApiCommand {
         @Parameters(paramLabel = "LABEL", description = "1-128 of A-Z a-z 0-9 . _ -, e.g. amd64-builder.")
         String label;
 
@@ -98,23 +79,13 @@ final class WebhooksCommand implements Runnable {
 
     @Command(
             name = "list",
-            mixinStandardHelpOptions = true,
             description = "The webhooks by label: URL, created, rotated, last delivery and its verdict (GET "
                     + ENDPOINTS + "). Secrets are never shown.")
-    static final class ListWebhooks implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Mixin
-        Paging paging;
-
+    static final class ListWebhooks extends ApiCommand.Paged {
         @Override
         public void run() {
-            output.list(
-                    api.client().get(paging.of(ENDPOINTS)),
+            listPage(
+                    ENDPOINTS,
                     new Table()
                             .text("ID", "id")
                             .text("LABEL", "label")
@@ -139,18 +110,8 @@ final class WebhooksCommand implements Runnable {
 
     @Command(
             name = "deliveries",
-            mixinStandardHelpOptions = true,
             description = "Inbound webhook calls, accepted or not, newest first (GET " + DELIVERIES + ").")
-    static final class Deliveries implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
-        @Mixin
-        Paging paging;
-
+    static final class Deliveries extends ApiCommand.Paged {
         @Option(names = "--recent", description = "Only the last 24 hours.")
         boolean recent;
 

@@ -3,43 +3,24 @@ package dev.powernode.cli;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
         name = "workers",
-        mixinStandardHelpOptions = true,
         description = "CI workers: provision one (its token authenticates direct uploads) and list them.",
         subcommands = {WorkersCommand.Provision.class, WorkersCommand.ListWorkers.class})
-final class WorkersCommand implements Runnable {
+final class WorkersCommand extends CommandGroup {
     static final String BASE = "/api/v1/workers";
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     @Command(
             name = "provision",
-            mixinStandardHelpOptions = true,
             description = {
                 "Create the CI worker of LABEL, or rotate its token when it exists.",
                 "POST " + BASE + ", system:admin. The token (pnw_...) is shown only this once (or written to "
                         + "--save-secret FILE)."
             })
-    static final class Provision implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class Provision extends ApiCommand {
         @Parameters(paramLabel = "LABEL", description = "1-128 of A-Z a-z 0-9 . _ -, e.g. ubuntu-2404-amd64-builder.")
         String label;
 
@@ -60,22 +41,15 @@ final class WorkersCommand implements Runnable {
 
     @Command(
             name = "list",
-            mixinStandardHelpOptions = true,
             description = "CI workers and when each was last seen (GET " + BASE + "); tokens are never shown.")
-    static final class ListWorkers implements Runnable {
-        @Mixin
-        ApiOptions api;
-
-        @Mixin
-        Output output;
-
+    static final class ListWorkers extends ApiCommand {
         @Option(names = "--role", defaultValue = "ci_worker", description = "Worker role (default ${DEFAULT-VALUE}).")
         String role;
 
         @Override
         public void run() {
-            output.list(
-                    api.client().get(ApiClient.query(BASE, "role", role)),
+            list(
+                    ApiClient.query(BASE, "role", role),
                     new Table()
                             .text("ID", "id")
                             .text("LABEL", "label")

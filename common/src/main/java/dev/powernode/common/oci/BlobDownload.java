@@ -34,7 +34,7 @@ final class BlobDownload {
         URI uri =
                 transport.url(registry, "/v2/" + RegistryTransport.repository(repository) + "/blobs/" + blob.digest());
         long size = blob.size();
-        MessageDigest sha = RegistryClient.sha256();
+        MessageDigest sha = Digest.hasher();
         byte[] buffer = new byte[RegistryClient.BUFFER_BYTES];
         long done = 0;
         int resumes = 0;

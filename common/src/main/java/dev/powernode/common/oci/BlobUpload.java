@@ -62,7 +62,7 @@ final class BlobUpload {
             String what) {
         URI location = start(registry, repository, what);
         try {
-            MessageDigest sha = RegistryClient.sha256();
+            MessageDigest sha = Digest.hasher();
             if (size <= chunkSize) {
                 Chunk chunk = new Chunk(content, size, sha);
                 finish(registry, repository, location, digest, chunk::publisher, chunk, size, what);

@@ -1,5 +1,7 @@
 package dev.powernode.common.oci;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,20 @@ public record Digest(String hex) {
 
     public static Digest ofSha256(byte[] sha256) {
         return new Digest(HexFormat.of().formatHex(sha256));
+    }
+
+    /** The digest of {@code content}. */
+    static Digest of(byte[] content) {
+        return ofSha256(hasher().digest(content));
+    }
+
+    /** A fresh SHA-256 hasher, for content hashed while it streams. */
+    static MessageDigest hasher() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     /** The cosign legacy tag for things attached to this digest, e.g. {@code sha256-<hex>.sig}. */

@@ -17,25 +17,22 @@ import java.util.List;
  * has a SET but no inclusion proof, and sigstore-java reads none of it, so it is composed here from
  * the certificate and Rekor entry verifiers.
  */
-final class LegacyVerifier {
-    private final CertificateVerifier certificates;
-    private final RekorEntryVerifier entries;
+record LegacyVerifier(CertificateVerifier certificates, RekorEntryVerifier entries) {
 
-    LegacyVerifier(CertificateVerifier certificates, RekorEntryVerifier entries) {
-        this.certificates = certificates;
-        this.entries = entries;
-    }
+    /**
+     * The annotations of one {@code .sig} layer, as {@link SigstoreVerifier#verifyCosignLegacy}
+     * describes them.
+     */
+    record Layer(byte[] payload, String signature, String certificatePem, String chainPem, String bundleAnnotation) {}
 
-    Verified verify(
-            byte[] payload,
-            String signature,
-            String certificatePem,
-            String chainPem,
-            String bundleAnnotation,
-            SignerPolicy policy) {
+    Verified verify(Layer layer, SignerPolicy policy) {
+        byte[] payload = layer.payload();
+        String certificatePem = layer.certificatePem();
+        String chainPem = layer.chainPem();
+        String bundleAnnotation = layer.bundleAnnotation();
         byte[] sig;
         try {
-            sig = Base64.getDecoder().decode(signature.strip());
+            sig = Base64.getDecoder().decode(layer.signature().strip());
         } catch (IllegalArgumentException e) {
             throw new SigstoreException("signature", "the signature annotation is not base64");
         }

@@ -141,7 +141,8 @@ public final class SigstoreVerifier {
             String bundleAnnotation,
             SignerPolicy policy) {
         try {
-            return legacy.verify(payload, signature, certificatePem, chainPem, bundleAnnotation, policy);
+            return legacy.verify(
+                    new LegacyVerifier.Layer(payload, signature, certificatePem, chainPem, bundleAnnotation), policy);
         } catch (SigstoreException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -296,8 +296,46 @@ class RegistryClientProtocolTest {
         }
     }
 
+    @Test
+    void refusesReferrerPagesThatLinkBackToAPageAlreadyRead() {
+        Digest subject = digest("subject".getBytes());
+        server.createContext("/v2/app/referrers/" + subject, exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", MediaTypes.OCI_INDEX);
+            exchange.getResponseHeaders().add("Link", "</v2/app/referrers/" + subject + ">; rel=\"next\"");
+            respond(exchange, 200, "{\"schemaVersion\":2,\"manifests\":[]}");
+        });
+
+        assertThatThrownBy(() -> clientBuilder().build().referrers(host, "app", subject, null))
+                .isInstanceOfSatisfying(
+                        RegistryException.class, e -> assertThat(e.kind()).isEqualTo(RegistryException.Kind.INVALID))
+                .hasMessageContaining("pagination does not end");
+    }
+
+    @Test
+    void listsNoTagsOfARepositoryTheRegistryDoesNotKnow() {
+        server.createContext("/v2/app/tags/list", exchange -> respond(exchange, 404, "{\"errors\":[]}"));
+
+        assertThat(clientBuilder().build().listTags(host, "app")).isEmpty();
+    }
+
+    @Test
+    void refusesAnUnusableSettingWhereItIsGivenNamingIt() {
+        assertThatThrownBy(() -> RegistryClient.builder().chunkSize(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chunkSize");
+        assertThatThrownBy(() -> RegistryClient.builder().maxResumes(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxResumes");
+        assertThatThrownBy(() -> RegistryClient.builder().readTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("readTimeout");
+        assertThatThrownBy(() -> RegistryClient.builder().connectTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("connectTimeout");
+    }
+
     private static Digest digest(byte[] bytes) {
-        return Digest.ofSha256(RegistryClient.sha256().digest(bytes));
+        return Digest.of(bytes);
     }
 
     /** A clock tests move forward by hand: token expiry without sleeping. */
