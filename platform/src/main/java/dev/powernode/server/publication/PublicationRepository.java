@@ -1,7 +1,5 @@
 package dev.powernode.server.publication;
 
-import static dev.powernode.server.publication.PublicationRows.timestamp;
-
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
@@ -82,22 +80,10 @@ class PublicationRepository {
                 """)
                 .param("id", id)
                 .param("platform", n.nodePlatformId())
-                .param("family", n.family().value())
-                .param("arch", n.arch().value())
+                .params(n.columns())
                 .param("status", n.initialStatus().value())
-                .param("firmwareRef", n.firmwareRef())
-                .param("gitSha", n.gitSha())
-                .param("ociRef", n.ociRef())
-                .param("sha256", n.sha256())
-                .param("size", n.sizeBytes())
-                .param("webhookId", n.webhookId())
-                .param("webhookLabel", n.webhookLabel())
-                .param("workerId", n.workerId())
-                .param("runId", n.runId())
-                .param("deliveryId", n.deliveryId())
                 .param("uploadSignature", n.uploadSignature())
                 .param("uploadMediaType", n.uploadMediaType())
-                .param("buildTime", timestamp(n.buildTime()))
                 .param("now", Timestamp.from(now))
                 .query(PublicationRows::map)
                 .single();
