@@ -6,7 +6,6 @@ import dev.powernode.server.webhook.DiskImageWebhooks;
 import dev.powernode.server.webhook.ProvisionedWebhook;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -28,29 +27,15 @@ class WebhookController {
     /** {@code allowedPlatforms}: slugs or ids the webhook may announce for; [] = any; absent = unchanged. */
     record ProvisionRequest(String label, String platformApiBase, List<String> allowedPlatforms) {}
 
-    record ProvisionedView(
-            UUID webhookId,
-            String label,
-            String webhookUrl,
-            String webhookSecret,
-            boolean rotated,
-            List<UUID> allowedPlatforms) {}
-
     /**
      * {@code provision_disk_image_webhook}: idempotent on label, rotates the secret every call,
      * and sets the platform allow-list when {@code allowed_platforms} is given.
      */
     @PostMapping("/api/v1/system/disk_image_webhooks")
-    ResponseEntity<ProvisionedView> provision(@RequestBody ProvisionRequest body) {
+    ResponseEntity<ProvisionedWebhook> provision(@RequestBody ProvisionRequest body) {
         ProvisionedWebhook w = webhooks.provision(body.label(), body.platformApiBase(), body.allowedPlatforms());
         return ResponseEntity.status(w.rotated() ? HttpStatus.OK : HttpStatus.CREATED)
-                .body(new ProvisionedView(
-                        w.webhookId(),
-                        w.label(),
-                        w.webhookUrl(),
-                        w.webhookSecret(),
-                        w.rotated(),
-                        w.allowedPlatforms()));
+                .body(w);
     }
 
     record TransitionView(String from, String to, String actor, String reason, Instant at) {}

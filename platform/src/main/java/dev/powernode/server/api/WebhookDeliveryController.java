@@ -2,7 +2,6 @@ package dev.powernode.server.api;
 
 import dev.powernode.server.webhook.WebhookDeliveries;
 import dev.powernode.server.webhook.WebhookDelivery;
-import java.time.Instant;
 import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -16,41 +15,18 @@ class WebhookDeliveryController {
         this.deliveries = deliveries;
     }
 
-    record DeliveryView(
-            UUID id,
-            String requestedWebhookId,
-            UUID webhookId,
-            String webhookLabel,
-            String deliveryId,
-            Instant receivedAt,
-            boolean signatureValid,
-            int httpStatus,
-            String reason,
-            UUID publicationId) {
-        static DeliveryView of(WebhookDelivery d) {
-            return new DeliveryView(
-                    d.id(),
-                    d.requestedWebhookId(),
-                    d.webhookId(),
-                    d.webhookLabel(),
-                    d.deliveryId(),
-                    d.receivedAt(),
-                    d.signatureValid(),
-                    d.httpStatus(),
-                    d.reason(),
-                    d.publicationId());
-        }
-    }
-
-    /** Inbound webhook deliveries, newest first; {@code recent=true}: the last 24 hours only. */
+    /**
+     * Inbound webhook deliveries, newest first; {@code recent=true}: the last 24 hours only. The
+     * webhook module's {@link WebhookDelivery} is the wire shape (docs/api.md) as it stands.
+     */
     @GetMapping("/api/v1/system/disk_image_webhooks")
-    ListResponse<DeliveryView> list(
+    ListResponse<WebhookDelivery> list(
             @RequestParam(required = false) String recent,
             @RequestParam(name = "webhook_id", required = false) String webhookId,
             @RequestParam(required = false) String page,
             @RequestParam(name = "per_page", required = false) String perPage) {
         UUID webhook = webhookId == null || webhookId.isEmpty() ? null : Params.uuid("webhook_id", webhookId);
         return ListResponse.of(
-                deliveries.list(Params.bool("recent", recent), webhook, Params.page(page, perPage)), DeliveryView::of);
+                deliveries.list(Params.bool("recent", recent), webhook, Params.page(page, perPage)), d -> d);
     }
 }
