@@ -16,10 +16,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * db-scheduler, running every job the modules declare as {@link Task} beans (ingest, retention,
- * upload expiry, event delivery).
- * Jobs live in PostgreSQL and are picked with {@code SKIP LOCKED}, so replicas share the work and
- * a dead replica's jobs are revived after a few missed heartbeats. The data source joins Spring
- * transactions: a job scheduled inside a transaction commits or rolls back with it.
+ * upload expiry, event delivery). Jobs live in PostgreSQL ({@code scheduled_tasks}, owned by this
+ * module) and are picked with {@code SKIP LOCKED}, so replicas share the work and a dead replica's
+ * jobs are revived after a few missed heartbeats. The data source joins Spring transactions: a job
+ * scheduled inside a transaction commits or rolls back with it.
  */
 @Component
 public class Jobs implements SmartLifecycle {
