@@ -1,12 +1,12 @@
 package dev.powernode.server;
 
-import dev.powernode.server.shared.PowernodeProperties;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 @SpringBootApplication
-@EnableConfigurationProperties(PowernodeProperties.class)
+// each module binds its own @ConfigurationProperties record (README, Configuration)
+@ConfigurationPropertiesScan
 public class PowernodeApplication {
     public static void main(String[] args) {
         // java.net.http hands response bodies over in 16 KiB pieces by default; blob pulls of

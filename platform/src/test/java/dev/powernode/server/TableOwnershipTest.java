@@ -44,8 +44,8 @@ class TableOwnershipTest {
             Set.of("node_platform"),
             "webhook",
             Set.of("disk_image_webhook", "webhook_delivery"),
-            // db-scheduler's table: its owner is the module that holds the scheduler (shared/Jobs)
-            "shared",
+            // db-scheduler's table: its owner is the module that holds the scheduler (jobs/Jobs)
+            "jobs",
             Set.of("scheduled_tasks"),
             "ci",
             Set.of("worker"),

@@ -2,7 +2,6 @@ package dev.powernode.server.api;
 
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.Problem;
 import dev.powernode.server.shared.ProblemWriter;
 import jakarta.servlet.FilterChain;
@@ -34,10 +33,7 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
     private final WorkerTokenFilter workerApi;
 
     RequestBodyLimitFilter(
-            PowernodeProperties props,
-            ProblemWriter problems,
-            WebhookIntakeFilter intake,
-            WorkerTokenFilter workerApi) {
+            ApiProperties props, ProblemWriter problems, WebhookIntakeFilter intake, WorkerTokenFilter workerApi) {
         this.limit = props.maxRequestBody().toBytes();
         this.problems = problems;
         this.intake = intake;

@@ -3,9 +3,9 @@ package dev.powernode.server.auth;
 import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.TokenMinter;
 import dev.powernode.server.shared.KeyMaterial;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.Problem;
 import dev.powernode.server.shared.ProblemWriter;
+import dev.powernode.server.shared.ServiceProperties;
 import java.time.Clock;
 import java.util.UUID;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,7 +66,7 @@ class SecurityConfiguration {
     @Bean
     @Order(2)
     SecurityFilterChain apiSecurity(
-            HttpSecurity http, JwtDecoder decoder, ProblemWriter problems, PowernodeProperties props) throws Exception {
+            HttpSecurity http, JwtDecoder decoder, ProblemWriter problems, ServiceProperties props) throws Exception {
         var bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
         var bearerDenied = new BearerTokenAccessDeniedHandler();
         AuthenticationEntryPoint unauthenticated = (req, res, ex) -> {
@@ -154,7 +154,7 @@ class SecurityConfiguration {
      * us and not revoked.
      */
     @Bean
-    JwtDecoder jwtDecoder(KeyMaterial keys, ApiTokens tokens, PowernodeProperties props, Clock clock) {
+    JwtDecoder jwtDecoder(KeyMaterial keys, ApiTokens tokens, AuthProperties props, Clock clock) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(
                         new SecretKeySpec(keys.jwtKey().bytes(), "HmacSHA256"))
                 .macAlgorithm(MacAlgorithm.HS256)

@@ -4,7 +4,6 @@ import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import dev.powernode.common.webhook.WebhookSignature;
-import dev.powernode.server.shared.PowernodeProperties;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,15 +36,13 @@ class EventDeliveryTask {
 
     @Bean
     RecurringTask<Void> deliverOutboundEventsTask(
-            JdbcClient jdbc, OutboundEvents events, PowernodeProperties props, Clock clock) {
+            JdbcClient jdbc, OutboundEvents events, EventsProperties props, Clock clock) {
         HttpClient http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        Duration backoffBase = props.events().backoffBase();
-        return Tasks.recurring(
-                        "deliver-outbound-events",
-                        Schedules.fixedDelay(props.events().pollInterval()))
+        Duration backoffBase = props.backoffBase();
+        return Tasks.recurring("deliver-outbound-events", Schedules.fixedDelay(props.pollInterval()))
                 .execute((instance, context) -> {
                     int sent;
                     do {

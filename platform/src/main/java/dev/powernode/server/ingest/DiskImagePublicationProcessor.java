@@ -8,7 +8,6 @@ import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.DomainException;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.signing.SignatureVerifier;
 import dev.powernode.server.signing.VerificationPolicy;
@@ -37,7 +36,7 @@ class DiskImagePublicationProcessor {
     private final NodePlatforms platforms;
     private final DiskImageOciIngestService oci;
     private final SignatureVerifier signatures;
-    private final PowernodeProperties.Ingest config;
+    private final IngestProperties config;
     private final Clock clock;
 
     DiskImagePublicationProcessor(
@@ -45,13 +44,13 @@ class DiskImagePublicationProcessor {
             NodePlatforms platforms,
             DiskImageOciIngestService oci,
             SignatureVerifier signatures,
-            PowernodeProperties props,
+            IngestProperties config,
             Clock clock) {
         this.publications = publications;
         this.platforms = platforms;
         this.oci = oci;
         this.signatures = signatures;
-        this.config = props.ingest();
+        this.config = config;
         this.clock = clock;
     }
 

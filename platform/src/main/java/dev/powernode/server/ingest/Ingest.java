@@ -1,8 +1,8 @@
 package dev.powernode.server.ingest;
 
+import dev.powernode.server.jobs.Jobs;
 import dev.powernode.server.publication.NewPublication;
 import dev.powernode.server.publication.Publications;
-import dev.powernode.server.shared.Jobs;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 

@@ -24,7 +24,7 @@ import org.springframework.stereotype.Component;
  *       ({@code Publications.enqueue} writes the same columns); reads it for "already announced"</td></tr>
  *   <tr><td>{@code disk_image_publication_transition}</td><td>publication</td><td>inserts the first
  *       history entry</td></tr>
- *   <tr><td>{@code scheduled_tasks}</td><td>scheduler ({@code shared/Jobs}, db-scheduler)</td><td>inserts
+ *   <tr><td>{@code scheduled_tasks}</td><td>jobs ({@code jobs/Jobs}, db-scheduler)</td><td>inserts
  *       the ingest job's row, as {@code SchedulerClient.schedule} would</td></tr>
  *   <tr><td>{@code webhook_delivery}</td><td>webhook</td><td>inserts the 202 delivery</td></tr>
  *   <tr><td>{@code node_platform}</td><td>platform</td><td>reads id, slug and policy</td></tr>

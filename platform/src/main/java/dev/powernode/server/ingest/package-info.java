@@ -2,7 +2,7 @@
  * Webhook announcement to queued publication (the one-statement intake) and the ingest job that verifies and publishes.
  */
 @NullMarked
-@ApplicationModule(allowedDependencies = {"oci", "platform", "publication", "shared", "signing"})
+@ApplicationModule(allowedDependencies = {"jobs", "oci", "platform", "publication", "shared", "signing"})
 package dev.powernode.server.ingest;
 
 import org.jspecify.annotations.NullMarked;

@@ -2,7 +2,6 @@ package dev.powernode.server.oci;
 
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryClient;
-import dev.powernode.server.shared.PowernodeProperties;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -21,8 +20,7 @@ public class Registries {
     private final Set<String> allowed;
     private final RegistryClient client;
 
-    Registries(PowernodeProperties props) {
-        PowernodeProperties.Registry cfg = props.registry();
+    Registries(RegistryProperties cfg) {
         this.allowed = cfg.allowedHosts().stream().map(Registries::lowerCase).collect(Collectors.toUnmodifiableSet());
         RegistryClient.Builder builder = RegistryClient.builder()
                 .allowRegistries(allowed)

@@ -8,7 +8,6 @@ import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.platform.RetentionCount;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.publication.PurgeCandidate;
-import dev.powernode.server.shared.PowernodeProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,19 +58,19 @@ public class RetentionPolicy {
     private final NodePlatforms platforms;
     private final Publications publications;
     private final Registries registries;
-    private final PowernodeProperties.Retention config;
+    private final RetentionProperties config;
     private final Clock clock;
 
     RetentionPolicy(
             NodePlatforms platforms,
             Publications publications,
             Registries registries,
-            PowernodeProperties props,
+            RetentionProperties config,
             Clock clock) {
         this.platforms = platforms;
         this.publications = publications;
         this.registries = registries;
-        this.config = props.retention();
+        this.config = config;
         this.clock = clock;
     }
 

@@ -3,8 +3,8 @@ package dev.powernode.server.retention;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.webhook.WebhookDeliveries;
+import dev.powernode.server.webhook.WebhookProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -21,17 +21,19 @@ class RetentionTask {
 
     @Bean
     RecurringTask<Void> diskImageRetentionTask(
-            RetentionPolicy policy, WebhookDeliveries deliveries, PowernodeProperties props) {
-        return Tasks.recurring(
-                        "disk-image-retention", Schedules.cron(props.retention().cron()))
+            RetentionPolicy policy,
+            WebhookDeliveries deliveries,
+            RetentionProperties retention,
+            WebhookProperties webhook) {
+        return Tasks.recurring("disk-image-retention", Schedules.cron(retention.cron()))
                 .execute((instance, context) -> {
                     policy.run(null);
-                    int purged = deliveries.purgeOlderThan(props.webhook().deliveryMaxAge());
+                    int purged = deliveries.purgeOlderThan(webhook.deliveryMaxAge());
                     if (purged > 0) {
                         log.info(
                                 "retention deleted {} webhook deliveries older than {}",
                                 purged,
-                                props.webhook().deliveryMaxAge());
+                                webhook.deliveryMaxAge());
                     }
                 });
     }

@@ -18,7 +18,7 @@ public class KeyMaterial {
     private final SigningKey jwtKey;
     private final SigningKey masterKey;
 
-    KeyMaterial(PowernodeProperties props) {
+    KeyMaterial(ServiceProperties props) {
         this.jwtKey =
                 resolve("POWERNODE_JWT_SECRET", props.jwtSecret(), props.home().resolve("jwt-secret"));
         this.masterKey =

@@ -1,5 +1,5 @@
 /**
- * Kernel shared by every module: error kinds and problem documents, ids, paging, wire enums, configuration, jobs.
+ * Kernel shared by every module: error kinds and problem documents, ids, paging, wire enums, service-wide settings and keys.
  */
 @NullMarked
 @ApplicationModule(allowedDependencies = {})

@@ -9,7 +9,6 @@ import dev.powernode.common.sigstore.SigstoreException;
 import dev.powernode.common.sigstore.SigstoreVerifier;
 import dev.powernode.server.oci.FetchedArtifact;
 import dev.powernode.server.oci.Registries;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.storage.StoredArtifact;
 import java.security.MessageDigest;
@@ -37,7 +36,7 @@ public class SignatureVerifier {
     private final Registries registries;
     private final SigstoreVerifier sigstore;
 
-    SignatureVerifier(Registries registries, PowernodeProperties props) {
+    SignatureVerifier(Registries registries, SigningProperties props) {
         this.registries = registries;
         if (props.trustedRoot() == null) {
             this.sigstore = SigstoreVerifier.publicGood();

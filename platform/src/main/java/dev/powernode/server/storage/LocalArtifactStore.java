@@ -2,7 +2,7 @@ package dev.powernode.server.storage;
 
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
-import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.shared.VerificationFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +35,7 @@ public class LocalArtifactStore {
     private final Path uploads;
     private final Path objects;
 
-    LocalArtifactStore(PowernodeProperties props) {
+    LocalArtifactStore(ServiceProperties props) {
         this.uploads = props.home().resolve("uploads");
         this.objects = props.home().resolve("objects").resolve("sha256");
     }

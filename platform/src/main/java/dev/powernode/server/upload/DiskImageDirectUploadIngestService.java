@@ -10,7 +10,6 @@ import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.FieldError;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.VerificationFailure;
 import dev.powernode.server.shared.Violations;
 import dev.powernode.server.signing.SignatureVerifier;
@@ -44,7 +43,7 @@ public class DiskImageDirectUploadIngestService {
     private final NodePlatforms platforms;
     private final LocalArtifactStore store;
     private final SignatureVerifier signatures;
-    private final PowernodeProperties.Upload limits;
+    private final UploadProperties limits;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
 
@@ -53,13 +52,13 @@ public class DiskImageDirectUploadIngestService {
             NodePlatforms platforms,
             LocalArtifactStore store,
             SignatureVerifier signatures,
-            PowernodeProperties props,
+            UploadProperties limits,
             Clock clock) {
         this.publications = publications;
         this.platforms = platforms;
         this.store = store;
         this.signatures = signatures;
-        this.limits = props.upload();
+        this.limits = limits;
         this.clock = clock;
     }
 

@@ -3,7 +3,6 @@ package dev.powernode.server.upload;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
-import dev.powernode.server.shared.PowernodeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -18,9 +17,8 @@ class UploadExpiryTask {
     private static final Logger log = LoggerFactory.getLogger(UploadExpiryTask.class);
 
     @Bean
-    RecurringTask<Void> directUploadExpiryTask(DiskImageDirectUploadIngestService uploads, PowernodeProperties props) {
-        return Tasks.recurring(
-                        "direct-upload-expiry", Schedules.cron(props.upload().expiryCron()))
+    RecurringTask<Void> directUploadExpiryTask(DiskImageDirectUploadIngestService uploads, UploadProperties props) {
+        return Tasks.recurring("direct-upload-expiry", Schedules.cron(props.expiryCron()))
                 .execute((instance, context) -> {
                     int expired = uploads.expireAbandoned();
                     if (expired > 0) {

@@ -1,6 +1,5 @@
 package dev.powernode.server.webhook;
 
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.RateLimited;
 import dev.powernode.server.shared.Text;
 import io.micrometer.core.instrument.Counter;
@@ -35,8 +34,7 @@ class CallLimits {
     private final AtomicLong nextUnknownLog = new AtomicLong();
     private final AtomicLong unknownSinceLog = new AtomicLong();
 
-    CallLimits(PowernodeProperties props, MeterRegistry meters, Clock clock) {
-        PowernodeProperties.Webhook config = props.webhook();
+    CallLimits(WebhookProperties config, MeterRegistry meters, Clock clock) {
         this.perAddress = new TokenBuckets(config.ratePerAddress(), config.burstPerAddress(), clock);
         this.perWebhook = new TokenBuckets(config.ratePerWebhook(), config.burstPerWebhook(), clock);
         this.unknownCalls = Counter.builder("powernode.webhook.unknown")

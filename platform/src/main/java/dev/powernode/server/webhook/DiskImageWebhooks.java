@@ -5,8 +5,8 @@ import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Page;
 import dev.powernode.server.shared.PageRequest;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.SecretBox;
+import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import java.nio.charset.StandardCharsets;
@@ -39,12 +39,12 @@ public class DiskImageWebhooks {
     private final JdbcClient jdbc;
     private final SecretBox box;
     private final NodePlatforms platforms;
-    private final PowernodeProperties props;
+    private final ServiceProperties props;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<UUID, Credentials> cache = new ConcurrentHashMap<>();
 
-    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, NodePlatforms platforms, PowernodeProperties props, Clock clock) {
+    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, NodePlatforms platforms, ServiceProperties props, Clock clock) {
         this.jdbc = jdbc;
         this.platforms = platforms;
         this.box = box;

@@ -10,7 +10,6 @@ import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.FieldError;
 import dev.powernode.server.shared.Ids;
-import dev.powernode.server.shared.PowernodeProperties;
 import dev.powernode.server.shared.Text;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -48,7 +47,7 @@ public class WebhookReceiver {
     private final AnnouncementParser parser;
     private final DeliveryRecorder deliveries;
     private final JsonMapper json;
-    private final PowernodeProperties.Webhook config;
+    private final WebhookProperties config;
     private final Clock clock;
 
     WebhookReceiver(
@@ -59,7 +58,7 @@ public class WebhookReceiver {
             AnnouncementParser parser,
             DeliveryRecorder deliveries,
             JsonMapper json,
-            PowernodeProperties props,
+            WebhookProperties config,
             Clock clock) {
         this.webhooks = webhooks;
         this.ingest = ingest;
@@ -68,7 +67,7 @@ public class WebhookReceiver {
         this.parser = parser;
         this.deliveries = deliveries;
         this.json = json;
-        this.config = props.webhook();
+        this.config = config;
         this.clock = clock;
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.SigningKey;
 import dev.powernode.common.token.TokenMinter;
-import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
@@ -32,7 +32,10 @@ class AuthTest {
     JdbcClient jdbc;
 
     @Autowired
-    PowernodeProperties props;
+    ServiceProperties service;
+
+    @Autowired
+    AuthProperties auth;
 
     @Autowired
     SettableClock clock;
@@ -128,7 +131,7 @@ class AuthTest {
 
     @Test
     void aTokenExpiredForLongerThanTheSmallClockSkewIsRefused() {
-        assertThat(props.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(auth.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
         String token = Api.MINTER
                 .mint("recent", List.of(Scope.SYSTEM_ADMIN), clock.instant(), Duration.ofHours(1))
                 .token();
@@ -153,7 +156,8 @@ class AuthTest {
         assertThat(meta.path("tls_client_certificate_bound_access_tokens").asBoolean(false))
                 .as("tokens are plain bearer tokens, not bound to client certificates: " + meta)
                 .isFalse();
-        assertThat(meta.get("resource").asString()).isEqualTo(props.publicUrl().toString());
+        assertThat(meta.get("resource").asString())
+                .isEqualTo(service.publicUrl().toString());
         assertThat(meta.get("bearer_methods_supported").toString()).isEqualTo("[\"header\"]");
     }
 

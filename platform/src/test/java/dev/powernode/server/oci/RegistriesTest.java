@@ -3,7 +3,6 @@ package dev.powernode.server.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.oci.OciRef;
-import dev.powernode.server.shared.PowernodeProperties;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,10 +24,7 @@ class RegistriesTest {
                 .isFalse();
     }
 
-    private static PowernodeProperties properties(List<String> allowed) {
-        PowernodeProperties.Registry registry =
-                new PowernodeProperties.Registry(allowed, List.of(), null, Duration.ofSeconds(30));
-        return new PowernodeProperties(
-                null, null, null, null, null, registry, null, null, null, null, null, null, null);
+    private static RegistryProperties properties(List<String> allowed) {
+        return new RegistryProperties(allowed, List.of(), null, Duration.ofSeconds(30));
     }
 }

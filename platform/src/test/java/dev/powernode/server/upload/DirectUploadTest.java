@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.cosign.SimpleSigning;
 import dev.powernode.common.token.Scope;
-import dev.powernode.server.shared.PowernodeProperties;
+import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
@@ -40,7 +40,7 @@ class DirectUploadTest {
     DiskImageDirectUploadIngestService uploads;
 
     @Autowired
-    PowernodeProperties props;
+    ServiceProperties props;
 
     @Autowired
     SettableClock clock;

@@ -1,4 +1,4 @@
-package dev.powernode.server.shared;
+package dev.powernode.server.jobs;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
@@ -15,10 +15,11 @@ import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.stereotype.Component;
 
 /**
- * db-scheduler, running every job the modules declare as {@link Task} beans (ingest, retention).
- * Jobs live in PostgreSQL and are picked with {@code SKIP LOCKED}, so replicas share the work and
- * a dead replica's jobs are revived after a few missed heartbeats. The data source joins Spring
- * transactions: a job scheduled inside a transaction commits or rolls back with it.
+ * db-scheduler, running every job the modules declare as {@link Task} beans (ingest, retention,
+ * upload expiry, event delivery). Jobs live in PostgreSQL ({@code scheduled_tasks}, owned by this
+ * module) and are picked with {@code SKIP LOCKED}, so replicas share the work and a dead replica's
+ * jobs are revived after a few missed heartbeats. The data source joins Spring transactions: a job
+ * scheduled inside a transaction commits or rolls back with it.
  */
 @Component
 public class Jobs implements SmartLifecycle {
@@ -28,8 +29,7 @@ public class Jobs implements SmartLifecycle {
     private final boolean enabled;
     private volatile boolean running;
 
-    Jobs(DataSource dataSource, PowernodeProperties props, List<Task<?>> tasks) {
-        PowernodeProperties.Ingest cfg = props.ingest();
+    Jobs(DataSource dataSource, JobsProperties cfg, List<Task<?>> tasks) {
         this.enabled = cfg.enabled();
         // recurring tasks are scheduled at start-up; db-scheduler registers them itself
         List<RecurringTask<?>> recurring = new ArrayList<>();
