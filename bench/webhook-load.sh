@@ -43,7 +43,7 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_MASTER_KEY=$master POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
   POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
   POWERNODE_WEBHOOK_RATE_PER_ADDRESS=0 POWERNODE_WEBHOOK_RATE_PER_WEBHOOK=0 \
-  java -Xms512m -Xmx512m ${BENCH_JAVA_OPTS:+"$BENCH_JAVA_OPTS"} -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+  java -Xms512m -Xmx512m "-Djava.io.tmpdir=$home" ${BENCH_JAVA_OPTS:+"$BENCH_JAVA_OPTS"} -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 90); do
   curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break
