@@ -13,6 +13,7 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.RegistryFixture;
+import dev.powernode.server.support.SettableClock;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.FaultProxy;
 import java.time.Duration;
@@ -61,6 +62,9 @@ class RetentionTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    SettableClock clock;
+
     Api admin;
     WebhookCaller webhook;
     String platformId;
@@ -103,9 +107,11 @@ class RetentionTest {
             pushed.add(a);
             ids.add(id);
         }
-        // retired long enough ago to be past the grace window
-        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
-                .update();
+    }
+
+    /** Moves the service's clock past the grace window (1 h here) and the failed maximum age (1 h). */
+    void pastTheGraceWindow() {
+        clock.advance(Duration.ofHours(2));
     }
 
     /** Digest to size of every blob the registry stores for these artifacts: manifest, config, layers. */
@@ -123,6 +129,7 @@ class RetentionTest {
     @Test
     void keepsTheNewestThreeDeletesTheOtherManifestsAndLeavesTombstones() {
         publish(7, "keep");
+        pastTheGraceWindow();
 
         List<String> planned =
                 plan().stream().map(c -> c.get("publication_id").asString()).toList();
@@ -172,6 +179,7 @@ class RetentionTest {
     @Test
     void aRegistryFailingHalfWayIsFinishedByTheNextRunWithoutPurgingTwice() {
         publish(7, "flaky");
+        pastTheGraceWindow();
         Set<String> planned =
                 plan().stream().map(c -> c.get("publication_id").asString()).collect(Collectors.toSet());
         REGISTRY.proxy.failNext(2, 500, "DELETE", FaultProxy.MANIFEST_PATH);
@@ -199,6 +207,7 @@ class RetentionTest {
     @Test
     void aRunThatDiedAfterDeletingFinishesOnTheNextRun() {
         publish(4, "crash");
+        pastTheGraceWindow();
         JsonNode candidate = plan().get(0);
         // the state a crash between "delete manifest" and "mark purged" leaves behind
         OciRef ref = OciRef.parse(candidate.get("oci_ref").asString());
@@ -214,7 +223,11 @@ class RetentionTest {
     @Test
     void retiredPublicationsInsideTheGraceWindowAreKept() {
         publish(5, "grace");
-        jdbc.sql("update disk_image_publication set retired_at = now() where id = :id::uuid")
+        pastTheGraceWindow();
+        // the oldest one was retired just now (the one row this test still edits: natural retirement
+        // order cannot make the oldest build the most recently retired one)
+        jdbc.sql("update disk_image_publication set retired_at = :now where id = :id::uuid")
+                .param("now", java.sql.Timestamp.from(clock.instant()))
                 .param("id", ids.get(0))
                 .update();
         List<String> planned =
@@ -225,6 +238,7 @@ class RetentionTest {
     @Test
     void loweringRetentionToOneNeverTouchesTheCurrentOneAndRaisingItResurrectsNothing() {
         publish(4, "lower");
+        pastTheGraceWindow();
         admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
         assertThat(run().get("purged").asInt()).isEqualTo(3);
         assertThat(status(ids.get(3))).isEqualTo("published");
@@ -250,8 +264,7 @@ class RetentionTest {
         publish(2, "rolledback");
         assertThat(setDefault(ids.get(0)).status()).isEqualTo(200);
         admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
-        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
-                .update();
+        pastTheGraceWindow();
 
         assertThat(run().get("purged").asInt()).isEqualTo(1);
 
@@ -280,8 +293,7 @@ class RetentionTest {
                 .asString();
         await().atMost(Duration.ofSeconds(30)).until(() -> "retired".equals(status(late)));
         admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":2}");
-        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
-                .update();
+        pastTheGraceWindow();
 
         assertThat(plan().stream().map(c -> c.get("publication_id").asString()))
                 .as("the oldest build goes, whatever order the builds arrived in; B stays as the rollback target")
@@ -300,8 +312,7 @@ class RetentionTest {
                 .asString();
         await().atMost(Duration.ofSeconds(30)).until(() -> "published".equals(status(again)));
         admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
-        jdbc.sql("update disk_image_publication set retired_at = now() - interval '2 hours' where status = 'retired'")
-                .update();
+        pastTheGraceWindow();
 
         JsonNode report = run();
 
@@ -329,9 +340,7 @@ class RetentionTest {
                 .asString();
         await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(status(failed)));
         assertThat(plan()).as("too recent").isEmpty();
-        jdbc.sql("update disk_image_publication set updated_at = now() - interval '2 hours' where id = :id::uuid")
-                .param("id", failed)
-                .update();
+        pastTheGraceWindow();
         assertThat(run().get("purged").asInt()).isEqualTo(1);
         assertThat(status(failed)).isEqualTo("purged");
     }
