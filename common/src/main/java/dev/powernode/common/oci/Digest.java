@@ -27,8 +27,8 @@ public record Digest(String hex) {
         return new Digest(HexFormat.of().formatHex(sha256));
     }
 
-    /** The digest of {@code content}. */
-    static Digest of(byte[] content) {
+    /** The SHA-256 digest of {@code content}: the one way the project hashes bytes in memory. */
+    public static Digest of(byte[] content) {
         return ofSha256(hasher().digest(content));
     }
 

@@ -54,7 +54,7 @@ public final class DiskImageArtifacts {
         Descriptor config = client.pushBlob(registry, repository, EMPTY_CONFIG, MediaTypes.OCI_EMPTY);
         byte[] manifest = manifest(config, layers, annotations);
         Digest digest = client.putManifest(
-                OciRef.of(registry, repository, Digest.ofSha256(sha256(manifest))), MediaTypes.OCI_MANIFEST, manifest);
+                OciRef.of(registry, repository, Digest.of(manifest)), MediaTypes.OCI_MANIFEST, manifest);
         if (tag != null) {
             client.putManifest(new OciRef(registry, repository, null, tag), MediaTypes.OCI_MANIFEST, manifest);
         }
@@ -83,13 +83,5 @@ public final class DiskImageArtifacts {
             out.put("annotations", new TreeMap<>(d.annotations()));
         }
         return out;
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,10 +1,9 @@
 package dev.powernode.server.ci;
 
+import dev.powernode.common.oci.Digest;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Ids;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,7 +11,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -85,12 +83,7 @@ public class Workers {
     }
 
     static String sha256(String token) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.of(token.getBytes(StandardCharsets.US_ASCII)).hex();
     }
 
     /** Workers of one role, by label. */

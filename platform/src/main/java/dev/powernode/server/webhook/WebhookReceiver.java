@@ -1,5 +1,6 @@
 package dev.powernode.server.webhook;
 
+import dev.powernode.common.oci.Digest;
 import dev.powernode.server.ingest.AcceptedDelivery;
 import dev.powernode.server.ingest.AnnouncementRules;
 import dev.powernode.server.ingest.Ingest;
@@ -11,11 +12,8 @@ import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.FieldError;
 import dev.powernode.server.shared.Ids;
 import dev.powernode.server.shared.Text;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +98,7 @@ public class WebhookReceiver {
                     call, ErrorKind.TOO_LARGE, "webhook/too-large", "body exceeds " + maxBody() + " bytes");
         }
         call = signatures.verify(
-                call.withBodySha(sha256(body)), hook.secret(), timestamp, signature, body, config.window());
+                call.withBodySha(Digest.of(body).hex()), hook.secret(), timestamp, signature, body, config.window());
         limits.takeForWebhook(webhookId);
         AnnouncementParser.WebhookAnnouncement a;
         try {
@@ -224,13 +222,5 @@ public class WebhookReceiver {
         // id accepted concurrently and not visible yet: the runner retries the same delivery id
         return new DomainException(
                 ErrorKind.UNAVAILABLE, "webhook/retry", "the announcement raced a concurrent change; retry");
-    }
-
-    private static String sha256(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
