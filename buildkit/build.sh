@@ -11,6 +11,10 @@
 #                          composefs (composefs-style EROFS + objects, root only)
 #                          (kernel = kernel + initramfs.cpio.zst; img/qcow2/iso
 #                          need the UKI and build it implicitly)
+#   --build-script FILE    build the real system this build_script describes (format:
+#                          buildkit/README.md): a Debian root as a composefs image, the
+#                          dracut initramfs that mounts it, a UKI made with ukify; families
+#                          kernel, uki, img, qcow2, oci, composefs (iso/ipxe not yet)
 #   --initramfs minimal    busybox-static initramfs (default; fast tests)
 #   --initramfs dracut     generic dracut initramfs (hostonly=no), amd64 only;
 #                          its boot mounts persist by label as root
@@ -19,8 +23,9 @@
 #                          FILE: a bzImage
 #   --cmdline STRING       kernel command line (default: console=ttyS0 panic=-1,
 #                          ttyAMA0 on arm64)
-#   --esp-mib N            ESP size in MiB, >= 64 (default 128)
-#   --persist-mib N        persist partition size in MiB (default 64)
+#   --esp-mib N            ESP size in MiB, >= 64 (default 128; 80 with --build-script)
+#   --persist-mib N|auto   persist partition size in MiB (default 64; with --build-script
+#                          auto: the image and its objects plus 256 MiB)
 #   -h, --help             this text
 #
 # Environment: SOURCE_DATE_EPOCH pins timestamps and derives GPT/filesystem
@@ -47,6 +52,12 @@ CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
 . "$KIT_DIR/lib/oci.sh"
 # shellcheck source=lib/composefs.sh
 . "$KIT_DIR/lib/composefs.sh"
+# shellcheck source=lib/envs.sh
+. "$KIT_DIR/lib/envs.sh"
+# shellcheck source=lib/rootfs.sh
+. "$KIT_DIR/lib/rootfs.sh"
+# shellcheck source=lib/system.sh
+. "$KIT_DIR/lib/system.sh"
 
 usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -57,7 +68,11 @@ INITRAMFS=minimal
 KERNEL_SRC=deb
 CMDLINE=""
 ESP_MIB=128
-PERSIST_MIB=64
+ESP_SET=0
+PERSIST_MIB=""
+# with --persist-mib auto: free room on persist beyond the image (for /etc, /var and the next image)
+PERSIST_ROOM_MIB="${POWERNODE_PERSIST_ROOM_MIB:-64}"
+BUILD_SCRIPT=""
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -65,9 +80,10 @@ while [ $# -gt 0 ]; do
     --out) OUT="${2:?--out needs a value}"; shift ;;
     --family) FAMILIES="${2:?--family needs a value}"; shift ;;
     --initramfs) INITRAMFS="${2:?--initramfs needs a value}"; shift ;;
+    --build-script) BUILD_SCRIPT="${2:?--build-script needs a value}"; shift ;;
     --kernel) KERNEL_SRC="${2:?--kernel needs a value}"; shift ;;
     --cmdline) CMDLINE="${2:?--cmdline needs a value}"; shift ;;
-    --esp-mib) ESP_MIB="${2:?--esp-mib needs a value}"; shift ;;
+    --esp-mib) ESP_MIB="${2:?--esp-mib needs a value}"; ESP_SET=1; shift ;;
     --persist-mib) PERSIST_MIB="${2:?--persist-mib needs a value}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "build.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -91,20 +107,38 @@ case "$ARCH" in
     ;;
   *) die "unknown --arch: $ARCH (amd64|arm64)" ;;
 esac
-if [ "$INITRAMFS" = dracut ]; then
+if [ -n "$BUILD_SCRIPT" ]; then
+  [ -f "$BUILD_SCRIPT" ] || die "--build-script $BUILD_SCRIPT: no such file"
+  BUILD_SCRIPT="$(cd "$(dirname "$BUILD_SCRIPT")" && pwd)/$(basename "$BUILD_SCRIPT")"
+  check_build_script "$BUILD_SCRIPT"
+  INITRAMFS=system
+  CMDLINE_OVERRIDE="$CMDLINE"
+  PERSIST_MIB="${PERSIST_MIB:-auto}"
+  # the UKI of a real system is ~33 MB: 80 MiB holds two (an A/B pair) and keeps the disk small
+  [ "$ESP_SET" = 1 ] || ESP_MIB=80
+  case ",$FAMILIES," in
+    ",kernel,uki,img,qcow2,iso,ipxe,oci,composefs,") FAMILIES="kernel,uki,img,qcow2,oci,composefs" ;;
+    *,iso,*|*,ipxe,*) die "--family iso/ipxe: not built for --build-script systems yet (they boot the fixture initramfs only)" ;;
+  esac
+elif [ "$INITRAMFS" = dracut ]; then
   # dracut mounts persist as its root so the boot proves modules + by-label.
   CMDLINE="${CMDLINE:-console=$CONSOLE root=LABEL=persist rootfstype=ext4 ro rd.shell=0 panic=-1}"
 else
   CMDLINE="${CMDLINE:-console=$CONSOLE panic=-1}"
 fi
+PERSIST_MIB="${PERSIST_MIB:-64}"
 export OBJCOPY OBJDUMP ARCH
-case "$INITRAMFS" in minimal|dracut) ;; *) die "unknown --initramfs $INITRAMFS (minimal|dracut)" ;; esac
+case "$INITRAMFS" in minimal|dracut|system) ;; *) die "unknown --initramfs $INITRAMFS (minimal|dracut)" ;; esac
 
 want() { case ",$FAMILIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 for f in ${FAMILIES//,/ }; do
   case "$f" in kernel|uki|img|qcow2|iso|ipxe|oci|composefs) ;; *) die "unknown family: $f" ;; esac
 done
 
+if [ -n "$BUILD_SCRIPT" ]; then
+  [ "$(id -u)" = 0 ] || die "--build-script needs root (mmdebstrap --mode=root, chroot, trusted.* xattrs)"
+  require_tools mmdebstrap unshare
+fi
 require_tools "$OBJCOPY" "$OBJDUMP" jq sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
 if want iso; then require_tools xorriso; fi
 
@@ -129,6 +163,15 @@ WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/powernode-build.XXXXXX")"
 trap 'rm -rf "$WORK_DIR"' EXIT
 TIMINGS_FILE="$OUT/timings.tsv"
 : >"$TIMINGS_FILE"
+
+if [ -n "$BUILD_SCRIPT" ]; then
+  build_real_system
+  stage_begin manifest
+  write_manifest "$OUT/manifest.json"
+  stage_end
+  log "outputs in $OUT"
+  exit 0
+fi
 
 # --- kernel -----------------------------------------------------------------
 stage_begin kernel

@@ -38,7 +38,8 @@ done
 [ "${#ARCHES[@]}" -gt 0 ] || ARCHES=(amd64)
 log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-BUILD_PKGS=(mtools gdisk dosfstools e2fsprogs binutils xorriso qemu-utils cpio zstd busybox-static erofs-utils kmod attr jq)
+# mmdebstrap makes the trixie build environment and the node roots (build.sh --build-script)
+BUILD_PKGS=(mtools gdisk dosfstools e2fsprogs binutils xorriso qemu-utils cpio zstd busybox-static erofs-utils kmod attr jq mmdebstrap)
 TEST_PKGS=(qemu-system-x86 ovmf skopeo)
 
 wanted=("${BUILD_PKGS[@]}")
@@ -51,7 +52,8 @@ for a in "${ARCHES[@]}"; do
     amd64) ;;
     # Cross objcopy for the aarch64 PE stub; AAVMF + qemu-system-arm to boot it.
     arm64)
-      wanted+=(binutils-aarch64-linux-gnu)
+      # qemu-user-static + binfmt-support: the arm64 build environment and root run emulated
+      wanted+=(binutils-aarch64-linux-gnu qemu-user-static binfmt-support)
       if [ "$WITH_TEST_TOOLS" = 1 ]; then wanted+=(qemu-system-arm qemu-efi-aarch64); fi
       ;;
     *) echo "setup.sh: unknown --arch $a" >&2; exit 2 ;;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole loop on this machine, on 127.0.0.1: installs what is missing, starts PostgreSQL, builds,
 # starts the platform and a local docker-registry, makes a dev signing key pair, a platform that
-# trusts it and a webhook, builds a boot image with the build kit (amd64, minimal initramfs, a real
-# Debian kernel) and publishes it with `powernode publish --wait`: pushed, signed, announced,
+# trusts it and a webhook, builds a real Debian system from the demo platform's build_script with
+# the build kit (amd64: root filesystem as a composefs image, dracut initramfs, UKI, UEFI disk,
+# qcow2, kernel + initramfs + composefs blob, bootc-style OCI image) and publishes it with
+# `powernode publish --wait`: pushed, signed, announced,
 # verified, published and current. Run it again and a new build is published, promoted, and the
 # previous one retired. Ctrl-C stops what it started; --detach leaves it running; --no-demo runs the
 # platform alone.
@@ -134,27 +136,32 @@ fi
 
 token=$("$PN_ROOT/bin/powernode" token mint --subject dev-admin --scope system:admin --ttl 12h)
 export POWERNODE_TOKEN="$token"
-slug="demo-bookworm"
+slug="demo-trixie"
 
 if ((demo)); then
   pn_signing_key "$POWERNODE_HOME/dev-signing"
-  pn_ensure_key_platform "$slug" "Demo: Debian bookworm" "$POWERNODE_HOME/dev-signing/cosign.pub"
+  pn_ensure_key_platform "$slug" "Demo: Debian trixie" "$POWERNODE_HOME/dev-signing/cosign.pub" \
+    "$PN_ROOT/buildkit/examples/demo.build-script.json"
   # the bootstrap_disk_image_ci equivalent for a local runner: a webhook (re-provisioning the
   # label rotates its secret, so every run gets a fresh one)
   webhook_url=$(pn_provision_webhook demo-amd64-builder "$POWERNODE_HOME/dev-signing/webhook-secret")
   pn_log "webhook $webhook_url"
 
-  pn_log "build kit: tools and the Debian kernel (buildkit/setup.sh --arch amd64)"
+  pn_log "build kit: tools (buildkit/setup.sh --arch amd64)"
   pn_as_root "$PN_ROOT/buildkit/setup.sh" --arch amd64 --no-test-tools >/dev/null
   # every build differs (its epoch is now, its disk UUIDs random): a second run is a new image
   out="$POWERNODE_HOME/demo/builds/$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$out"
-  pn_log "building (buildkit/build.sh --arch amd64, minimal initramfs) into $out"
-  POWERNODE_GIT_SHA=$(pn_git_sha) "$PN_ROOT/buildkit/build.sh" --arch amd64 \
-    --family kernel,img,qcow2,iso,ipxe,oci --out "$out" 2>"$out.log" ||
+  # what the platform says to build: its build_script, as the CI workflow gets it
+  pn_api GET "/api/v1/system/node_platforms/$slug" | jq -r '.build_script // ""' >"$out.build-script.json"
+  [[ -s "$out.build-script.json" ]] || pn_die "platform $slug has no build_script"
+  pn_log "building the system of $slug's build_script (buildkit/build.sh --arch amd64 --build-script; ~2-3 min, the first run ~4 min) into $out"
+  pn_as_root env POWERNODE_GIT_SHA="$(pn_git_sha)" "$PN_ROOT/buildkit/build.sh" --arch amd64 \
+    --build-script "$out.build-script.json" --out "$out" 2>"$out.log" ||
     { tail -n 20 "$out.log" >&2; pn_die "the build failed (log: $out.log)"; }
   # keep the last two builds: the current one and the rollback target
-  find "$POWERNODE_HOME/demo/builds" -mindepth 1 -maxdepth 1 -type d | sort | head -n -2 | xargs -r rm -rf
+  find "$POWERNODE_HOME/demo/builds" -mindepth 1 -maxdepth 1 -type d | sort | head -n -2 |
+    while read -r old; do rm -rf "$old" "$old".*; done
 
   pn_log "publishing: powernode publish --build-dir $out --wait"
   "$PN_ROOT/bin/powernode" publish --platform "$slug" --build-dir "$out" \
@@ -166,7 +173,7 @@ fi
 
 seeded=""
 if ((!demo)) && ! "$PN_ROOT/bin/powernode" platforms show "$slug" >/dev/null 2>&1; then
-  "$PN_ROOT/bin/powernode" platforms create --slug "$slug" --name "Demo: Debian bookworm" >/dev/null
+  "$PN_ROOT/bin/powernode" platforms create --slug "$slug" --name "Demo: Debian trixie" >/dev/null
   seeded="    Seeded the platform '$slug' (no verification policy yet)."
 fi
 

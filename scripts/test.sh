@@ -8,7 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 usage() {
   cat <<USAGE
 usage: scripts/test.sh [--slow] [--no-buildkit] [-- MAVEN_ARGS...]
-  --slow          also the dracut build and its QEMU boot matrix (about 5 more minutes)
+  --slow          also the dracut fixture build and its QEMU boot matrix, and the arm64 real
+                  system (built under qemu-user-static, its UEFI disk booted under AAVMF)
   --no-buildkit   skip the build kit's builds and boots (Java suites only)
   MAVEN_ARGS are passed to ./mvnw, e.g. -- -Dtest=PublicationApiTest -Dsurefire.failIfNoSpecifiedTests=false
 USAGE
@@ -56,10 +57,11 @@ if ((slow)); then profile_args+=(-Dpowernode.slow=true); fi
 cd "$PN_ROOT"
 if ((buildkit)); then
   # the build kit: its tools (apt, cached .debs), then builds and QEMU boots of both arches with the
-  # minimal initramfs (about 3 minutes); --slow adds the dracut initramfs matrix
+  # minimal initramfs (about 3 minutes), then the amd64 real system from the demo build_script
+  # booted to multi-user (about 8 minutes); --slow adds the dracut fixture matrix and arm64's system
   setup_args=(--arch amd64 --arch arm64)
   kit_args=()
-  if ((slow)); then setup_args+=(--dracut); kit_args+=(--dracut); fi
+  if ((slow)); then setup_args+=(--dracut); kit_args+=(--dracut --system-arm64); fi
   pn_as_root "$PN_ROOT/buildkit/setup.sh" "${setup_args[@]}"
   "$PN_ROOT/buildkit/tests/all.sh" "${kit_args[@]}"
 fi

@@ -7,9 +7,24 @@
 ESP_TYPE_GUID=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 SECTOR=512
 
-# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB
+# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB [PERSIST_DIR [DEBUGFS_COMMANDS]]: with
+# PERSIST_DIR, persist is made from that tree (mkfs.ext4 -d) with 4 KiB blocks and the verity
+# feature, as a composefs object store needs, then DEBUGFS_COMMANDS run on it (lib/verity-seal.py
+# writes the ones that mark sealed objects as fs-verity files); PERSIST_MIB "auto" sizes it to
+# the tree plus room.
 build_disk() {
-  local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5"
+  local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5" persist_dir="${6:-}" debugfs_cmds="${7:-}"
+  local mkfs_extra=()
+  if [ -n "$persist_dir" ]; then
+    # inodes for the tree twice over plus room for /etc, /var and a next image; the default
+    # ratio (one per 16 KiB) would spend ~7% of persist on inode tables of small objects
+    mkfs_extra=(-b 4096 -O verity -d "$persist_dir" -N $(( $(find "$persist_dir" | wc -l) * 2 + 16384 )))
+    if [ "$persist_mib" = auto ]; then
+      # data + ext4 metadata (~5%) + the fs-verity Merkle trees (1/128 of the data) + room
+      persist_mib=$(( $(du -sm "$persist_dir" | cut -f1) * 108 / 100 + PERSIST_ROOM_MIB ))
+    fi
+  fi
+  [ "$persist_mib" != auto ] || persist_mib=64
   local esp_start=2048 esp_sectors persist_start persist_sectors total_bytes
   [ "$esp_mib" -ge 64 ] || die "ESP must be at least 64 MiB (got $esp_mib)"
   esp_sectors=$((esp_mib * 1024 * 1024 / SECTOR))
@@ -45,10 +60,19 @@ build_disk() {
   # An explicit fs size is essential: without it mke2fs sizes the filesystem
   # to the end of the file and overwrites the backup GPT.
   local persist_off=$((persist_start * SECTOR)) persist_kib=$((persist_sectors * SECTOR / 1024))
-  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist \
+  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist "${mkfs_extra[@]}" \
     -U "$(det_uuid fs-persist)" \
     -E "offset=$persist_off,hash_seed=$(det_uuid fs-persist-hash),root_owner=0:0,nodiscard" \
     "$out" "${persist_kib}k"
+  if [ -n "$debugfs_cmds" ]; then
+    # e2fsprogs opens "file?offset=N" at that byte offset (unix io manager option)
+    debugfs -w -f "$debugfs_cmds" "$out?offset=$persist_off" >"$WORK_DIR/debugfs.log" 2>&1 ||
+      { tail -n 5 "$WORK_DIR/debugfs.log" >&2; die "debugfs on persist failed"; }
+    if grep -v '^debugfs' "$WORK_DIR/debugfs.log" | grep -q .; then
+      grep -v '^debugfs' "$WORK_DIR/debugfs.log" | head -n 5 >&2
+      die "debugfs reported errors while sealing persist (log: $WORK_DIR/debugfs.log)"
+    fi
+  fi
   sgdisk --verify "$out" | grep -q 'No problems found' || die "GPT verification failed for $out"
 }
 

@@ -58,7 +58,9 @@ family_of() {
     *.iso) echo iso ;;
     *.ipxe) echo ipxe ;;
     *.oci.tar) echo oci ;;
-    *.composefs.erofs|*.composefs-objects.tar) echo composefs-style ;;
+    # a real system's composefs image and objects are what its kernel + initramfs boot
+    *.composefs.erofs|*.composefs-objects.tar)
+      if [ "${INITRAMFS:-}" = system ]; then echo kernel-initrd; else echo composefs-style; fi ;;
     *) echo other ;;
   esac
 }
@@ -80,9 +82,10 @@ write_manifest() {
   printf '%s\n' "${entries[@]}" | jq -s \
     --arg arch "$ARCH" --arg kver "$KVER" --arg sha "$GIT_SHA" --arg id "$BUILD_ID" \
     --argjson epoch "$BUILD_EPOCH" --arg cmdline "$CMDLINE" --arg initramfs "$INITRAMFS" \
-    --arg fw "${FIRMWARE_REF:-}" \
+    --arg fw "${FIRMWARE_REF:-}" --arg img "${IMAGE_DIGEST:+sha256:$IMAGE_DIGEST}" \
     '{build_id: $id, arch: $arch, kernel_version: $kver, git_sha: $sha, source_date_epoch: $epoch,
       cmdline: $cmdline, initramfs: $initramfs}
+      + (if $img == "" then {} else {composefs_image: $img} end)
       + (if $fw == "" then {} else {firmware_ref: $fw} end)
       + {outputs: map(. + {arch: $arch, kernel_version: $kver, git_sha: $sha})}' >"$out"
 }

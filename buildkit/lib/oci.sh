@@ -66,3 +66,42 @@ build_oci() {
   # One file for manifest.json and publishing; the directory stays for skopeo.
   det_tar "$layout" "$tarball"
 }
+
+# build_oci_system OUT_DIR OUT_TAR ROOT KVER: the real system as a bootc-style image: one layer with
+# the whole root (kernel and initramfs under /usr/lib/modules/<kver>/), ownership and xattrs
+# kept, zstd-compressed; label containers.bootc=1.
+build_oci_system() {
+  local layout="$1" tarball="$2" root="$3" kver="$4" w="$WORK_DIR/oci" diff layer created cfg man
+  rm -rf "$layout" "$w"
+  mkdir -p "$layout/blobs/sha256" "$w"
+  oci_root_layer "$root" "$w/root.tar"
+  diff="sha256:$(sha256_of "$w/root.tar")"
+  zstd -q -T0 -10 --no-progress -o "$w/root.tar.zst" "$w/root.tar"
+  rm -f "$w/root.tar"
+  layer="$(oci_blob "$layout" "$w/root.tar.zst" application/vnd.oci.image.layer.v1.tar+zstd)"
+  created="$(date -u -d "@$BUILD_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
+  jq -cn --arg arch "$ARCH" --arg created "$created" --arg d "$diff" \
+    --arg kver "$kver" --arg id "$BUILD_ID" --arg sha "$GIT_SHA" --arg img "sha256:$IMAGE_DIGEST" \
+    '{architecture: $arch, os: "linux", created: $created,
+      config: {Labels: {"org.powernode.build-id": $id, "org.powernode.kernel-version": $kver,
+                        "org.powernode.composefs-image": $img,
+                        "org.opencontainers.image.revision": $sha, "containers.bootc": "1"}},
+      rootfs: {type: "layers", diff_ids: [$d]},
+      history: [{created: $created, created_by: "buildkit: root filesystem from the build_script"}]}' >"$w/config.json"
+  cfg="$(oci_blob "$layout" "$w/config.json" application/vnd.oci.image.config.v1+json)"
+  jq -cn --argjson cfg "$cfg" --argjson l "$layer" \
+    --arg id "$BUILD_ID" --arg sha "$GIT_SHA" --arg created "$created" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: $cfg, layers: [$l],
+      annotations: {"org.opencontainers.image.revision": $sha,
+                    "org.opencontainers.image.version": $id,
+                    "org.opencontainers.image.created": $created}}' >"$w/manifest.json"
+  man="$(oci_blob "$layout" "$w/manifest.json" application/vnd.oci.image.manifest.v1+json)"
+  jq -cn --argjson m "$man" --arg arch "$ARCH" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [$m + {platform: {architecture: $arch, os: "linux"},
+                        annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' >"$layout/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}\n' >"$layout/oci-layout"
+  touch_tree "$layout"
+  det_tar "$layout" "$tarball"
+}

@@ -2,17 +2,34 @@
 # The default test run: for each arch, a fresh build, the build-level tests
 # (reproducibility, fail-loud, identity) and the structure checks + minimal-
 # initramfs boot matrix. Boots are TCG-emulated and bounded (~1 min per arch).
+# Then the real system: amd64 built from examples/demo.build-script.json and
+# booted to multi-user (tests/system-test.sh; ~8 min with the build).
 #
-# Usage: buildkit/tests/all.sh [--dracut] [ARCH...]      (default: amd64 arm64)
-#   --dracut  also build amd64 with the dracut initramfs and run its boot
-#             matrix (mounts persist by label; ~2.5 min more)
+# Usage: buildkit/tests/all.sh [--dracut] [--no-system] [--system-arm64] [ARCH...]
+#                                                       (default: amd64 arm64)
+#   --dracut        also build amd64 with the dracut fixture initramfs and run its
+#                   boot matrix (mounts persist by label; ~2.5 min more)
+#   --no-system     skip the real-system build and boots
+#   --system-arm64  also build the arm64 real system (emulated under
+#                   qemu-user-static, slow) and boot its UEFI disk under AAVMF
 set -euo pipefail
 # shellcheck source=scripts/lib/errtrap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
 
 KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DRACUT=0
-if [ "${1:-}" = --dracut ]; then DRACUT=1; shift; fi
+SYSTEM=1
+SYSTEM_ARM64=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dracut) DRACUT=1 ;;
+    --no-system) SYSTEM=0 ;;
+    --system-arm64) SYSTEM_ARM64=1 ;;
+    -*) echo "all.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
 [ $# -gt 0 ] || set -- amd64 arm64
 OUT_BASE="${POWERNODE_TEST_OUT:-$KIT_DIR/out/test}"
 # the build logs sit next to OUT_BASE: in a fresh clone its parent does not exist yet
@@ -39,4 +56,27 @@ if [ "$DRACUT" = 1 ]; then
     echo "FAIL  build amd64 dracut (log: $OUT_BASE.dracut.build.log)" >&2; rc=1
   fi
 fi
+# system_run ARCH [system-test args]: the real system from the demo build_script
+system_run() {
+  local arch="$1" out="$OUT_BASE/system-$1"
+  shift
+  echo "=== $arch real system (build_script examples/demo.build-script.json)"
+  rm -rf "$out"
+  if "$KIT_DIR/build.sh" --arch "$arch" --build-script "$KIT_DIR/examples/demo.build-script.json" \
+    --out "$out" 2>"$OUT_BASE.system-$arch.build.log"; then
+    echo "build stages (s): $(tr '\t\n' '= ' <"$out/timings.tsv")"
+    echo "sizes (MiB): $(for f in "$out"/powernode-"$arch".{img,qcow2,efi,oci.tar,composefs.erofs,composefs-objects.tar}; do
+      if [ -f "$f" ]; then printf '%s=%s ' "${f##*/}" "$(( $(stat -c %s "$f") / 1048576 ))"; fi; done)"
+    "$KIT_DIR/tests/system-test.sh" "$@" "$out" | sed -n '/^summary:/,$p' || rc=1
+  else
+    tail -n 15 "$OUT_BASE.system-$arch.build.log" >&2
+    echo "FAIL  build $arch real system (log: $OUT_BASE.system-$arch.build.log)" >&2; rc=1
+  fi
+}
+if [ "$SYSTEM" = 1 ] || [ "$SYSTEM_ARM64" = 1 ]; then
+  echo "=== build_script checks"
+  "$KIT_DIR/tests/build-script-test.sh" || rc=1
+fi
+if [ "$SYSTEM" = 1 ]; then system_run amd64; fi
+if [ "$SYSTEM_ARM64" = 1 ]; then system_run arm64 --only disk --timeout 1200; fi
 exit "$rc"

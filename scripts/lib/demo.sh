@@ -160,27 +160,35 @@ pn_signing_key() {
   fi
 }
 
-# pn_ensure_key_platform SLUG NAME PUBKEY: the platform exists and trusts PUBKEY (created, or its
-# cosign_public_keys extended when an earlier run made it without that key).
+# pn_ensure_key_platform SLUG NAME PUBKEY [BUILD_SCRIPT]: the platform exists and trusts PUBKEY
+# (created, or its cosign_public_keys extended when an earlier run made it without that key). A new
+# platform gets BUILD_SCRIPT's contents as its build_script, and so does one whose build_script is
+# empty; one an operator has given a build_script keeps it.
 pn_ensure_key_platform() {
-  local slug=$1 name=$2 pub=$3 pem code body
+  local slug=$1 name=$2 pub=$3 script=${4:-} pem code body current
   pem=$(cat "$pub")
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $POWERNODE_TOKEN" \
     "$POWERNODE_API_URL/api/v1/system/node_platforms/$slug")
   if [[ "$code" == 404 ]]; then
     body=$(jq -n --arg slug "$slug" --arg name "$name" --arg pem "$pem" \
-      '{slug: $slug, name: $name, cosign_public_keys: [$pem]}')
+      --arg script "$([[ -n "$script" ]] && cat "$script")" \
+      '{slug: $slug, name: $name, cosign_public_keys: [$pem]} + (if $script == "" then {} else {build_script: $script} end)')
     pn_api POST /api/v1/system/node_platforms "$body" >/dev/null
     pn_log "created platform '$slug' trusting $pub"
     return 0
   fi
   [[ "$code" == 200 ]] || pn_die "GET platform $slug: HTTP $code"
+  current=$(pn_api GET "/api/v1/system/node_platforms/$slug")
   local keys
-  keys=$(pn_api GET "/api/v1/system/node_platforms/$slug" | jq -c '.cosign_public_keys // []')
+  keys=$(jq -c '.cosign_public_keys // []' <<<"$current")
   if ! jq -e --arg pem "$pem" 'map(gsub("\\s"; "")) | index($pem | gsub("\\s"; "")) != null' <<<"$keys" >/dev/null; then
     body=$(jq -nc --argjson keys "$keys" --arg pem "$pem" '{cosign_public_keys: ($keys + [$pem])}')
     pn_api PATCH "/api/v1/system/node_platforms/$slug" "$body" >/dev/null
     pn_log "platform '$slug' now also trusts $pub"
+  fi
+  if [[ -n "$script" ]] && jq -e '(.build_script // "") == ""' <<<"$current" >/dev/null; then
+    pn_api PATCH "/api/v1/system/node_platforms/$slug" "$(jq -nc --arg s "$(cat "$script")" '{build_script: $s}')" >/dev/null
+    pn_log "platform '$slug' now has the build_script of $script"
   fi
 }
 

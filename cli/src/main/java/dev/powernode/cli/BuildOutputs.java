@@ -166,10 +166,15 @@ record BuildOutputs(
             case "qcow2" -> files.addAll(byKitFamily.getOrDefault("qcow2", List.of()));
             case "oci" -> files.addAll(byKitFamily.getOrDefault("oci", List.of()));
             case "kernel_initramfs" -> {
+                // what a node fetches to boot: the kernel, then the build's other kernel-initrd
+                // outputs in manifest order (the initramfs and, for a real system built from a
+                // build_script, the composefs image and its objects)
                 if (byName.containsKey("kernel")) {
                     files.add(byName.get("kernel"));
-                    if (byName.containsKey("initramfs.cpio.zst")) {
-                        files.add(byName.get("initramfs.cpio.zst"));
+                    for (Output o : byKitFamily.getOrDefault("kernel-initrd", List.of())) {
+                        if (!o.name().equals("kernel")) {
+                            files.add(o);
+                        }
                     }
                 }
             }

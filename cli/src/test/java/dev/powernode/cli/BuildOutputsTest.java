@@ -87,6 +87,34 @@ class BuildOutputsTest {
     }
 
     @Test
+    void aRealSystemsKernelFamilyCarriesTheComposefsImageAndObjects() throws Exception {
+        // build.sh --build-script: the composefs blob is part of kernel_initramfs (the spec's
+        // "kernel + initramfs + composefs blob"); the fixture's composefs-style blob is not
+        build(
+                "amd64",
+                "kernel",
+                "kernel-initrd",
+                "initramfs.cpio.zst",
+                "kernel-initrd",
+                "powernode-amd64.img",
+                "disk-image-uefi",
+                "powernode-amd64.composefs.erofs",
+                "kernel-initrd",
+                "powernode-amd64.composefs-objects.tar",
+                "kernel-initrd");
+
+        BuildOutputs b = BuildOutputs.read(dir, Set.of());
+
+        assertThat(names(family(b, "kernel_initramfs")))
+                .containsExactly(
+                        "kernel",
+                        "initramfs.cpio.zst",
+                        "powernode-amd64.composefs.erofs",
+                        "powernode-amd64.composefs-objects.tar");
+        assertThat(names(family(b, "uefi_disk"))).containsExactly("powernode-amd64.img");
+    }
+
+    @Test
     void theBuildTimeAndTheUkiStubComeFromTheManifest() throws Exception {
         build("amd64", "powernode-amd64.img", "disk-image-uefi");
         Path manifest = dir.resolve("manifest.json");

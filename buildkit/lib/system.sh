@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# The real system's boot pieces, made in the build environment (lib/envs.sh): the dracut
+# initramfs with the powernode module, the composefs image (mkcomposefs) and the UKI (ukify).
+# Paths under /work are WORK_DIR inside the build environment.
+
+# build_system_initramfs TOOLS ROOT_REL KVER OUT: generic (--no-hostonly) dracut image from the
+# build environment's binaries and the root's kernel modules, with the powernode module.
+build_system_initramfs() {
+  local tools="$1" root_rel="$2" kver="$3" out="$4" mods
+  mods="$tools/usr/lib/dracut/modules.d"
+  rm -rf "$mods/90powernode"
+  cp -r "$KIT_DIR/dracut/90powernode" "$mods/90powernode"
+  [ -s "$WORK_DIR/$root_rel/usr/lib/modules/$kver/modules.dep" ] ||
+    in_tools "$tools" "$WORK_DIR" depmod -b "/work/$root_rel" "$kver"
+  # plymouth/i18n/network stacks are not needed to mount a local root; leaving them out keeps
+  # the UKI (and the ESP) small
+  in_tools "$tools" "$WORK_DIR" dracut --quiet --force --no-hostonly --reproducible --no-early-microcode \
+    --kver "$kver" --kmoddir "/work/$root_rel/usr/lib/modules/$kver" --zstd \
+    --add powernode --omit "plymouth i18n network network-legacy nfs iscsi nbd lvm mdraid dmraid crypt multipath btrfs biosdevname" \
+    "/work/${out#"$WORK_DIR"/}" >"$WORK_DIR/dracut.log" 2>&1 ||
+    { tail -n 20 "$WORK_DIR/dracut.log" >&2; die "dracut failed"; }
+  chmod 0644 "$out"
+}
+
+# build_composefs TOOLS ROOT_REL IMAGE_REL OBJECTS_REL: upstream mkcomposefs. Objects are named
+# by their fs-verity digest (XX/62 hex), which the image records in each file's
+# trusted.overlay.metacopy; ownership, modes, xattrs and special files are kept; files of 64
+# bytes or less live inline in the image.
+build_composefs() {
+  local tools="$1" root_rel="$2" image_rel="$3" objects_rel="$4"
+  rm -rf "${WORK_DIR:?}/$objects_rel" "${WORK_DIR:?}/$image_rel"
+  mkdir -p "$WORK_DIR/$objects_rel"
+  touch_tree "$WORK_DIR/$root_rel"
+  in_tools "$tools" "$WORK_DIR" mkcomposefs --threads="$(nproc)" --digest-store="/work/$objects_rel" \
+    "/work/$root_rel" "/work/$image_rel" >"$WORK_DIR/mkcomposefs.log" 2>&1 ||
+    { tail -n 20 "$WORK_DIR/mkcomposefs.log" >&2; die "mkcomposefs failed"; }
+  touch_tree "$WORK_DIR/$objects_rel"
+}
+
+# build_system_uki TOOLS KERNEL_REL INITRD_REL CMDLINE OSREL_REL KVER OUT_REL: real ukify
+# (systemd 257) onto the build environment's own systemd-boot stub.
+build_system_uki() {
+  local tools="$1" kernel_rel="$2" initrd_rel="$3" cmdline="$4" osrel_rel="$5" kver="$6" out_rel="$7"
+  in_tools "$tools" "$WORK_DIR" ukify build \
+    --linux "/work/$kernel_rel" --initrd "/work/$initrd_rel" --cmdline "$cmdline" \
+    --os-release "@/work/$osrel_rel" --uname "$kver" \
+    --stub "/usr/lib/systemd/boot/efi/$STUB_NAME" --output "/work/$out_rel" >"$WORK_DIR/ukify.log" 2>&1 ||
+    { tail -n 20 "$WORK_DIR/ukify.log" >&2; die "ukify failed"; }
+}
+
+# stub_ref TOOLS: the firmware_ref of a UKI made on the build environment's stub.
+stub_ref() {
+  local tools="$1" v
+  # shellcheck disable=SC2016 # ${Version} is dpkg-query's field, not ours
+  v="$(in_tools "$tools" "$WORK_DIR" dpkg-query -W -f='${Version}' systemd-boot-efi)"
+  printf 'systemd-boot-efi/%s/%s@sha256:%s\n' "$v" "$STUB_NAME" \
+    "$(sha256_of "$tools/usr/lib/systemd/boot/efi/$STUB_NAME")"
+}
+
+# stage_persist DIR IMAGE OBJECTS DIGEST: the persist partition's content for a disk that boots
+# the image: powernode/images/<digest>.cfs + powernode/objects/ (hard links, no copy).
+stage_persist() {
+  local dir="$1" image="$2" objects="$3" digest="$4"
+  rm -rf "$dir"
+  mkdir -p "$dir/powernode/images"
+  cp -al "$objects" "$dir/powernode/objects"
+  ln "$image" "$dir/powernode/images/$digest.cfs"
+}
+
+# oci_root_layer ROOT OUT_TAR: the root as one layer, ownership, modes and xattrs kept (a
+# bootc-style image of the same system the composefs image describes).
+oci_root_layer() {
+  tar --sort=name --mtime="@$BUILD_EPOCH" --numeric-owner --xattrs --xattrs-include='*' \
+    --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    -C "$1" -cf "$2" .
+}
+
+# shellcheck disable=SC2034 # KVER, CMDLINE, FIRMWARE_REF are read by write_manifest (lib/media.sh)
+# build_real_system: build.sh's stages for --build-script (globals from build.sh: ARCH, OUT,
+# WORK_DIR, BUILD_SCRIPT, FAMILIES via want, CONSOLE, EFI_NAME, ESP_MIB, PERSIST_MIB, BUILD_ID).
+# Sets KVER, CMDLINE, FIRMWARE_REF and IMAGE_DIGEST for the manifest.
+build_real_system() {
+  local tools root_rel=rootfs
+  stage_begin build-env
+  tools="$(ensure_tools "$ARCH")"
+  stage_end
+
+  stage_begin rootfs
+  build_rootfs "$BUILD_SCRIPT" "$WORK_DIR/$root_rel" "$CACHE_DIR/apt-archives/$(jq -r .suite "$BUILD_SCRIPT")-$ARCH"
+  KVER="$ROOT_KVER"
+  cp "$WORK_DIR/$root_rel/usr/lib/modules/$KVER/vmlinuz" "$OUT/kernel"
+  touch -d "@$BUILD_EPOCH" "$OUT/kernel"
+  require_real_kernel "$OUT/kernel"
+  stage_end
+
+  stage_begin initramfs
+  build_system_initramfs "$tools" "$root_rel" "$KVER" "$WORK_DIR/initramfs.img"
+  cp "$WORK_DIR/initramfs.img" "$OUT/initramfs.cpio.zst"
+  printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
+  stage_end
+
+  stage_begin composefs
+  build_composefs "$tools" "$root_rel" composefs.cfs objects
+  IMAGE_DIGEST="$(sha256_of "$WORK_DIR/composefs.cfs")"
+  cp "$WORK_DIR/composefs.cfs" "$OUT/powernode-$ARCH.composefs.erofs"
+  det_tar "$WORK_DIR/objects" "$OUT/powernode-$ARCH.composefs-objects.tar"
+  printf 'sha256:%s\n' "$IMAGE_DIGEST" >"$OUT/image-digest"
+  log "composefs image sha256:$IMAGE_DIGEST ($(du -sh "$WORK_DIR/objects" | cut -f1) of objects)"
+  stage_end
+
+  # the image to boot is part of the signed command line: the initramfs checks the metadata
+  # image against it before mounting anything
+  CMDLINE="${CMDLINE_OVERRIDE:-console=tty0 console=$CONSOLE root=LABEL=persist rootfstype=ext4 rw} powernode.image=sha256:$IMAGE_DIGEST"
+  stage_begin uki
+  cat >"$WORK_DIR/os-release" <<OSREL
+NAME="Powernode"
+ID=powernode
+ID_LIKE=debian
+PRETTY_NAME="Powernode $BUILD_ID"
+VERSION_ID="$BUILD_ID"
+BUILD_ID="$BUILD_ID"
+IMAGE_VERSION="sha256:$IMAGE_DIGEST"
+OSREL
+  cp "$OUT/kernel" "$WORK_DIR/kernel"
+  build_system_uki "$tools" kernel initramfs.img "$CMDLINE" os-release "$KVER" uki.efi
+  cp "$WORK_DIR/uki.efi" "$OUT/powernode-$ARCH.efi"
+  touch -d "@$BUILD_EPOCH" "$OUT/powernode-$ARCH.efi"
+  FIRMWARE_REF="$(stub_ref "$tools")"
+  stage_end
+
+  if want img || want qcow2; then
+    stage_begin disk
+    stage_persist "$WORK_DIR/persist" "$WORK_DIR/composefs.cfs" "$WORK_DIR/objects" "$IMAGE_DIGEST"
+    cp "$KIT_DIR/lib/verity-seal.py" "$WORK_DIR/verity-seal.py"
+    in_tools "$tools" "$WORK_DIR" python3 /work/verity-seal.py /work/persist/powernode/objects \
+      /powernode/objects /work/verity.debugfs >&2 || die "sealing the objects with fs-verity failed"
+    touch_tree "$WORK_DIR/persist"
+    build_disk "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.efi" "$EFI_NAME" "$ESP_MIB" "$PERSIST_MIB" \
+      "$WORK_DIR/persist" "$WORK_DIR/verity.debugfs"
+    stage_end
+  fi
+  if want qcow2; then
+    stage_begin qcow2
+    qemu-img convert -f raw -O qcow2 -c "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.qcow2"
+    stage_end
+  fi
+  if want oci; then
+    stage_begin oci
+    # bootc's layout: the initramfs next to the kernel (the composefs root leaves it out: the node
+    # boots it from the UKI or the kernel_initramfs family, and persist has no room to spare)
+    cp "$WORK_DIR/initramfs.img" "$WORK_DIR/$root_rel/usr/lib/modules/$KVER/initramfs.img"
+    build_oci_system "$OUT/powernode-$ARCH.oci" "$OUT/powernode-$ARCH.oci.tar" "$WORK_DIR/$root_rel" "$KVER"
+    stage_end
+  fi
+  if ! want composefs && ! want kernel; then
+    rm -f "$OUT/powernode-$ARCH.composefs.erofs" "$OUT/powernode-$ARCH.composefs-objects.tar"
+  fi
+}

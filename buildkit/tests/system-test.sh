@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Tests of a real-system build (build.sh --build-script): structure checks, then real boots under
+# QEMU (TCG, serial console, bounded), two at a time:
+#   disk      the UEFI raw disk with an identity.cfg on BOOT boots to multi-user.target: the marker
+#             names the booted image digest, the identity and boot=1; booted again, boot=2 (the
+#             boot counter lives in /var on persist, so /var persisted)
+#   qcow2     the qcow2 boots to multi-user (identity=none: no identity.cfg)
+#   kernel    the kernel_initramfs family: kernel + initramfs direct, persist from the disk
+#   tampered-image   one byte of the metadata image on persist changed: refused before mounting,
+#             "POWERNODE-BOOT-FAILED: composefs image … is corrupt or tampered" on the console
+#   tampered-object  one byte of an object (the file behind /usr/lib/powernode/booted.sh) changed:
+#             fs-verity refuses to serve it (EIO), the unit fails, no marker
+# The guests get QEMU user networking with restrict=on only.
+#
+# Usage: buildkit/tests/system-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
+#   --only LIST   comma list of boots (default: all of them)
+#   --timeout N   per-boot bound in seconds (default 300)
+set -euo pipefail
+# shellcheck source=scripts/lib/errtrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
+
+KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${POWERNODE_BUILDKIT_CACHE:-$KIT_DIR/.cache}"
+ONLY=""
+TIMEOUT=300
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) ONLY="${2:?}"; shift ;;
+    --timeout) TIMEOUT="${2:?}"; shift ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "system-test.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
+OUT="$(cd "${1:?usage: system-test.sh [--only LIST] OUT_DIR}" && pwd)"
+ARCH="$(jq -r .arch "$OUT/manifest.json")"
+[ "$(jq -r .initramfs "$OUT/manifest.json")" = system ] ||
+  { echo "system-test.sh: $OUT is not a --build-script build" >&2; exit 2; }
+DIGEST="$(sed 's/^sha256://' "$OUT/image-digest")"
+IMG="$OUT/powernode-$ARCH.img"
+CFS="$OUT/powernode-$ARCH.composefs.erofs"
+TOOLS="$CACHE_DIR/tools-trixie-$ARCH"
+LOGS="$OUT/system-logs"
+mkdir -p "$LOGS"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-systest.XXXXXX")"
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+FAILS=0
+RESULTS=()
+pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
+fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
+selected() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+check() {
+  local name="$1"; shift
+  if "$@" >"$WORK/check.out" 2>&1; then pass "check $name"; else fail "check $name"; sed 's/^/    /' "$WORK/check.out" >&2; fi
+}
+part_offset() { sgdisk -i "$2" "$1" | awk '/First sector:/{print $3 * 512}'; }
+PERSIST_OFF="$(part_offset "$IMG" 2)"
+
+# composefs-info runs in the build environment (composefs is not installed on the host)
+cfs_dump() {
+  cp "$CFS" "$TOOLS/tmp/powernode-systest.cfs"
+  chroot "$TOOLS" composefs-info dump /tmp/powernode-systest.cfs
+  rm -f "$TOOLS/tmp/powernode-systest.cfs"
+}
+cfs_dump >"$WORK/dump"
+# the object behind one path of the image (field 9 of composefs-info dump)
+object_of() { awk -v p="$1" '$1 == p {print $9}' "$WORK/dump"; }
+
+# --- structure -------------------------------------------------------------------
+digest_matches() { [ "$(sha256sum "$CFS" | cut -d' ' -f1)" = "$DIGEST" ]; }
+uki_names_image() {
+  local objcopy=objcopy c
+  [ "$ARCH" = amd64 ] || objcopy=aarch64-linux-gnu-objcopy
+  "$objcopy" -O binary --only-section=.cmdline "$OUT/powernode-$ARCH.efi" "$WORK/cmdline.bin"
+  c="$(tr -d '\0' <"$WORK/cmdline.bin")"
+  echo "$c"
+  grep -q "powernode.image=sha256:$DIGEST" <<<"$c"
+}
+ownership_kept() {
+  # /etc/shadow is root:shadow (gid 42) 0640 in Debian; an --all-root image would say 0 0
+  grep -E '^/etc/shadow [0-9]+ 100640 1 0 42 ' "$WORK/dump"
+}
+persist_sealed() {
+  local obj blk flags
+  dd if="$IMG" of="$WORK/persist.ext4" bs=1M iflag=skip_bytes,count_bytes skip="$PERSIST_OFF" \
+    count="$(( $(sgdisk -i 2 "$IMG" | awk '/Partition size:/{print $3}') * 512 ))" status=none
+  e2fsck -fn "$WORK/persist.ext4" || return 1
+  dumpe2fs -h "$WORK/persist.ext4" 2>/dev/null | grep -E '^Filesystem features:.* verity' || { echo "no verity feature"; return 1; }
+  dumpe2fs -h "$WORK/persist.ext4" 2>/dev/null | grep -E '^Block size: +4096' || return 1
+  obj="$(object_of /usr/lib/powernode/booted.sh)"
+  flags="$(debugfs -R "stat /powernode/objects/$obj" "$WORK/persist.ext4" 2>/dev/null | sed -n 's/.*Flags: \(0x[0-9a-f]*\).*/\1/p')"
+  echo "object $obj flags $flags"
+  [ $(( flags & 0x100000 )) -ne 0 ]
+  blk="$(debugfs -R "stat /powernode/images/$DIGEST.cfs" "$WORK/persist.ext4" 2>/dev/null | grep -c 'Size:')"
+  [ "$blk" -ge 1 ] || { echo "image $DIGEST.cfs not on persist"; return 1; }
+  rm -f "$WORK/persist.ext4"
+}
+oci_is_bootc() {
+  local cfg
+  cfg="$(skopeo inspect --config "oci:$OUT/powernode-$ARCH.oci:latest")"
+  jq -e '.config.Labels["containers.bootc"] == "1"' <<<"$cfg"
+  jq -e --arg d "sha256:$DIGEST" '.config.Labels["org.powernode.composefs-image"] == $d' <<<"$cfg"
+}
+check "image-digest is the sha256 of the composefs image" digest_matches
+check "UKI command line names the image (powernode.image=sha256:…)" uki_names_image
+check "composefs image keeps ownership (/etc/shadow root:shadow 0640)" ownership_kept
+check "persist: e2fsck clean, 4 KiB blocks, verity feature, objects sealed, image present" persist_sealed
+if [ -d "$OUT/powernode-$ARCH.oci" ] && command -v skopeo >/dev/null; then
+  check "OCI image is bootc-style (containers.bootc=1, names the composefs image)" oci_is_bootc
+fi
+
+# --- boots -------------------------------------------------------------------------
+case "$ARCH" in
+  amd64)
+    QEMU=(qemu-system-x86_64 -machine q35)
+    FW_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+    FW_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+    ;;
+  arm64)
+    QEMU=(qemu-system-aarch64 -machine virt -cpu cortex-a57)
+    FW_CODE=/usr/share/AAVMF/AAVMF_CODE.fd
+    FW_VARS=/usr/share/AAVMF/AAVMF_VARS.fd
+    ;;
+esac
+NET=(-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0")
+
+# run_boot NAME SUCCESS_REGEX FAIL_REGEX QEMU_ARGS...: QEMU until SUCCESS_REGEX shows on the
+# serial console (then it is stopped), FAIL_REGEX shows, or the timeout. Writes NAME.result.
+run_boot() {
+  local name="$1" ok="$2" bad="$3" log="$LOGS/$1.log" t0 pid verdict=timeout
+  shift 3
+  : >"$log"
+  t0=$(date +%s.%N)
+  "${QEMU[@]}" -m 1024 -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if grep -qaE -- "$ok" "$log"; then verdict=ok; break; fi
+    if [ -n "$bad" ] && grep -qaE -- "$bad" "$log"; then verdict=bad; break; fi
+    if awk -v a="$t0" -v b="$(date +%s.%N)" -v t="$TIMEOUT" 'BEGIN{exit !(b-a > t)}'; then break; fi
+    sleep 0.5
+  done
+  if [ "$verdict" = timeout ] && grep -qaE -- "$ok" "$log"; then verdict=ok; fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  printf '%s %s\n' "$verdict" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')" >"$WORK/$name.result"
+}
+verdict() {
+  local name="$1" what="$2" v t
+  read -r v t <"$WORK/$name.result"
+  if [ "$v" = ok ]; then
+    pass "boot $ARCH $name: $what after $t s"
+  else
+    fail "boot $ARCH $name: $what not seen ($v after $t s); log: $LOGS/$name.log"
+    sed 's/\x1b\[[0-9;]*[a-zA-Z]//g' "$LOGS/$name.log" | grep -a . | tail -n 12 | sed 's/^/    /' >&2
+  fi
+}
+fw() {
+  cp "$FW_VARS" "$WORK/vars-$1.fd"
+  printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$FW_CODE" \
+    -drive "if=pflash,format=raw,unit=1,file=$WORK/vars-$1.fd"
+}
+disk() { printf '%s\n' -drive "if=none,id=d0,format=$1,file=$2${3:+,$3}" -device virtio-blk-pci,drive=d0; }
+# flip_byte FILE_IN_PERSIST OFFSET: changes one byte of a file on the disk copy's persist, in place
+flip_byte() {
+  local disk="$1" path="$2" at="$3" blk pos old
+  blk="$(debugfs -R "bmap $path 0" "$disk?offset=$PERSIST_OFF" 2>/dev/null)"
+  if [ -z "$blk" ] || [ "$blk" -le 0 ]; then echo "no block for $path"; return 1; fi
+  pos=$(( PERSIST_OFF + blk * 4096 + at ))
+  old="$(dd if="$disk" bs=1 skip="$pos" count=1 status=none | od -An -tu1 | tr -d ' ')"
+  # shellcheck disable=SC2059 # the format is the octal escape of the new byte
+  printf "\\$(printf '%03o' $(( (old + 1) % 256 )))" | dd of="$disk" bs=1 seek="$pos" conv=notrunc status=none
+}
+
+marker="POWERNODE-MULTI-USER image=sha256:$DIGEST"
+failed_unit="Failed to start .*powernode-booted"
+# track A: the disk twice (persistence), then qcow2
+track_a() {
+  if selected disk; then
+    cp --sparse=always "$IMG" "$WORK/disk.img"
+    printf 'device_id=node-test-0001\n' >"$WORK/identity.cfg"
+    "$KIT_DIR/identity.sh" "$WORK/disk.img" "$WORK/identity.cfg" >/dev/null
+    mapfile -t a < <(fw disk; disk raw "$WORK/disk.img")
+    run_boot disk-boot1 "$marker identity=node-test-0001 boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
+    run_boot disk-boot2 "$marker identity=node-test-0001 boot=2" "POWERNODE-BOOT-FAILED|$failed_unit|boot=1" "${a[@]}" "${NET[@]}"
+    rm -f "$WORK/disk.img"
+  fi
+  if selected qcow2 && [ -f "$OUT/powernode-$ARCH.qcow2" ]; then
+    mapfile -t a < <(fw qcow2; disk qcow2 "$OUT/powernode-$ARCH.qcow2" snapshot=on)
+    run_boot qcow2 "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
+  fi
+}
+# track B: the refusals, then the kernel_initramfs family
+track_b() {
+  if selected tampered-image; then
+    cp --sparse=always "$IMG" "$WORK/tampered-image.img"
+    flip_byte "$WORK/tampered-image.img" "/powernode/images/$DIGEST.cfs" 1200
+    mapfile -t a < <(fw tampered-image; disk raw "$WORK/tampered-image.img")
+    run_boot tampered-image "POWERNODE-BOOT-FAILED: composefs image $DIGEST is corrupt or tampered" "POWERNODE-MULTI-USER" "${a[@]}" "${NET[@]}"
+    rm -f "$WORK/tampered-image.img"
+  fi
+  if selected tampered-object; then
+    cp --sparse=always "$IMG" "$WORK/tampered-object.img"
+    flip_byte "$WORK/tampered-object.img" "/powernode/objects/$(object_of /usr/lib/powernode/booted.sh)" 40
+    mapfile -t a < <(fw tampered-object; disk raw "$WORK/tampered-object.img")
+    run_boot tampered-object "$failed_unit" "POWERNODE-MULTI-USER" "${a[@]}" "${NET[@]}"
+    rm -f "$WORK/tampered-object.img"
+  fi
+  if selected kernel; then
+    run_boot kernel "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" \
+      -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "$(jq -r .cmdline "$OUT/manifest.json")" \
+      -drive "if=none,id=d0,format=raw,snapshot=on,file=$IMG" -device virtio-blk-pci,drive=d0 "${NET[@]}"
+  fi
+}
+if [ -f "$FW_CODE" ]; then
+  track_a &
+  PIDS+=($!)
+  track_b &
+  PIDS+=($!)
+  wait "${PIDS[@]}" || true
+  PIDS=()
+  for n in disk-boot1 disk-boot2 qcow2 tampered-image tampered-object kernel; do
+    [ -f "$WORK/$n.result" ] || continue
+    case "$n" in
+      disk-boot1) verdict "$n" "multi-user marker with image digest, identity node-test-0001, boot=1" ;;
+      disk-boot2) verdict "$n" "second boot of the same disk: boot=2 (/var kept on persist)" ;;
+      qcow2) verdict "$n" "multi-user marker (identity=none)" ;;
+      kernel) verdict "$n" "kernel + initramfs direct boot: multi-user marker" ;;
+      tampered-image) verdict "$n" "refusal of the tampered metadata image before mounting" ;;
+      tampered-object)
+        verdict "$n" "tampered object refused (unit failed, no marker)"
+        if grep -qaE 'FILE CORRUPTED|wrong fs-verity digest|no fs-verity digest' "$LOGS/$n.log"; then
+          pass "boot $ARCH tampered-object: the console says why ($(grep -aoE 'fs-verity .*(FILE CORRUPTED|digest)[^,]*' "$LOGS/$n.log" | head -n1 | cut -c1-100))"
+        else
+          fail "boot $ARCH tampered-object: no fs-verity message on the console"
+        fi
+        ;;
+    esac
+  done
+else
+  fail "firmware not found at $FW_CODE (run buildkit/setup.sh --arch $ARCH)"
+fi
+
+echo
+echo "summary:"
+printf '  %s\n' "${RESULTS[@]}"
+[ "$FAILS" -eq 0 ] || { echo "$FAILS failure(s)" >&2; exit 1; }
