@@ -5,26 +5,45 @@
 
 # shellcheck disable=SC2034 # used by lib/media.sh (ISO appended ESP)
 ESP_TYPE_GUID=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+# shellcheck disable=SC2034 # used by lib/media.sh (ISO appended persist)
+LINUX_FS_TYPE_GUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 SECTOR=512
 
-# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB [PERSIST_DIR [DEBUGFS_COMMANDS]]: with
-# PERSIST_DIR, persist is made from that tree (mkfs.ext4 -d) with 4 KiB blocks and the verity
-# feature, as a composefs object store needs, then DEBUGFS_COMMANDS run on it (lib/verity-seal.py
-# writes the ones that mark sealed objects as fs-verity files); PERSIST_MIB "auto" sizes it to
-# the tree plus room.
-build_disk() {
-  local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5" persist_dir="${6:-}" debugfs_cmds="${7:-}"
-  local mkfs_extra=()
-  if [ -n "$persist_dir" ]; then
-    # inodes for the tree twice over plus room for /etc, /var and a next image; the default
-    # ratio (one per 16 KiB) would spend ~7% of persist on inode tables of small objects
-    mkfs_extra=(-b 4096 -O verity -d "$persist_dir" -N $(( $(find "$persist_dir" | wc -l) * 2 + 16384 )))
-    if [ "$persist_mib" = auto ]; then
-      # data + ext4 metadata (~5%) + the fs-verity Merkle trees (1/128 of the data) + room
-      persist_mib=$(( $(du -sm "$persist_dir" | cut -f1) * 108 / 100 + PERSIST_ROOM_MIB ))
-    fi
+# make_persist_fs OUT_FILE MIB|auto DIR DEBUGFS_COMMANDS: a standalone persist ext4 made from DIR
+# (mkfs.ext4 -d) with 4 KiB blocks and the verity feature, as a composefs object store needs, then
+# DEBUGFS_COMMANDS run on it (lib/verity-seal.py writes the ones that mark the sealed objects as
+# fs-verity files). "auto" sizes it to the tree plus PERSIST_ROOM_MIB. The disk and the ISO carry
+# this same file.
+make_persist_fs() {
+  local out="$1" mib="$2" dir="$3" cmds="$4"
+  if [ "$mib" = auto ]; then
+    # data + ext4 metadata (~5%) + the fs-verity Merkle trees (1/128 of the data) + room
+    mib=$(( $(du -sm "$dir" | cut -f1) * 108 / 100 + PERSIST_ROOM_MIB ))
   fi
-  [ "$persist_mib" != auto ] || persist_mib=64
+  rm -f "$out"
+  # inodes for the tree twice over plus room for /etc, /var and a next image; the default ratio
+  # (one per 16 KiB) would spend ~7% of persist on inode tables of small objects
+  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist -b 4096 -O verity -d "$dir" \
+    -N $(( $(find "$dir" | wc -l) * 2 + 16384 )) -U "$(det_uuid fs-persist)" \
+    -E "hash_seed=$(det_uuid fs-persist-hash),nodiscard" "$out" "${mib}M"
+  debugfs -w -f "$cmds" "$out" >"$WORK_DIR/debugfs.log" 2>&1 ||
+    { tail -n 5 "$WORK_DIR/debugfs.log" >&2; die "debugfs on persist failed"; }
+  if grep -v '^debugfs' "$WORK_DIR/debugfs.log" | grep -q .; then
+    grep -v '^debugfs' "$WORK_DIR/debugfs.log" | head -n 5 >&2
+    die "debugfs reported errors while sealing persist (log: $WORK_DIR/debugfs.log)"
+  fi
+  e2fsck -fn "$out" >"$WORK_DIR/e2fsck.log" 2>&1 ||
+    { tail -n 10 "$WORK_DIR/e2fsck.log" >&2; die "the sealed persist filesystem does not pass e2fsck -fn"; }
+}
+
+# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB [PERSIST_FS]: with PERSIST_FS (from
+# make_persist_fs), the persist partition is that filesystem, copied in at its offset; otherwise an
+# empty ext4 of PERSIST_MIB.
+build_disk() {
+  local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5" persist_fs="${6:-}"
+  if [ -n "$persist_fs" ]; then
+    persist_mib=$(( ($(stat -c %s "$persist_fs") + 1048575) / 1048576 ))
+  fi
   local esp_start=2048 esp_sectors persist_start persist_sectors total_bytes
   [ "$esp_mib" -ge 64 ] || die "ESP must be at least 64 MiB (got $esp_mib)"
   esp_sectors=$((esp_mib * 1024 * 1024 / SECTOR))
@@ -60,18 +79,13 @@ build_disk() {
   # An explicit fs size is essential: without it mke2fs sizes the filesystem
   # to the end of the file and overwrites the backup GPT.
   local persist_off=$((persist_start * SECTOR)) persist_kib=$((persist_sectors * SECTOR / 1024))
-  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist "${mkfs_extra[@]}" \
-    -U "$(det_uuid fs-persist)" \
-    -E "offset=$persist_off,hash_seed=$(det_uuid fs-persist-hash),root_owner=0:0,nodiscard" \
-    "$out" "${persist_kib}k"
-  if [ -n "$debugfs_cmds" ]; then
-    # e2fsprogs opens "file?offset=N" at that byte offset (unix io manager option)
-    debugfs -w -f "$debugfs_cmds" "$out?offset=$persist_off" >"$WORK_DIR/debugfs.log" 2>&1 ||
-      { tail -n 5 "$WORK_DIR/debugfs.log" >&2; die "debugfs on persist failed"; }
-    if grep -v '^debugfs' "$WORK_DIR/debugfs.log" | grep -q .; then
-      grep -v '^debugfs' "$WORK_DIR/debugfs.log" | head -n 5 >&2
-      die "debugfs reported errors while sealing persist (log: $WORK_DIR/debugfs.log)"
-    fi
+  if [ -n "$persist_fs" ]; then
+    dd if="$persist_fs" of="$out" bs=1M seek="$persist_off" oflag=seek_bytes conv=notrunc,sparse status=none
+  else
+    E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist \
+      -U "$(det_uuid fs-persist)" \
+      -E "offset=$persist_off,hash_seed=$(det_uuid fs-persist-hash),root_owner=0:0,nodiscard" \
+      "$out" "${persist_kib}k"
   fi
   sgdisk --verify "$out" | grep -q 'No problems found' || die "GPT verification failed for $out"
 }

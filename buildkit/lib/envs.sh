@@ -10,7 +10,7 @@
 
 MIRROR="${POWERNODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 TOOLS_SUITE=trixie
-TOOLS_PKGS=(systemd-ukify systemd-boot-efi dracut-core systemd udev kmod e2fsprogs erofs-utils
+TOOLS_PKGS=(systemd-ukify systemd-boot-efi dracut-core systemd systemd-sysv udev kmod e2fsprogs erofs-utils
   fsverity composefs util-linux mount coreutils findutils zstd cpio binutils python3-pefile)
 
 # need_binfmt ARCH: a foreign-arch chroot needs qemu-user-static registered in binfmt_misc.

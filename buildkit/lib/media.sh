@@ -1,13 +1,17 @@
 # shellcheck shell=bash
 # ISO, iPXE script and the build manifest.
 
-# build_iso OUT UKI EFI_NAME: the UKI sits in a small FAT image that serves as
+# build_iso OUT UKI EFI_NAME [PERSIST_FS]: the UKI sits in a small FAT image that serves as
 # the El Torito EFI boot image *and*, appended as GPT partition 2, as the ESP
 # when the ISO is written to a USB stick (-isohybrid-gpt-basdat alone gave no
 # bootable disk form here). El Torito points at the appended partition, so the
 # FAT image is stored once.
+#
+# With PERSIST_FS (a real system), that persist filesystem is appended as GPT partition 3: written
+# to a USB stick it is the node's persist partition; booted as a CD, the initramfs finds it through
+# a read-only partition-scanning loop device over the CD and runs live (powernode-cdrom.sh).
 build_iso() {
-  local out="$1" uki="$2" efi_name="$3" efiboot tree kib
+  local out="$1" uki="$2" efi_name="$3" persist_fs="${4:-}" efiboot tree kib extra=()
   efiboot="$WORK_DIR/efiboot.img"
   # UKI + 1 MiB for FAT metadata, rounded to whole MiB; kept small because
   # boot images over 32 MB get size 0 in the boot catalog.
@@ -21,10 +25,11 @@ build_iso() {
   mkdir -p "$tree"
   printf '%s\n' "$BUILD_ID" >"$tree/powernode-build-id"
   touch_tree "$tree"
+  if [ -n "$persist_fs" ]; then extra=(-append_partition 3 "$LINUX_FS_TYPE_GUID" "$persist_fs"); fi
   # xorriso takes volume dates and the volume UUID from SOURCE_DATE_EPOCH.
   SOURCE_DATE_EPOCH="$BUILD_EPOCH" xorriso -report_about SORRY -as mkisofs \
     -o "$out" -iso-level 3 -V POWERNODE -R -J \
-    -append_partition 2 "$ESP_TYPE_GUID" "$efiboot" -appended_part_as_gpt \
+    -append_partition 2 "$ESP_TYPE_GUID" "$efiboot" "${extra[@]}" -appended_part_as_gpt \
     -e --interval:appended_partition_2:all:: -no-emul-boot \
     "$tree"
 }

@@ -6,6 +6,9 @@
 #             boot counter lives in /var on persist, so /var persisted)
 #   qcow2     the qcow2 boots to multi-user (identity=none: no identity.cfg)
 #   kernel    the kernel_initramfs family: kernel + initramfs direct, persist from the disk
+#   iso-cd    the ISO as a CD: persist found on the CD, read-only, the system runs live
+#   iso-usb   the ISO as a disk (a USB stick): its appended persist partition, writable
+#             (not in the default list: the disk path again; --only iso-usb)
 #   tampered-image   one byte of the metadata image on persist changed: refused before mounting,
 #             "POWERNODE-BOOT-FAILED: composefs image … is corrupt or tampered" on the console
 #   tampered-object  one byte of an object (the file behind /usr/lib/powernode/booted.sh) changed:
@@ -13,7 +16,7 @@
 # The guests get QEMU user networking with restrict=on only.
 #
 # Usage: buildkit/tests/system-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
-#   --only LIST   comma list of boots (default: all of them)
+#   --only LIST   comma list of boots (default: all but iso-usb)
 #   --timeout N   per-boot bound in seconds (default 300)
 set -euo pipefail
 # shellcheck source=scripts/lib/errtrap.sh
@@ -57,7 +60,8 @@ FAILS=0
 RESULTS=()
 pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
 fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
-selected() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+ONLY="${ONLY:-disk,qcow2,kernel,iso-cd,tampered-image,tampered-object}"
+selected() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 check() {
   local name="$1"; shift
   if "$@" >"$WORK/check.out" 2>&1; then pass "check $name"; else fail "check $name"; sed 's/^/    /' "$WORK/check.out" >&2; fi
@@ -110,10 +114,19 @@ oci_is_bootc() {
   jq -e '.config.Labels["containers.bootc"] == "1"' <<<"$cfg"
   jq -e --arg d "sha256:$DIGEST" '.config.Labels["org.powernode.composefs-image"] == $d' <<<"$cfg"
 }
+iso_carries_persist() {
+  local off
+  off="$(sgdisk -i 3 "$OUT/powernode-$ARCH.iso" | awk '/First sector:/{print $3 * 512}')"
+  [ -n "$off" ] || { echo "no partition 3"; return 1; }
+  blkid -p -O "$off" "$OUT/powernode-$ARCH.iso" | tee /dev/stderr | grep -q 'LABEL="persist" .*TYPE="ext4"'
+}
 check "image-digest is the sha256 of the composefs image" digest_matches
 check "UKI command line names the image (powernode.image=sha256:…)" uki_names_image
 check "composefs image keeps ownership (/etc/shadow root:shadow 0640)" ownership_kept
 check "persist: e2fsck clean, 4 KiB blocks, verity feature, objects sealed, image present" persist_sealed
+if [ -f "$OUT/powernode-$ARCH.iso" ]; then
+  check "ISO appends persist (ext4, LABEL=persist) as GPT partition 3" iso_carries_persist
+fi
 if [ -d "$OUT/powernode-$ARCH.oci" ] && command -v skopeo >/dev/null; then
   check "OCI image is bootc-style (containers.bootc=1, names the composefs image)" oci_is_bootc
 fi
@@ -182,7 +195,7 @@ flip_byte() {
 
 marker="POWERNODE-MULTI-USER image=sha256:$DIGEST"
 failed_unit="Failed to start .*powernode-booted"
-# track A: the disk twice (persistence), then qcow2
+# track A: the disk twice (persistence), qcow2, the ISO as a disk
 track_a() {
   if selected disk; then
     cp --sparse=always "$IMG" "$WORK/disk.img"
@@ -197,8 +210,13 @@ track_a() {
     mapfile -t a < <(fw qcow2; disk qcow2 "$OUT/powernode-$ARCH.qcow2" snapshot=on)
     run_boot qcow2 "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
   fi
+  if selected iso-usb && [ -f "$OUT/powernode-$ARCH.iso" ]; then
+    mapfile -t a < <(fw iso-usb; disk raw "$OUT/powernode-$ARCH.iso" snapshot=on)
+    run_boot iso-usb "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit|running live" "${a[@]}" "${NET[@]}"
+  fi
 }
-# track B: the refusals, then the kernel_initramfs family
+
+# track B: the refusals, the kernel_initramfs family, the ISO as a CD
 track_b() {
   if selected tampered-image; then
     cp --sparse=always "$IMG" "$WORK/tampered-image.img"
@@ -219,6 +237,12 @@ track_b() {
       -kernel "$OUT/kernel" -initrd "$OUT/initramfs.cpio.zst" -append "$(jq -r .cmdline "$OUT/manifest.json")" \
       -drive "if=none,id=d0,format=raw,snapshot=on,file=$IMG" -device virtio-blk-pci,drive=d0 "${NET[@]}"
   fi
+  if selected iso-cd && [ -f "$OUT/powernode-$ARCH.iso" ]; then
+    mapfile -t a < <(fw iso-cd)
+    a+=(-drive "if=none,id=cd0,media=cdrom,readonly=on,file=$OUT/powernode-$ARCH.iso")
+    if [ "$ARCH" = amd64 ]; then a+=(-device "ide-cd,drive=cd0"); else a+=(-device virtio-scsi-pci -device "scsi-cd,drive=cd0"); fi
+    run_boot iso-cd "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
+  fi
 }
 if [ -f "$FW_CODE" ]; then
   track_a &
@@ -227,13 +251,22 @@ if [ -f "$FW_CODE" ]; then
   PIDS+=($!)
   wait "${PIDS[@]}" || true
   PIDS=()
-  for n in disk-boot1 disk-boot2 qcow2 tampered-image tampered-object kernel; do
+  for n in disk-boot1 disk-boot2 qcow2 iso-usb tampered-image tampered-object kernel iso-cd; do
     [ -f "$WORK/$n.result" ] || continue
     case "$n" in
       disk-boot1) verdict "$n" "multi-user marker with image digest, identity node-test-0001, boot=1" ;;
       disk-boot2) verdict "$n" "second boot of the same disk: boot=2 (/var kept on persist)" ;;
       qcow2) verdict "$n" "multi-user marker (identity=none)" ;;
       kernel) verdict "$n" "kernel + initramfs direct boot: multi-user marker" ;;
+      iso-usb) verdict "$n" "the ISO as a disk (USB stick form): multi-user marker, persist writable" ;;
+      iso-cd)
+        verdict "$n" "the ISO as a CD: multi-user marker"
+        if grep -qa 'running live' "$LOGS/$n.log"; then
+          pass "boot $ARCH iso-cd: persist found on the CD and run live (read-only)"
+        else
+          fail "boot $ARCH iso-cd: no 'running live' message"
+        fi
+        ;;
       tampered-image) verdict "$n" "refusal of the tampered metadata image before mounting" ;;
       tampered-object)
         verdict "$n" "tampered object refused (unit failed, no marker)"

@@ -18,13 +18,16 @@ installkernel() {
     # erofs (the metadata image), overlay (composefs), ext4 (persist, fs-verity), vfat + nls (BOOT
     # holds identity.cfg), loop (EROFS images that are not file-backed), virtio for VMs
     hostonly='' instmods erofs overlay loop ext4 vfat nls_cp437 nls_iso8859-1 nls_ascii \
-        virtio_blk virtio_pci virtio_scsi sd_mod nvme ahci
+        virtio_blk virtio_pci virtio_scsi sd_mod nvme ahci sr_mod cdrom isofs
 }
 
 install() {
-    inst_multiple losetup sha256sum find mkdir cp cat mount umount sync sed head tr date sleep \
+    inst_multiple losetup sha256sum find mkdir cp cat mount umount sync sed head tr date sleep touch rm \
         blkid realpath stat chmod
     inst_script "$moddir/powernode-root.sh" /usr/lib/powernode/powernode-root.sh
+    inst_script "$moddir/powernode-cdrom.sh" /usr/lib/powernode/powernode-cdrom.sh
     inst_simple "$moddir/powernode-root.service" "$systemdsystemunitdir/powernode-root.service"
+    inst_simple "$moddir/powernode-cdrom.service" "$systemdsystemunitdir/powernode-cdrom.service"
     $SYSTEMCTL -q --root "$initdir" add-wants initrd-root-fs.target powernode-root.service
+    $SYSTEMCTL -q --root "$initdir" add-wants initrd-root-device.target powernode-cdrom.service
 }

@@ -6,6 +6,7 @@
 #   /sysroot/etc                 overlay: the image's /etc + persist/powernode/state/etc (writable)
 #   /sysroot/var                 persist/powernode/state/var (seeded from the image on first boot)
 #   /sysroot/persist             the persist partition itself
+# A read-only persist (the ISO booted as a CD, powernode-cdrom.sh) runs live: state in a tmpfs.
 # The image is named by the sha256 of its metadata image (powernode.image=sha256:<hex> on the
 # command line, signed into the UKI); that digest is checked before anything is mounted.
 # BOOT's identity.cfg, if present, is copied to /run/powernode/identity.
@@ -52,13 +53,25 @@ mount -t overlay composefs -o "ro,metacopy=on,redirect_dir=on,verity=require,low
     fail "cannot mount the composefs root (overlay with verity=require)"
 umount -l "$RUN/meta"
 
+# persist read-only (the ISO booted as a CD): run live, /etc and /var changes in RAM
+live=0
+if ! touch "$P/powernode/.rw-check" 2>/dev/null; then
+    live=1
+    STATE=$RUN/live-state
+    mkdir -p "$STATE"
+    mount -t tmpfs -o mode=0755 live-state "$STATE" || fail "cannot mount the live state tmpfs"
+    say "persist is read-only: running live, /etc and /var changes are kept in RAM only"
+else
+    rm -f "$P/powernode/.rw-check"
+fi
+
 # writable /etc: the image's /etc with persist's changes over it
 mkdir -p "$STATE/etc/upper" "$STATE/etc/work"
 mount -t overlay etc -o "lowerdir=$RUN/root/etc,upperdir=$STATE/etc/upper,workdir=$STATE/etc/work" "$RUN/root/etc" ||
     fail "cannot mount the writable /etc overlay"
 # /var is the node's: seeded from the image the first time, kept across images and boots
 if [ ! -d "$STATE/var" ]; then
-    say "first boot: seeding /var on persist from the image"
+    [ "$live" = 1 ] || say "first boot: seeding /var on persist from the image"
     rm -rf "$STATE/var.new"
     cp -a "$RUN/root/var" "$STATE/var.new" || fail "cannot seed /var on persist"
     mv "$STATE/var.new" "$STATE/var" || fail "cannot seed /var on persist"
