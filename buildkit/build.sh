@@ -15,6 +15,9 @@
 #                          buildkit/README.md): a Debian root as a composefs image, the
 #                          dracut initramfs that mounts it, a UKI made with ukify; families
 #                          kernel, uki, img, qcow2, oci, composefs (iso/ipxe not yet)
+#   --offline              with --build-script: no network; the root comes from the .debs
+#                          earlier builds kept (.cache/apt-archives/<suite>-<arch>, a flat
+#                          file mirror) and the cached build environment
 #   --initramfs minimal    busybox-static initramfs (default; fast tests)
 #   --initramfs dracut     generic dracut initramfs (hostonly=no), amd64 only;
 #                          its boot mounts persist by label as root
@@ -73,6 +76,7 @@ PERSIST_MIB=""
 # with --persist-mib auto: free room on persist beyond the image (for /etc, /var and the next image)
 PERSIST_ROOM_MIB="${POWERNODE_PERSIST_ROOM_MIB:-64}"
 BUILD_SCRIPT=""
+OFFLINE=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -81,6 +85,7 @@ while [ $# -gt 0 ]; do
     --family) FAMILIES="${2:?--family needs a value}"; shift ;;
     --initramfs) INITRAMFS="${2:?--initramfs needs a value}"; shift ;;
     --build-script) BUILD_SCRIPT="${2:?--build-script needs a value}"; shift ;;
+    --offline) OFFLINE=1 ;;
     --kernel) KERNEL_SRC="${2:?--kernel needs a value}"; shift ;;
     --cmdline) CMDLINE="${2:?--cmdline needs a value}"; shift ;;
     --esp-mib) ESP_MIB="${2:?--esp-mib needs a value}"; ESP_SET=1; shift ;;
@@ -137,7 +142,9 @@ done
 
 if [ -n "$BUILD_SCRIPT" ]; then
   [ "$(id -u)" = 0 ] || die "--build-script needs root (mmdebstrap --mode=root, chroot, trusted.* xattrs)"
-  require_tools mmdebstrap unshare
+  require_tools mmdebstrap unshare apt-ftparchive
+elif [ "$OFFLINE" = 1 ]; then
+  die "--offline needs --build-script"
 fi
 require_tools "$OBJCOPY" "$OBJDUMP" jq sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
 if want iso; then require_tools xorriso; fi

@@ -8,8 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 usage() {
   cat <<USAGE
 usage: scripts/test.sh [--slow] [--no-buildkit] [-- MAVEN_ARGS...]
-  --slow          also the dracut fixture build and its QEMU boot matrix, and the arm64 real
-                  system (built under qemu-user-static, its UEFI disk booted under AAVMF)
+  --slow          also the dracut fixture build and its QEMU boot matrix, the arm64 real system
+                  (built under qemu-user-static, its UEFI disk booted under AAVMF) and an offline
+                  rebuild of the amd64 system from the kept .debs
   --no-buildkit   skip the build kit's builds and boots (Java suites only)
   MAVEN_ARGS are passed to ./mvnw, e.g. -- -Dtest=PublicationApiTest -Dsurefire.failIfNoSpecifiedTests=false
 USAGE
@@ -61,7 +62,7 @@ if ((buildkit)); then
   # booted to multi-user (about 8 minutes); --slow adds the dracut fixture matrix and arm64's system
   setup_args=(--arch amd64 --arch arm64)
   kit_args=()
-  if ((slow)); then setup_args+=(--dracut); kit_args+=(--dracut --system-arm64); fi
+  if ((slow)); then setup_args+=(--dracut); kit_args+=(--dracut --system-arm64 --system-offline); fi
   pn_as_root "$PN_ROOT/buildkit/setup.sh" "${setup_args[@]}"
   "$PN_ROOT/buildkit/tests/all.sh" "${kit_args[@]}"
 fi

@@ -53,6 +53,8 @@ ensure_tools() {
     printf '%s\n' "$dir"
     return 0
   fi
+  [ "${OFFLINE:-0}" != 1 ] ||
+    die "--offline: the $TOOLS_SUITE/$arch build environment is not cached (or its package list changed); build once online first"
   need_binfmt "$arch"
   command -v mmdebstrap >/dev/null || die "mmdebstrap missing (run buildkit/setup.sh)"
   log "build environment: mmdebstrap $TOOLS_SUITE/$arch (${TOOLS_PKGS[*]}; composefs from sid)"

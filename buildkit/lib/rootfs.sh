@@ -55,16 +55,34 @@ build_rootfs() {
   while IFS= read -r p; do dpkgopts+=(--dpkgopt="path-exclude=$p"); done < <(jq -r '.exclude_paths // [] | .[]' "$script")
   # keep the licences even when docs are excluded
   if [ "${#dpkgopts[@]}" -gt 0 ]; then dpkgopts+=(--dpkgopt='path-include=/usr/share/doc/*/copyright'); fi
-  mapfile -t hooks < <(apt_cache_hooks "$cache")
+  local sources=("deb $MIRROR $suite main") runner=()
+  if [ "${OFFLINE:-0}" = 1 ]; then
+    # the kept .debs as a flat file mirror, and no network at all: a package the cache lacks is an
+    # apt error, never a silent download
+    [ -s "$cache/Packages" ] || die "--offline: no package index in $cache (build this suite once online first)"
+    sources=("deb [trusted=yes] file://$cache ./")
+    hooks=(--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount)
+    runner=(unshare --net)
+  else
+    mapfile -t hooks < <(apt_cache_hooks "$cache")
+  fi
   need_binfmt "$ARCH"
   log="$WORK_DIR/mmdebstrap-root.log"
   rm -rf "$root"
-  log "root filesystem: mmdebstrap $suite/$ARCH --variant=$variant ($(jq -r '.packages | length' "$script") packages + $kernel; .deb cache $cache)"
-  if ! mmdebstrap --mode=root --format=directory --variant="$variant" --architectures="$ARCH" \
+  log "root filesystem: mmdebstrap $suite/$ARCH --variant=$variant ($(jq -r '.packages | length' "$script") packages + $kernel; .deb cache $cache${runner:+, offline})"
+  if ! "${runner[@]}" mmdebstrap --mode=root --format=directory --variant="$variant" --architectures="$ARCH" \
     --include="$pkgs" "${dpkgopts[@]}" "${hooks[@]}" \
-    "$suite" "$root" "deb $MIRROR $suite main" >"$log" 2>&1; then
+    "$suite" "$root" "${sources[@]}" >"$log" 2>&1; then
     tail -n 25 "$log" >&2
     die "mmdebstrap of the root filesystem failed (log above)"
+  fi
+  if [ "${OFFLINE:-0}" != 1 ]; then
+    # the apt-mirror: an index over the kept .debs, so the next build can run with --offline
+    # (the Release names the suite: mmdebstrap picks the essential set by ?archive/?codename)
+    (cd "$cache" && apt-ftparchive packages . >Packages 2>/dev/null &&
+      apt-ftparchive -o "APT::FTPArchive::Release::Suite=$suite" -o "APT::FTPArchive::Release::Codename=$suite" \
+        release . >Release) ||
+      die "cannot index the .deb cache $cache"
   fi
   # files, then units, then hooks: a hook may rely on both
   local n i path mode

@@ -12,6 +12,9 @@
 #   --no-system     skip the real-system build and boots
 #   --system-arm64  also build the arm64 real system (emulated under
 #                   qemu-user-static, slow) and boot its UEFI disk under AAVMF
+#   --system-offline  rebuild the amd64 system with --offline inside a network
+#                   namespace without network, from the .debs the first build kept;
+#                   its packages.tsv must equal the first build's
 set -euo pipefail
 # shellcheck source=scripts/lib/errtrap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
@@ -20,11 +23,13 @@ KIT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DRACUT=0
 SYSTEM=1
 SYSTEM_ARM64=0
+SYSTEM_OFFLINE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --dracut) DRACUT=1 ;;
     --no-system) SYSTEM=0 ;;
     --system-arm64) SYSTEM_ARM64=1 ;;
+    --system-offline) SYSTEM_OFFLINE=1 ;;
     -*) echo "all.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -78,5 +83,22 @@ if [ "$SYSTEM" = 1 ] || [ "$SYSTEM_ARM64" = 1 ]; then
   "$KIT_DIR/tests/build-script-test.sh" || rc=1
 fi
 if [ "$SYSTEM" = 1 ]; then system_run amd64; fi
+if [ "$SYSTEM" = 1 ] && [ "$SYSTEM_OFFLINE" = 1 ]; then
+  echo "=== amd64 real system, offline rebuild"
+  out="$OUT_BASE/system-amd64-offline"
+  rm -rf "$out"
+  if unshare --net "$KIT_DIR/build.sh" --arch amd64 --offline --family composefs \
+    --build-script "$KIT_DIR/examples/demo.build-script.json" --out "$out" 2>"$OUT_BASE.system-offline.build.log"; then
+    if cmp -s "$out/packages.tsv" "$OUT_BASE/system-amd64/packages.tsv"; then
+      echo "PASS  offline rebuild without network: $(wc -l <"$out/packages.tsv") packages, the same versions ($(tr '\t\n' '= ' <"$out/timings.tsv"))"
+    else
+      echo "FAIL  offline rebuild: packages differ from the online build:" >&2
+      diff "$OUT_BASE/system-amd64/packages.tsv" "$out/packages.tsv" | head -n 10 >&2; rc=1
+    fi
+  else
+    tail -n 15 "$OUT_BASE.system-offline.build.log" >&2
+    echo "FAIL  offline rebuild (log: $OUT_BASE.system-offline.build.log)" >&2; rc=1
+  fi
+fi
 if [ "$SYSTEM_ARM64" = 1 ]; then system_run arm64 --only disk --timeout 1200; fi
 exit "$rc"
