@@ -13,6 +13,8 @@
 #             "POWERNODE-BOOT-FAILED: composefs image … is corrupt or tampered" on the console
 #   tampered-object  one byte of an object (the file behind /usr/lib/powernode/booted.sh) changed:
 #             fs-verity refuses to serve it (EIO), the unit fails, no marker
+#   swapped-object   that object replaced by another valid, sealed object: overlayfs refuses it
+#             (its fs-verity digest is not the one the image records), the unit fails, no marker
 # The guests get QEMU user networking with restrict=on only.
 #
 # Usage: buildkit/tests/system-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
@@ -60,7 +62,7 @@ FAILS=0
 RESULTS=()
 pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
 fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
-ONLY="${ONLY:-disk,qcow2,kernel,iso-cd,tampered-image,tampered-object}"
+ONLY="${ONLY:-disk,qcow2,kernel,iso-cd,tampered-image,tampered-object,swapped-object}"
 selected() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 check() {
   local name="$1"; shift
@@ -193,9 +195,17 @@ flip_byte() {
   printf "\\$(printf '%03o' $(( (old + 1) % 256 )))" | dd of="$disk" bs=1 seek="$pos" conv=notrunc status=none
 }
 
+# swap_object DISK TARGET OTHER: the directory entry of object TARGET on the disk copy's persist
+# now names object OTHER's inode (valid data, valid fs-verity, the wrong digest for TARGET)
+swap_object() {
+  local disk="$1" target="$2" other="$3"
+  if [ -z "$target" ] || [ -z "$other" ] || [ "$target" = "$other" ]; then echo "swap_object: bad objects" >&2; return 1; fi
+  printf 'unlink /powernode/objects/%s\nln /powernode/objects/%s /powernode/objects/%s\n' "$target" "$other" "$target" >"$WORK/swap.debugfs"
+  debugfs -w -f "$WORK/swap.debugfs" "$disk?offset=$PERSIST_OFF" >/dev/null 2>&1
+}
 marker="POWERNODE-MULTI-USER image=sha256:$DIGEST"
 failed_unit="Failed to start .*powernode-booted"
-# track A: the disk twice (persistence), qcow2, the ISO as a disk
+# track A: the disk twice (persistence), qcow2, the swapped object, the ISO as a disk
 track_a() {
   if selected disk; then
     cp --sparse=always "$IMG" "$WORK/disk.img"
@@ -209,6 +219,13 @@ track_a() {
   if selected qcow2 && [ -f "$OUT/powernode-$ARCH.qcow2" ]; then
     mapfile -t a < <(fw qcow2; disk qcow2 "$OUT/powernode-$ARCH.qcow2" snapshot=on)
     run_boot qcow2 "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
+  fi
+  if selected swapped-object; then
+    cp --sparse=always "$IMG" "$WORK/swapped-object.img"
+    swap_object "$WORK/swapped-object.img" "$(object_of /usr/lib/powernode/booted.sh)" "$(object_of /usr/lib/os-release)"
+    mapfile -t a < <(fw swapped-object; disk raw "$WORK/swapped-object.img")
+    run_boot swapped-object "$failed_unit" "POWERNODE-MULTI-USER" "${a[@]}" "${NET[@]}"
+    rm -f "$WORK/swapped-object.img"
   fi
   if selected iso-usb && [ -f "$OUT/powernode-$ARCH.iso" ]; then
     mapfile -t a < <(fw iso-usb; disk raw "$OUT/powernode-$ARCH.iso" snapshot=on)
@@ -251,7 +268,7 @@ if [ -f "$FW_CODE" ]; then
   PIDS+=($!)
   wait "${PIDS[@]}" || true
   PIDS=()
-  for n in disk-boot1 disk-boot2 qcow2 iso-usb tampered-image tampered-object kernel iso-cd; do
+  for n in disk-boot1 disk-boot2 qcow2 swapped-object iso-usb tampered-image tampered-object kernel iso-cd; do
     [ -f "$WORK/$n.result" ] || continue
     case "$n" in
       disk-boot1) verdict "$n" "multi-user marker with image digest, identity node-test-0001, boot=1" ;;
@@ -268,6 +285,14 @@ if [ -f "$FW_CODE" ]; then
         fi
         ;;
       tampered-image) verdict "$n" "refusal of the tampered metadata image before mounting" ;;
+      swapped-object)
+        verdict "$n" "swapped object refused (unit failed, no marker)"
+        if grep -qaE 'wrong fs-verity digest' "$LOGS/$n.log"; then
+          pass "boot $ARCH swapped-object: the console says why ($(grep -aoE 'overlayfs: [^[:cntrl:]]*wrong fs-verity digest' "$LOGS/$n.log" | head -n1 | cut -c1-100))"
+        else
+          fail "boot $ARCH swapped-object: no 'wrong fs-verity digest' on the console"
+        fi
+        ;;
       tampered-object)
         verdict "$n" "tampered object refused (unit failed, no marker)"
         if grep -qaE 'FILE CORRUPTED|wrong fs-verity digest|no fs-verity digest' "$LOGS/$n.log"; then
