@@ -94,10 +94,12 @@ build_rootfs() {
     jq -j ".files[$i].content" "$script" >"$root$path"
     chmod "$mode" "$root$path"
   done
-  # the kit's own part of every root: the unit that reports the booted image
+  # the kit's own part of every root: the unit that reports the booted image, and per-node SSH
+  # host keys (made on the node's first boot; the ones a package made at build time are removed
+  # below, after the hooks)
   cp -a "$KIT_DIR/root/." "$root/"
-  in_root "$root" systemctl enable powernode-booted.service >/dev/null 2>&1 ||
-    die "cannot enable powernode-booted.service in the root"
+  in_root "$root" systemctl enable powernode-booted.service powernode-ssh-host-keys.service >/dev/null 2>&1 ||
+    die "cannot enable the powernode units in the root"
   while IFS= read -r p; do
     in_root "$root" systemctl enable "$p" >>"$log" 2>&1 || die "enable_units: cannot enable $p (log: $log)"
   done < <(jq -r '.enable_units // [] | .[]' "$script")
@@ -112,7 +114,8 @@ build_rootfs() {
   # persist (machine-id(5)).
   mkdir -p "$root/persist" "$root/var" "$root/etc"
   : >"$root/etc/machine-id"
-  rm -f "$root/var/lib/dbus/machine-id"
+  # nothing that must be unique per node may ship in the one image the fleet boots
+  rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/etc/ssh/ssh_host_*
   # what was installed, for the record and for pinned rebuilds
   # shellcheck disable=SC2016 # dpkg-query's own ${field} syntax
   in_root "$root" dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\n' | LC_ALL=C sort >"$OUT/packages.tsv"

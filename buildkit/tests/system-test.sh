@@ -122,7 +122,13 @@ iso_carries_persist() {
   [ -n "$off" ] || { echo "no partition 3"; return 1; }
   blkid -p -O "$off" "$OUT/powernode-$ARCH.iso" | tee /dev/stderr | grep -q 'LABEL="persist" .*TYPE="ext4"'
 }
+no_per_node_secrets() {
+  # the fleet boots one image: no SSH host keys, machine-id empty
+  if grep -E '^/etc/ssh/ssh_host_' "$WORK/dump"; then return 1; fi
+  grep -E '^/etc/machine-id 0 ' "$WORK/dump"
+}
 check "image-digest is the sha256 of the composefs image" digest_matches
+check "image ships no SSH host keys and an empty machine-id" no_per_node_secrets
 check "UKI command line names the image (powernode.image=sha256:…)" uki_names_image
 check "composefs image keeps ownership (/etc/shadow root:shadow 0640)" ownership_kept
 check "persist: e2fsck clean, 4 KiB blocks, verity feature, objects sealed, image present" persist_sealed
