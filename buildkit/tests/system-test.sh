@@ -277,7 +277,16 @@ if [ -f "$FW_CODE" ]; then
   for n in disk-boot1 disk-boot2 qcow2 swapped-object iso-usb tampered-image tampered-object kernel iso-cd; do
     [ -f "$WORK/$n.result" ] || continue
     case "$n" in
-      disk-boot1) verdict "$n" "multi-user marker with image digest, identity node-test-0001, boot=1" ;;
+      disk-boot1)
+        verdict "$n" "multi-user marker with image digest, identity node-test-0001, boot=1"
+        if grep -q '^openssh-server' "$OUT/packages.tsv"; then
+          if grep -qa 'Started ssh.service' "$LOGS/$n.log"; then
+            pass "boot $ARCH disk-boot1: sshd started on host keys made on this first boot"
+          else
+            fail "boot $ARCH disk-boot1: ssh.service did not start (host keys?)"
+          fi
+        fi
+        ;;
       disk-boot2) verdict "$n" "second boot of the same disk: boot=2 (/var kept on persist)" ;;
       qcow2) verdict "$n" "multi-user marker (identity=none)" ;;
       kernel) verdict "$n" "kernel + initramfs direct boot: multi-user marker" ;;
