@@ -61,7 +61,10 @@ if ((boots)); then
   echo "boots to multi-user, one at a time (TCG):"
   for b in disk kernel qcow2 iso-cd; do
     POWERNODE_BUILDKIT_CACHE="${POWERNODE_BUILDKIT_CACHE:-$kit/.cache}" "$kit/tests/system-test.sh" --only "$b" "$out" |
-      grep -E '^PASS  boot|^FAIL' | sed 's/^/  /' || true
+      grep -E '^PASS  boot|^FAIL' | sed 's/^/  1 vCPU: /' || true
   done
+  # a node has more than one core: the same disk boots with two vCPUs (MTTCG, one host thread each)
+  POWERNODE_TEST_SMP=2 POWERNODE_BUILDKIT_CACHE="${POWERNODE_BUILDKIT_CACHE:-$kit/.cache}" \
+    "$kit/tests/system-test.sh" --only disk "$out" | grep -E '^PASS  boot|^FAIL' | sed 's/^/  2 vCPUs: /' || true
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

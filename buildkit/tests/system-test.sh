@@ -20,6 +20,7 @@
 # Usage: buildkit/tests/system-test.sh [--only LIST] [--timeout SECONDS] OUT_DIR
 #   --only LIST   comma list of boots (default: all but iso-usb)
 #   --timeout N   per-boot bound in seconds (default 300)
+# POWERNODE_TEST_SMP: vCPUs per guest (default 1; the tests run two guests at once on 2 cores)
 set -euo pipefail
 # shellcheck source=scripts/lib/errtrap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/errtrap.sh"
@@ -161,7 +162,7 @@ run_boot() {
   shift 3
   : >"$log"
   t0=$(date +%s.%N)
-  "${QEMU[@]}" -m 1024 -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
+  "${QEMU[@]}" -m 1024 -smp "${POWERNODE_TEST_SMP:-1}" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     if grep -qaE -- "$ok" "$log"; then verdict=ok; break; fi
