@@ -90,9 +90,12 @@ build_rootfs() {
   for ((i = 0; i < n; i++)); do
     path="$(jq -r ".files[$i].path" "$script")"
     mode="$(jq -r ".files[$i].mode // \"0644\"" "$script")"
-    mkdir -p "$root$(dirname "$path")"
-    jq -j ".files[$i].content" "$script" >"$root$path"
-    chmod "$mode" "$root$path"
+    # written from inside the root: a symlink there (/etc/resolv.conf -> /run/...) resolves in the
+    # root, never to the build host's file of that name
+    # shellcheck disable=SC2016 # the inner shell's $1 $2
+    jq -j ".files[$i].content" "$script" |
+      in_root "$root" /bin/sh -ec 'mkdir -p "$(dirname "$1")"; cat >"$1"; chmod "$2" "$1"' sh "$path" "$mode" ||
+      die "files[$i]: cannot write $path in the root"
   done
   # the kit's own part of every root: the unit that reports the booted image, and per-node SSH
   # host keys (made on the node's first boot; the ones a package made at build time are removed
