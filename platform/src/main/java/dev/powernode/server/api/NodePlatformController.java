@@ -68,12 +68,20 @@ class NodePlatformController {
                     || cosignPublicKeys != null
                     || requireTlog != null;
         }
+
+        boolean touchesBuildScript() {
+            return buildScript != null;
+        }
     }
 
-    /** Setting a verification policy needs {@code system:admin}, on create as on update. */
+    /**
+     * Setting a verification policy or a build_script needs {@code system:admin}, on create as on
+     * update.
+     */
     @PostMapping
     ResponseEntity<NodePlatformView> create(@RequestBody CreateRequest body, Authentication auth) {
         requireAdminForPolicy(body.touchesVerificationPolicy(), auth);
+        requireAdminForBuildScript(body.touchesBuildScript(), auth);
         NodePlatform created = platforms.create(new NewNodePlatform(
                 body.slug(),
                 body.name(),
@@ -104,13 +112,15 @@ class NodePlatformController {
 
     /**
      * JSON merge-patch: absent fields stay, {@code null} clears. Changing the verification policy
-     * needs {@code system:admin}: a write token alone must not be able to weaken it.
+     * needs {@code system:admin}: a write token alone must not be able to weaken it; so does the
+     * build_script, which the build runners execute as root.
      */
     @PatchMapping("/{id}")
     NodePlatformView patch(@PathVariable String id, @RequestBody JsonNode body, Authentication auth) {
         NodePlatform target = platforms.resolve(id);
         NodePlatformChanges changes = parse(body);
         requireAdminForPolicy(changes.touchesVerificationPolicy(), auth);
+        requireAdminForBuildScript(changes.touchesBuildScript(), auth);
         return NodePlatformView.of(platforms.update(target.id(), changes));
     }
 
@@ -119,12 +129,24 @@ class NodePlatformController {
      * weaken who may sign (docs/signatures.md).
      */
     private static void requireAdminForPolicy(boolean touchesPolicy, Authentication auth) {
-        if (touchesPolicy && auth.getAuthorities().stream().noneMatch(a -> ADMIN.equals(a.getAuthority()))) {
-            throw new DomainException(
-                    ErrorKind.FORBIDDEN,
-                    "auth/insufficient-scope",
-                    "setting or changing the verification policy (cosign_*, require_tlog) needs the system:admin"
-                            + " scope");
+        requireAdmin(
+                touchesPolicy,
+                auth,
+                "setting or changing the verification policy (cosign_*, require_tlog) needs the system:admin scope");
+    }
+
+    /** The build kit runs a build_script as root on the build runners (buildkit/README.md). */
+    private static void requireAdminForBuildScript(boolean touchesBuildScript, Authentication auth) {
+        requireAdmin(
+                touchesBuildScript,
+                auth,
+                "setting or changing the build_script needs the system:admin scope: build runners execute it"
+                        + " as root");
+    }
+
+    private static void requireAdmin(boolean needed, Authentication auth, String detail) {
+        if (needed && auth.getAuthorities().stream().noneMatch(a -> ADMIN.equals(a.getAuthority()))) {
+            throw new DomainException(ErrorKind.FORBIDDEN, "auth/insufficient-scope", detail);
         }
     }
 

@@ -32,4 +32,12 @@ public record NodePlatformChanges(
                 || cosignPublicKeys != null
                 || requireTlog != null;
     }
+
+    /**
+     * True when the change touches the build_script: the build kit runs it as root on the build
+     * runners, so it is an admin-only change like the verification policy.
+     */
+    public boolean touchesBuildScript() {
+        return buildScript != null;
+    }
 }

@@ -78,7 +78,7 @@ class NodePlatformApiTest {
                         .asString())
                 .isEqualTo(id);
 
-        Api.Response patched = writer.patch(
+        Api.Response patched = admin.patch(
                 "/api/v1/system/node_platforms/" + id,
                 "{\"disk_image_retention_count\": 7, \"name\": \"Renamed\", \"build_script\": null}");
         assertThat(patched.status()).as(patched.body()).isEqualTo(200);
@@ -111,6 +111,36 @@ class NodePlatformApiTest {
         Api.Response allowed = admin.patch("/api/v1/system/node_platforms/" + id, keyless);
         assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);
         assertThat(allowed.json().get("cosign_oidc_issuer").asString()).isEqualTo("https://token.example.org");
+    }
+
+    @Test
+    void theBuildScriptIsAdminOnlyOnCreateAndUpdate() {
+        // build runners execute it as root: a write token must not be able to set or clear it
+        Api.Response deniedCreate = writer.post(
+                "/api/v1/system/node_platforms", "{\"slug\":\"b1\",\"name\":\"B1\",\"build_script\":\"{}\"}");
+        assertThat(deniedCreate.status()).isEqualTo(403);
+        assertThat(deniedCreate.json().get("code").asString()).isEqualTo("auth/insufficient-scope");
+        assertThat(deniedCreate.json().get("detail").asString()).contains("build_script", "root");
+        assertThat(jdbc.sql("select count(*) from node_platform")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+
+        String id = writer.post("/api/v1/system/node_platforms", "{\"slug\":\"b1\",\"name\":\"B1\"}")
+                .json()
+                .get("id")
+                .asString();
+        for (String change : new String[] {"{\"build_script\":\"{}\"}", "{\"build_script\":null}"}) {
+            Api.Response denied = writer.patch("/api/v1/system/node_platforms/" + id, change);
+            assertThat(denied.status()).as(change).isEqualTo(403);
+            assertThat(denied.json().get("code").asString()).isEqualTo("auth/insufficient-scope");
+        }
+        Api.Response renamed = writer.patch("/api/v1/system/node_platforms/" + id, "{\"name\":\"Other\"}");
+        assertThat(renamed.status()).as("other fields stay a writer's").isEqualTo(200);
+
+        Api.Response allowed = admin.patch("/api/v1/system/node_platforms/" + id, "{\"build_script\":\"{}\"}");
+        assertThat(allowed.status()).as(allowed.body()).isEqualTo(200);
+        assertThat(allowed.json().get("build_script").asString()).isEqualTo("{}");
     }
 
     @Test
