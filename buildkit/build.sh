@@ -14,7 +14,7 @@
 #   --build-script FILE    build the real system this build_script describes (format:
 #                          buildkit/README.md): a Debian root as a composefs image, the
 #                          dracut initramfs that mounts it, a UKI made with ukify; families
-#                          kernel, uki, img, qcow2, oci, composefs (iso/ipxe not yet)
+#                          kernel, uki, img, qcow2, iso (amd64), oci, composefs (no ipxe yet)
 #   --offline              with --build-script: no network; the root comes from the .debs
 #                          earlier builds kept (.cache/apt-archives/<suite>-<arch>, a flat
 #                          file mirror) and the cached build environment
@@ -28,7 +28,7 @@
 #                          ttyAMA0 on arm64)
 #   --esp-mib N            ESP size in MiB, >= 64 (default 128; 80 with --build-script)
 #   --persist-mib N|auto   persist partition size in MiB (default 64; with --build-script
-#                          auto: the image and its objects plus 256 MiB)
+#                          auto: the image and its objects plus 64 MiB, POWERNODE_PERSIST_ROOM_MIB)
 #   -h, --help             this text
 #
 # Environment: SOURCE_DATE_EPOCH pins timestamps and derives GPT/filesystem
@@ -122,7 +122,9 @@ if [ -n "$BUILD_SCRIPT" ]; then
   # the UKI of a real system is ~33 MB: 80 MiB holds two (an A/B pair) and keeps the disk small
   [ "$ESP_SET" = 1 ] || ESP_MIB=80
   case ",$FAMILIES," in
-    ",kernel,uki,img,qcow2,iso,ipxe,oci,composefs,") FAMILIES="kernel,uki,img,qcow2,iso,oci,composefs" ;;
+    # arm64: the UKI carries an uncompressed Image (~30 MB) and exceeds El Torito's 32 MB
+    ",kernel,uki,img,qcow2,iso,ipxe,oci,composefs,")
+      if [ "$ARCH" = arm64 ]; then FAMILIES="kernel,uki,img,qcow2,oci,composefs"; else FAMILIES="kernel,uki,img,qcow2,iso,oci,composefs"; fi ;;
     *,ipxe,*) die "--family ipxe: not built for --build-script systems yet (it boots the fixture initramfs only)" ;;
   esac
 elif [ "$INITRAMFS" = dracut ]; then
@@ -166,6 +168,9 @@ FIRMWARE_REF=""
 
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
+# a reused output directory: what an earlier build left must not be published as this one's
+rm -rf "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/build-id "$OUT"/image-digest "$OUT"/packages.tsv \
+  "$OUT"/rootfs.log "$OUT"/manifest.json "$OUT"/powernode-"$ARCH".*
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/powernode-build.XXXXXX")"
 trap 'rm -rf "$WORK_DIR"' EXIT
 TIMINGS_FILE="$OUT/timings.tsv"

@@ -161,7 +161,7 @@ if ((demo)); then
     { tail -n 20 "$out.log" >&2; pn_die "the build failed (log: $out.log)"; }
   # keep the last two builds: the current one and the rollback target
   find "$POWERNODE_HOME/demo/builds" -mindepth 1 -maxdepth 1 -type d | sort | head -n -2 |
-    while read -r old; do rm -rf "$old" "$old".*; done
+    while read -r old; do pn_as_root rm -rf "$old" "$old".*; done
 
   pn_log "publishing: powernode publish --build-dir $out --wait"
   "$PN_ROOT/bin/powernode" publish --platform "$slug" --build-dir "$out" \

@@ -79,18 +79,29 @@ ensure_tools() {
   printf '%s\n' "$dir"
 }
 
-# chroot_run ROOT HOST_WORK CMD...: runs CMD chrooted into ROOT with /dev, /proc and /sys and, when
-# HOST_WORK is not empty, HOST_WORK bind-mounted at ROOT/work. The mounts live in a private mount
-# namespace and vanish with it, so nothing stays mounted whatever CMD does.
+# chroot_run ROOT HOST_WORK CMD...: runs CMD chrooted into ROOT with a minimal /dev (null, zero,
+# full, random, urandom, tty; no disks), its own PID namespace and /proc, a read-only /sys and, when
+# HOST_WORK is not empty, HOST_WORK bind-mounted at ROOT/work; with OFFLINE=1 also without network.
+# The mounts live in a private mount namespace and vanish with it. This contains accidents (a hook
+# cannot reach the host's processes through /proc or its disks through /dev), not a hostile
+# build_script: it runs as root, which is why setting one needs system:admin on the platform.
 chroot_run() {
-  local root="$1" work="$2"
+  local root="$1" work="$2" ns=(--mount --pid --fork --propagation private)
   shift 2
+  if [ "${OFFLINE:-0}" = 1 ]; then ns+=(--net); fi
   # shellcheck disable=SC2016 # the script is for the inner shell, its $1.. are its arguments
-  SOURCE_DATE_EPOCH="$BUILD_EPOCH" unshare --mount --propagation private --fork -- /bin/sh -ec '
+  SOURCE_DATE_EPOCH="$BUILD_EPOCH" unshare "${ns[@]}" -- /bin/sh -ec '
     r="$1"; w="$2"; shift 2
-    mount --rbind /dev "$r/dev"
+    mkdir -p "$r/dev" "$r/proc" "$r/sys"
+    mount -t tmpfs -o mode=0755,nosuid devtmp "$r/dev"
+    for d in null zero full random urandom tty; do
+      : >"$r/dev/$d"
+      mount --bind "/dev/$d" "$r/dev/$d"
+    done
+    mkdir -p "$r/dev/pts" "$r/dev/shm"
+    ln -s /proc/self/fd "$r/dev/fd"
     mount -t proc proc "$r/proc"
-    mount --rbind /sys "$r/sys"
+    mount -t sysfs -o ro sysfs "$r/sys"
     if [ -n "$w" ]; then mount --bind "$w" "$r/work"; fi
     exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
       TZ=UTC SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" "$@"' sh "$root" "$work" "$@"

@@ -15,11 +15,11 @@ check_build_script() {
     if type != "object" then "the script must be a JSON object" else
     [ (if .format != $fmt then "format: must be \"\($fmt)\" (got \(.format | tojson))" else empty end),
       (if (.suite | type) != "string" or (.suite | test("^(trixie|forky|sid|testing|unstable)$") | not)
-       then "suite: one of trixie, forky, sid, testing, unstable (the node needs a 6.12+ kernel for composefs)" else empty end),
+       then "suite: one of trixie, forky, sid, testing, unstable (composefs needs a 6.6+ kernel: overlayfs data-only layers and verity=; bookworm has 6.1)" else empty end),
       (if .variant != null and (.variant | IN("minbase", "required", "important", "standard") | not)
        then "variant: minbase, required, important or standard" else empty end),
-      (if (.kernel | type) != "string" or (.kernel | test("^linux-image-[a-z0-9.+-]+$") | not)
-       then "kernel: a linux-image-* package name without the arch suffix, e.g. linux-image-cloud" else empty end),
+      (if (.kernel | type) != "string" or (.kernel | test("^linux-image(-[a-z0-9.+-]+)?$") | not)
+       then "kernel: linux-image (generic) or linux-image-<flavour> without the arch suffix, e.g. linux-image-cloud" else empty end),
       (if (.packages | strs) | not then "packages: an array of package names"
        else (.packages[] | select(test("^[a-z0-9][a-z0-9+.-]+$") | not) | "packages: not a package name: \(tojson)") end),
       (if .exclude_paths != null and ((.exclude_paths | strs) | not) then "exclude_paths: an array of dpkg path-exclude globs" else empty end),
@@ -31,7 +31,9 @@ check_build_script() {
          elif .mode != null and ((.mode | type) != "string" or (.mode | test("^0?[0-7]{3,4}$") | not))
            then "files[\($i)].mode: an octal string such as \"0644\""
          else empty end) end),
-      (if .enable_units != null and ((.enable_units | strs) | not) then "enable_units: an array of unit names" else empty end),
+      (if .enable_units != null and ((.enable_units | strs) | not) then "enable_units: an array of unit names"
+       else (.enable_units // [] | .[] | select(test("^[A-Za-z0-9][A-Za-z0-9@._:-]*\\.(service|socket|timer|path|target|mount)$") | not)
+         | "enable_units: not a unit name: \(tojson)") end),
       (if .hooks != null and ((.hooks | strs) | not) then "hooks: an array of shell commands" else empty end),
       (keys - ["format", "suite", "variant", "kernel", "packages", "exclude_paths", "files", "enable_units", "hooks"]
        | .[] | "\(.): unknown field")
@@ -67,7 +69,8 @@ build_rootfs() {
     mapfile -t hooks < <(apt_cache_hooks "$cache")
   fi
   need_binfmt "$ARCH"
-  log="$WORK_DIR/mmdebstrap-root.log"
+  # in the output directory: the work directory goes when the build ends, failed or not
+  log="$OUT/rootfs.log"
   rm -rf "$root"
   log "root filesystem: mmdebstrap $suite/$ARCH --variant=$variant ($(jq -r '.packages | length' "$script") packages + $kernel; .deb cache $cache${runner:+, offline})"
   if ! "${runner[@]}" mmdebstrap --mode=root --format=directory --variant="$variant" --architectures="$ARCH" \
@@ -100,11 +103,14 @@ build_rootfs() {
   # the kit's own part of every root: the unit that reports the booted image, and per-node SSH
   # host keys (made on the node's first boot; the ones a package made at build time are removed
   # below, after the hooks)
-  cp -a "$KIT_DIR/root/." "$root/"
+  # root-owned whatever owns the checkout, and existing directories keep their owner and mode
+  tar -C "$KIT_DIR/root" --owner=0 --group=0 --numeric-owner -cf - . |
+    tar -C "$root" -xf - --no-overwrite-dir --no-same-permissions --same-owner
   in_root "$root" systemctl enable powernode-booted.service powernode-ssh-host-keys.service >/dev/null 2>&1 ||
     die "cannot enable the powernode units in the root"
   while IFS= read -r p; do
-    in_root "$root" systemctl enable "$p" >>"$log" 2>&1 || die "enable_units: cannot enable $p (log: $log)"
+    in_root "$root" systemctl enable -- "$p" >>"$log" 2>&1 ||
+      { tail -n 5 "$log" >&2; die "enable_units: cannot enable $p"; }
   done < <(jq -r '.enable_units // [] | .[]' "$script")
   n="$(jq '.hooks // [] | length' "$script")"
   for ((i = 0; i < n; i++)); do
@@ -115,21 +121,28 @@ build_rootfs() {
   # composefs mounts the root read-only: the mount points the initramfs uses must exist in it,
   # and machine-id must be empty so systemd makes a transient one and commits it to /etc on
   # persist (machine-id(5)).
-  mkdir -p "$root/persist" "$root/var" "$root/etc"
-  : >"$root/etc/machine-id"
-  # nothing that must be unique per node may ship in the one image the fleet boots
-  rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/etc/ssh/ssh_host_*
+  # After the hooks, inside the root (so a symlink a hook left resolves there, not on the host):
+  # - the mount points the initramfs uses must exist in a read-only root;
+  # - machine-id empty: systemd makes a transient one and commits it to /etc on persist
+  #   (machine-id(5));
+  # - nothing that must be unique per node ships in the one image the fleet boots (SSH host keys
+  #   come from powernode-ssh-host-keys.service on the node's first boot);
+  # - the kernel moves next to its modules (Debian puts it in /boot; a composefs and bootc root
+  #   keeps it in /usr/lib/modules/<kver>/), and Debian's own /boot initramfs goes (ours is dracut's);
+  # - apt's lists and caches and build logs are not part of an immutable root.
+  # shellcheck disable=SC2016,SC2034 # the inner shell's script; ROOT_KVER is read by lib/system.sh
+  ROOT_KVER="$(in_root "$root" /bin/sh -ec '
+    mkdir -p /persist /var /etc
+    : >/etc/machine-id
+    rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed /etc/ssh/ssh_host_*
+    v="$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort | tail -n 1)"
+    [ -n "$v" ] || { echo "no kernel in /boot" >&2; exit 1; }
+    k="${v#/boot/vmlinuz-}"
+    mv "$v" "/usr/lib/modules/$k/vmlinuz"
+    find /boot -mindepth 1 -delete
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log
+    echo "$k"')" || die "the root has no kernel in /boot (is $kernel a kernel package?)"
   # what was installed, for the record and for pinned rebuilds
   # shellcheck disable=SC2016 # dpkg-query's own ${field} syntax
   in_root "$root" dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\n' | LC_ALL=C sort >"$OUT/packages.tsv"
-  # Debian puts the kernel in /boot; a composefs (and bootc) root keeps it with its modules. The
-  # initramfs Debian's own hook made for /boot is not used (ours is built by dracut).
-  local vmlinuz
-  vmlinuz="$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' | sort | tail -n1)"
-  [ -n "$vmlinuz" ] || die "the root has no kernel in /boot (is $kernel a kernel package?)"
-  ROOT_KVER="${vmlinuz##*/vmlinuz-}"
-  mv "$vmlinuz" "$root/usr/lib/modules/$ROOT_KVER/vmlinuz"
-  rm -rf "${root:?}/boot/"*
-  # apt's lists and caches are not part of an immutable root
-  rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin "$root/var/log/"*.log
 }

@@ -118,7 +118,9 @@ build_real_system() {
   # the image to boot is part of the signed command line: the initramfs checks the metadata
   # image against it before mounting anything
   # systemd.ssh_auto=0: no sshd on AF_VSOCK (its generator fails noisily on VMs without a CID)
-  CMDLINE="${CMDLINE_OVERRIDE:-console=tty0 console=$CONSOLE root=LABEL=persist rootfstype=ext4 rw systemd.ssh_auto=0} powernode.image=sha256:$IMAGE_DIGEST"
+  # rd.shell=0 rd.emergency=halt: a failure the powernode units do not cover (no persist, fsck or
+  # mount errors) halts with the reason on the console instead of waiting at a locked root shell
+  CMDLINE="${CMDLINE_OVERRIDE:-console=tty0 console=$CONSOLE root=LABEL=persist rootfstype=ext4 rw rd.shell=0 rd.emergency=halt systemd.ssh_auto=0} powernode.image=sha256:$IMAGE_DIGEST"
   stage_begin uki
   cat >"$WORK_DIR/os-release" <<OSREL
 NAME="Powernode"
@@ -154,6 +156,10 @@ OSREL
   fi
   if want iso; then
     stage_begin iso
+    # El Torito counts the boot image in 16 bits of 512-byte sectors: a bigger one gets size 0,
+    # which firmware need not boot (OVMF did not, here)
+    [ "$(stat -c %s "$OUT/powernode-$ARCH.efi")" -le $((31 * 1024 * 1024)) ] ||
+      die "the UKI is $(( $(stat -c %s "$OUT/powernode-$ARCH.efi") / 1048576 )) MiB: too big for an ISO's El Torito boot image (31 MiB with its FAT); build without --family iso"
     build_iso "$OUT/powernode-$ARCH.iso" "$OUT/powernode-$ARCH.efi" "$EFI_NAME" "$WORK_DIR/persist.ext4"
     stage_end
   fi
@@ -170,6 +176,9 @@ OSREL
     build_oci_system "$OUT/powernode-$ARCH.oci" "$OUT/powernode-$ARCH.oci.tar" "$WORK_DIR/$root_rel" "$KVER"
     stage_end
   fi
+  # only what was asked for reaches the manifest (powernode publish reads it): a kernel_initramfs
+  # without its composefs blob could not boot
+  if ! want kernel; then rm -f "$OUT/kernel" "$OUT/initramfs.cpio.zst"; fi
   if ! want composefs && ! want kernel; then
     rm -f "$OUT/powernode-$ARCH.composefs.erofs" "$OUT/powernode-$ARCH.composefs-objects.tar"
   fi

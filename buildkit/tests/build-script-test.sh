@@ -32,9 +32,12 @@ refused not-json '{"format": ' "is not valid JSON"
 refused wrong-version '{"format": "powernode.build-script/v9", "suite": "trixie", "kernel": "linux-image-cloud", "packages": []}' \
   'format: must be "powernode.build-script/v1" (got "powernode.build-script/v9")'
 refused many-problems '{"format": "powernode.build-script/v1", "suite": "bookworm", "kernel": "vmlinuz", "packages": ["ok", "Bad Name"], "files": [{"path": "etc/x", "content": "y"}, {"path": "/etc/../x", "content": 1}], "hooks": "echo", "colour": "blue"}' \
-  "suite: one of trixie" "kernel: a linux-image-* package name" 'packages: not a package name: "Bad Name"' \
+  "suite: one of trixie" "kernel: linux-image (generic) or linux-image-<flavour>" 'packages: not a package name: "Bad Name"' \
   "files[0].path: an absolute path" "files[1].path: an absolute path" "hooks: an array of shell commands" "colour: unknown field"
 refused not-an-object '["trixie"]' "the script must be a JSON object"
+# a unit name is passed to systemctl: an option or shell text is not one
+refused bad-units '{"format": "powernode.build-script/v1", "suite": "trixie", "kernel": "linux-image", "packages": [], "enable_units": ["-h", "x;rm -rf /", "ssh.service", "getty@tty1.service"]}' \
+  'enable_units: not a unit name: "-h"' 'enable_units: not a unit name: "x;rm -rf /"'
 
 # the demo script passes the checks (jq alone, the same program build.sh runs)
 # shellcheck source=../lib/common.sh

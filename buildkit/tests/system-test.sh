@@ -53,7 +53,8 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-systest.XXXXXX")"
 PIDS=()
 cleanup() {
   local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # the tracks' QEMUs first (their parent is the track's subshell), then the tracks
+  for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }

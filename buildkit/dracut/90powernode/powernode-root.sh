@@ -55,8 +55,13 @@ umount -l "$RUN/meta"
 
 # persist read-only (the ISO booted as a CD): run live, /etc and /var changes in RAM
 live=0
-if ! touch "$P/powernode/.rw-check" 2>/dev/null; then
-    live=1
+p_opts="$(while read -r _ mnt _ opts _; do [ "$mnt" = "$P" ] && echo "$opts"; done </proc/mounts | tail -n 1)"
+case ",$p_opts," in
+    *,ro,*) live=1 ;;
+    *) touch "$P/powernode/.rw-check" 2>/dev/null ||
+        fail "persist is mounted read-write but cannot be written (full, or remounted read-only after an I/O error)" ;;
+esac
+if [ "$live" = 1 ]; then
     STATE=$RUN/live-state
     mkdir -p "$STATE"
     mount -t tmpfs -o mode=0755 live-state "$STATE" || fail "cannot mount the live state tmpfs"
