@@ -72,7 +72,7 @@ qemu=(qemu-system-x86_64 -machine q35 -m 1024 -nographic
   -drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
   -drive "if=pflash,format=raw,unit=1,file=$dir/vars.fd"
   -drive "if=none,id=d0,format=raw,file=$disk" -device "virtio-blk-pci,drive=d0"
-  -netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0")
+  -netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0" -device virtio-rng-pci)
 pn_log "booting publication $id (sha256 $sha) as device $device; under TCG the login prompt takes ~2 min"
 if ((!until_marker)); then
   pn_log "log in as root / powernode; Ctrl-A X quits"

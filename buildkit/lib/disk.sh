@@ -21,6 +21,8 @@ make_persist_fs() {
     mib=$(( $(du -sm "$dir" | cut -f1) * 108 / 100 + PERSIST_ROOM_MIB ))
   fi
   rm -f "$out"
+  # made first: mke2fs says "Creating regular file" on stdout otherwise, -q or not
+  truncate -s "${mib}M" "$out"
   # inodes for the tree twice over plus room for /etc, /var and a next image; the default ratio
   # (one per 16 KiB) would spend ~7% of persist on inode tables of small objects
   E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist -b 4096 -O verity -d "$dir" \
