@@ -82,7 +82,10 @@ if [ "$SYSTEM" = 1 ] || [ "$SYSTEM_ARM64" = 1 ]; then
   echo "=== build_script checks"
   "$KIT_DIR/tests/build-script-test.sh" || rc=1
 fi
-if [ "$SYSTEM" = 1 ]; then system_run amd64; fi
+if [ "$SYSTEM" = 1 ]; then
+  # the slow suite boots every form (qcow2 and the ISO as a USB stick too)
+  if [ "$SYSTEM_ARM64" = 1 ] || [ "$SYSTEM_OFFLINE" = 1 ]; then system_run amd64 --only all; else system_run amd64; fi
+fi
 if [ "$SYSTEM" = 1 ] && [ "$SYSTEM_OFFLINE" = 1 ]; then
   echo "=== amd64 real system, offline rebuild"
   out="$OUT_BASE/system-amd64-offline"
