@@ -18,10 +18,34 @@ oci_blob() {
     '{mediaType: $mt, digest: $d, size: $s}'
 }
 
+# oci_finish LAYOUT OUT_TAR WORK LAYERS_JSON CREATED: WORK/config.json as the config blob, the
+# manifest over it and LAYERS_JSON (a JSON array of layer descriptors), the index tagged latest,
+# then the whole layout as one deterministic tar (for manifest.json and publishing; the directory
+# stays for skopeo).
+oci_finish() {
+  local layout="$1" tarball="$2" w="$3" layers="$4" created="$5" cfg man
+  cfg="$(oci_blob "$layout" "$w/config.json" application/vnd.oci.image.config.v1+json)"
+  jq -cn --argjson cfg "$cfg" --argjson layers "$layers" \
+    --arg id "$BUILD_ID" --arg sha "$GIT_SHA" --arg created "$created" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: $cfg, layers: $layers,
+      annotations: {"org.opencontainers.image.revision": $sha,
+                    "org.opencontainers.image.version": $id,
+                    "org.opencontainers.image.created": $created}}' >"$w/manifest.json"
+  man="$(oci_blob "$layout" "$w/manifest.json" application/vnd.oci.image.manifest.v1+json)"
+  jq -cn --argjson m "$man" --arg arch "$ARCH" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [$m + {platform: {architecture: $arch, os: "linux"},
+                        annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' >"$layout/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}\n' >"$layout/oci-layout"
+  touch_tree "$layout"
+  det_tar "$layout" "$tarball"
+}
+
 # build_oci OUT_DIR OUT_TAR UKI KERNEL INITRD KVER
 build_oci() {
   local layout="$1" tarball="$2" uki="$3" kernel="$4" initrd="$5" kver="$6"
-  local w="$WORK_DIR/oci" l1 l2 diff1 diff2 created cfg man
+  local w="$WORK_DIR/oci" l1 l2 diff1 diff2 created
   rm -rf "$layout" "$w"
   mkdir -p "$layout/blobs/sha256" "$w/kernel/usr/lib/modules/$kver" "$w/uki/boot/EFI/Linux"
   # Layer 1 mirrors where bootc images keep kernel and initramfs; layer 2 is
@@ -48,30 +72,14 @@ build_oci() {
       rootfs: {type: "layers", diff_ids: [$d1, $d2]},
       history: [{created: $created, created_by: "buildkit: kernel + initramfs"},
                 {created: $created, created_by: "buildkit: UKI"}]}' >"$w/config.json"
-  cfg="$(oci_blob "$layout" "$w/config.json" application/vnd.oci.image.config.v1+json)"
-  jq -cn --argjson cfg "$cfg" --argjson l1 "$l1" --argjson l2 "$l2" \
-    --arg id "$BUILD_ID" --arg sha "$GIT_SHA" --arg created "$created" \
-    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: $cfg, layers: [$l1, $l2],
-      annotations: {"org.opencontainers.image.revision": $sha,
-                    "org.opencontainers.image.version": $id,
-                    "org.opencontainers.image.created": $created}}' >"$w/manifest.json"
-  man="$(oci_blob "$layout" "$w/manifest.json" application/vnd.oci.image.manifest.v1+json)"
-  jq -cn --argjson m "$man" --arg arch "$ARCH" \
-    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
-      manifests: [$m + {platform: {architecture: $arch, os: "linux"},
-                        annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' >"$layout/index.json"
-  printf '{"imageLayoutVersion":"1.0.0"}\n' >"$layout/oci-layout"
-  touch_tree "$layout"
-  # One file for manifest.json and publishing; the directory stays for skopeo.
-  det_tar "$layout" "$tarball"
+  oci_finish "$layout" "$tarball" "$w" "[$l1,$l2]" "$created"
 }
 
 # build_oci_system OUT_DIR OUT_TAR ROOT KVER: the real system as a bootc-style image: one layer with
 # the whole root (kernel and initramfs under /usr/lib/modules/<kver>/), ownership and xattrs
 # kept, zstd-compressed; label containers.bootc=1.
 build_oci_system() {
-  local layout="$1" tarball="$2" root="$3" kver="$4" w="$WORK_DIR/oci" diff layer created cfg man
+  local layout="$1" tarball="$2" root="$3" kver="$4" w="$WORK_DIR/oci" diff layer created
   rm -rf "$layout" "$w"
   mkdir -p "$layout/blobs/sha256" "$w"
   oci_root_layer "$root" "$w/root.tar"
@@ -88,20 +96,5 @@ build_oci_system() {
                         "org.opencontainers.image.revision": $sha, "containers.bootc": "1"}},
       rootfs: {type: "layers", diff_ids: [$d]},
       history: [{created: $created, created_by: "buildkit: root filesystem from the build_script"}]}' >"$w/config.json"
-  cfg="$(oci_blob "$layout" "$w/config.json" application/vnd.oci.image.config.v1+json)"
-  jq -cn --argjson cfg "$cfg" --argjson l "$layer" \
-    --arg id "$BUILD_ID" --arg sha "$GIT_SHA" --arg created "$created" \
-    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: $cfg, layers: [$l],
-      annotations: {"org.opencontainers.image.revision": $sha,
-                    "org.opencontainers.image.version": $id,
-                    "org.opencontainers.image.created": $created}}' >"$w/manifest.json"
-  man="$(oci_blob "$layout" "$w/manifest.json" application/vnd.oci.image.manifest.v1+json)"
-  jq -cn --argjson m "$man" --arg arch "$ARCH" \
-    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
-      manifests: [$m + {platform: {architecture: $arch, os: "linux"},
-                        annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' >"$layout/index.json"
-  printf '{"imageLayoutVersion":"1.0.0"}\n' >"$layout/oci-layout"
-  touch_tree "$layout"
-  det_tar "$layout" "$tarball"
+  oci_finish "$layout" "$tarball" "$w" "[$layer]" "$created"
 }
