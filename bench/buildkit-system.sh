@@ -52,14 +52,14 @@ else
 fi
 out="$base/warm"
 echo "sizes (MiB, file size; the raw disk is sparse on disk):"
-for f in "$out"/powernode-"$arch".{img,qcow2,iso,efi,oci.tar,composefs.erofs,composefs-objects.tar} "$out/initramfs.cpio.zst" "$out/kernel"; do
+for f in "$out"/powernode-"$arch".{img,qcow2,iso,efi,oci.tar,composefs.erofs,composefs-objects.tar,netboot.ext4} "$out"/initramfs{,-net}.cpio.zst "$out/kernel"; do
   if [[ -f "$f" ]]; then printf '  %-36s %8.1f\n' "${f##*/}" "$(awk -v s="$(stat -c %s "$f")" 'BEGIN{print s/1048576}')"; fi
 done
 echo "  root: $(wc -l <"$out/packages.tsv") packages, $(tar -tf "$out/powernode-$arch.composefs-objects.tar" | grep -vc '/$') objects"
 
 if ((boots)); then
   echo "boots to multi-user, one at a time (TCG):"
-  for b in disk kernel qcow2 iso-cd; do
+  for b in disk kernel qcow2 iso-cd ipxe-efi; do
     POWERNODE_BUILDKIT_CACHE="${POWERNODE_BUILDKIT_CACHE:-$kit/.cache}" "$kit/tests/system-test.sh" --only "$b" "$out" |
       grep -E '^PASS  boot|^FAIL' | sed 's/^/  1 vCPU: /' || true
   done

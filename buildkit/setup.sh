@@ -41,7 +41,7 @@ log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # mmdebstrap makes the trixie build environment and the node roots (build.sh --build-script)
 # (apt-utils: apt-ftparchive indexes the kept .debs for --offline rebuilds)
 BUILD_PKGS=(mtools gdisk dosfstools e2fsprogs binutils xorriso qemu-utils cpio zstd busybox-static erofs-utils kmod attr jq mmdebstrap apt-utils)
-TEST_PKGS=(qemu-system-x86 ovmf skopeo)
+TEST_PKGS=(qemu-system-x86 ovmf skopeo netcat-openbsd)
 
 wanted=("${BUILD_PKGS[@]}")
 if [ "$WITH_TEST_TOOLS" = 1 ]; then

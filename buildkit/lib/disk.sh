@@ -9,13 +9,15 @@ ESP_TYPE_GUID=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 LINUX_FS_TYPE_GUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 SECTOR=512
 
-# make_persist_fs OUT_FILE MIB|auto DIR DEBUGFS_COMMANDS: a standalone persist ext4 made from DIR
+# make_persist_fs OUT_FILE MIB|auto DIR DEBUGFS_COMMANDS [LABEL] [FEATURES]: a standalone persist
+# ext4 (LABEL, default persist; FEATURES added to -O, e.g. ^has_journal) made from DIR
 # (mkfs.ext4 -d) with 4 KiB blocks and the verity feature, as a composefs object store needs, then
 # DEBUGFS_COMMANDS run on it (lib/verity-seal.py writes the ones that mark the sealed objects as
 # fs-verity files). "auto" sizes it to the tree plus PERSIST_ROOM_MIB. The disk and the ISO carry
 # this same file.
 make_persist_fs() {
-  local out="$1" mib="$2" dir="$3" cmds="$4"
+  local out="$1" mib="$2" dir="$3" cmds="$4" label="${5:-persist}" features=verity
+  if [ -n "${6:-}" ]; then features="verity,$6"; fi
   if [ "$mib" = auto ]; then
     # data + ext4 metadata (~5%) + the fs-verity Merkle trees (1/128 of the data) + room
     mib=$(( $(du -sm "$dir" | cut -f1) * 108 / 100 + PERSIST_ROOM_MIB ))
@@ -25,9 +27,9 @@ make_persist_fs() {
   truncate -s "${mib}M" "$out"
   # inodes for the tree twice over plus room for /etc, /var and a next image; the default ratio
   # (one per 16 KiB) would spend ~7% of persist on inode tables of small objects
-  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L persist -b 4096 -O verity -d "$dir" \
-    -N $(( $(find "$dir" | wc -l) * 2 + 16384 )) -U "$(det_uuid fs-persist)" \
-    -E "hash_seed=$(det_uuid fs-persist-hash),nodiscard" "$out" "${mib}M"
+  E2FSPROGS_FAKE_TIME="$BUILD_EPOCH" mkfs.ext4 -q -F -L "$label" -b 4096 -O "$features" -d "$dir" \
+    -N $(( $(find "$dir" | wc -l) * 2 + 16384 )) -U "$(det_uuid "fs-$label")" \
+    -E "hash_seed=$(det_uuid "fs-$label-hash"),nodiscard" "$out" "${mib}M"
   debugfs -w -f "$cmds" "$out" >"$WORK_DIR/debugfs.log" 2>&1 ||
     { tail -n 5 "$WORK_DIR/debugfs.log" >&2; die "debugfs on persist failed"; }
   if grep -v '^debugfs' "$WORK_DIR/debugfs.log" | grep -q .; then

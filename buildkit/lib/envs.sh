@@ -11,7 +11,8 @@
 MIRROR="${POWERNODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 TOOLS_SUITE=trixie
 TOOLS_PKGS=(systemd-ukify systemd-boot-efi dracut-core systemd systemd-sysv udev kmod e2fsprogs erofs-utils
-  fsverity composefs util-linux mount coreutils findutils zstd cpio binutils python3-pefile)
+  fsverity composefs util-linux mount coreutils findutils zstd cpio binutils python3-pefile
+  dracut-network iproute2 curl ca-certificates)
 
 # need_binfmt ARCH: a foreign-arch chroot needs qemu-user-static registered in binfmt_misc.
 need_binfmt() {

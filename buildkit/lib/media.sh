@@ -54,9 +54,33 @@ IPXE
   touch -d "@$BUILD_EPOCH" "$out"
 }
 
+# build_ipxe_netboot_script OUT NETBOOT_NAME NETBOOT_SHA256 CMDLINE: a real system's netboot. On
+# EFI and BIOS alike iPXE boots the kernel with the netboot initramfs, whose powernode-net fetches
+# NETBOOT_NAME from ${powernode-url} (set by the operator's menu or DHCP; else the script's own
+# directory, ${cwduri}, on an iPXE that has that setting) and checks it against NETBOOT_SHA256.
+build_ipxe_netboot_script() {
+  local out="$1" name="$2" sha="$3" cmdline="$4"
+  cat >"$out" <<IPXE
+#!ipxe
+echo Powernode $BUILD_ID: netboot (kernel + initramfs, then the image over HTTP into RAM)
+isset \${powernode-url} && goto boot ||
+isset \${cwduri} && set powernode-url \${cwduri} && goto boot ||
+echo powernode: set powernode-url to the http(s) URL of the directory this script's files are served from
+echo powernode: (this iPXE has no cwduri setting to find it), e.g. set powernode-url http://boot.example/powernode
+exit 1
+:boot
+echo powernode: the image comes from \${powernode-url}/$name
+kernel kernel initrd=initramfs-net.cpio.zst $cmdline powernode.netboot=\${powernode-url}/$name powernode.netboot.sha256=$sha
+initrd initramfs-net.cpio.zst
+boot
+IPXE
+  touch -d "@$BUILD_EPOCH" "$out"
+}
+
 family_of() {
   case "$1" in
     kernel|initramfs.cpio.zst) echo kernel-initrd ;;
+    initramfs-net.cpio.zst|*.netboot.ext4) echo ipxe ;;
     *.efi) echo uki ;;
     *.img) echo disk-image-uefi ;;
     *.qcow2) echo qcow2 ;;
@@ -77,7 +101,7 @@ family_of() {
 # verify and label it. Contains no wall-clock time, so it is reproducible too.
 write_manifest() {
   local out="$1" f name entries=()
-  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/*.oci.tar "$OUT"/*.composefs.erofs "$OUT"/*.composefs-objects.tar; do
+  for f in "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/*.efi "$OUT"/*.img "$OUT"/*.qcow2 "$OUT"/*.iso "$OUT"/*.ipxe "$OUT"/initramfs-net.cpio.zst "$OUT"/*.netboot.ext4 "$OUT"/*.oci.tar "$OUT"/*.composefs.erofs "$OUT"/*.composefs-objects.tar; do
     [ -f "$f" ] || continue
     name="${f##*/}"
     entries+=("$(jq -n --arg name "$name" --arg sha "$(sha256_of "$f")" --argjson size "$(size_of "$f")" \

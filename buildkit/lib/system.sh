@@ -3,25 +3,36 @@
 # initramfs with the powernode module, the composefs image (mkcomposefs) and the UKI (ukify).
 # Paths under /work are WORK_DIR inside the build environment.
 
-# build_system_initramfs TOOLS ROOT_REL KVER OUT: generic (--no-hostonly) dracut image from the
-# build environment's binaries and the root's kernel modules, with the powernode module.
+# build_system_initramfs TOOLS ROOT_REL KVER OUT [net]: generic (--no-hostonly) dracut image from
+# the build environment's binaries and the root's kernel modules, with the powernode module; with
+# "net", the netboot initramfs (the iPXE family): powernode-net adds networkd, the NIC drivers and
+# curl. The powernode modules must be in the build environment (install_dracut_modules).
 build_system_initramfs() {
-  local tools="$1" root_rel="$2" kver="$3" out="$4" mods
-  mods="$tools/usr/lib/dracut/modules.d"
-  rm -rf "$mods/90powernode"
-  cp -r "$KIT_DIR/dracut/90powernode" "$mods/90powernode"
-  [ -s "$WORK_DIR/$root_rel/usr/lib/modules/$kver/modules.dep" ] ||
-    in_tools "$tools" "$WORK_DIR" depmod -b "/work/$root_rel" "$kver"
-  # Mounting a local ext4 persist and the composefs root needs no network, storage stacks (md,
-  # dm, crypt, iSCSI/NFS/NBD), splash, keymaps, the udev hwdb (13 MB) or other filesystems: left
-  # out, the UKI is ~20 MB instead of ~31, small enough for an El Torito boot image (< 32 MB)
+  local tools="$1" root_rel="$2" kver="$3" out="$4" variant="${5:-}" add=powernode log="$WORK_DIR/dracut.log"
+  if [ "$variant" = net ]; then add="powernode powernode-net"; log="$WORK_DIR/dracut-net.log"; fi
+  # Mounting a local ext4 persist and the composefs root needs no storage stacks (md, dm, crypt,
+  # iSCSI/NFS/NBD), splash, keymaps, the udev hwdb (13 MB) or other filesystems: left out, the
+  # UKI is ~20 MB instead of ~31, small enough for an El Torito boot image (< 32 MB). The netboot
+  # variant gets its network from powernode-net (systemd-networkd), not dracut's network modules.
   in_tools "$tools" "$WORK_DIR" dracut --quiet --force --no-hostonly --reproducible --no-early-microcode \
     --kver "$kver" --kmoddir "/work/$root_rel/usr/lib/modules/$kver" --zstd \
     --filesystems "ext4 vfat erofs overlay isofs" \
-    --add powernode --omit "plymouth i18n network network-legacy nfs iscsi nbd lvm mdraid dmraid dm crypt systemd-cryptsetup multipath btrfs biosdevname hwdb fips fips-crypto-policies bluetooth fido2 pcsc pkcs11 tpm2-tss crypt-gpg crypt-loop ecryptfs nvmf fcoe fcoe-uefi" \
-    "/work/${out#"$WORK_DIR"/}" >"$WORK_DIR/dracut.log" 2>&1 ||
-    { tail -n 20 "$WORK_DIR/dracut.log" >&2; die "dracut failed"; }
+    --add "$add" --omit "plymouth i18n network network-legacy network-manager connman nfs iscsi nbd lvm mdraid dmraid dm crypt systemd-cryptsetup multipath btrfs biosdevname hwdb fips fips-crypto-policies bluetooth fido2 pcsc pkcs11 tpm2-tss crypt-gpg crypt-loop ecryptfs nvmf fcoe fcoe-uefi cifs" \
+    "/work/${out#"$WORK_DIR"/}" >"$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; die "dracut${variant:+ ($variant)} failed"; }
   chmod 0644 "$out"
+}
+
+# install_dracut_modules TOOLS ROOT_REL KVER: the kit's dracut modules into the build environment,
+# and the root's module dependency index (dracut reads the root's kernel modules).
+install_dracut_modules() {
+  local tools="$1" root_rel="$2" kver="$3" m
+  for m in 90powernode 90powernode-net; do
+    rm -rf "$tools/usr/lib/dracut/modules.d/$m"
+    cp -r "$KIT_DIR/dracut/$m" "$tools/usr/lib/dracut/modules.d/$m"
+  done
+  [ -s "$WORK_DIR/$root_rel/usr/lib/modules/$kver/modules.dep" ] ||
+    in_tools "$tools" "$WORK_DIR" depmod -b "/work/$root_rel" "$kver"
 }
 
 # build_composefs TOOLS ROOT_REL IMAGE_REL OBJECTS_REL: upstream mkcomposefs. Objects are named
@@ -101,7 +112,15 @@ build_real_system() {
   stage_end
 
   stage_begin initramfs
+  install_dracut_modules "$tools" "$root_rel" "$KVER"
+  local net_pid=""
+  if want ipxe; then
+    # the netboot variant alongside (dracut is mostly one core)
+    build_system_initramfs "$tools" "$root_rel" "$KVER" "$WORK_DIR/initramfs-net.img" net &
+    net_pid=$!
+  fi
   build_system_initramfs "$tools" "$root_rel" "$KVER" "$WORK_DIR/initramfs.img"
+  if [ -n "$net_pid" ]; then wait "$net_pid" || die "the netboot initramfs failed (log: $WORK_DIR/dracut-net.log)"; fi
   cp "$WORK_DIR/initramfs.img" "$OUT/initramfs.cpio.zst"
   printf '%s\n' "$BUILD_ID" >"$OUT/build-id"
   stage_end
@@ -138,14 +157,16 @@ OSREL
   FIRMWARE_REF="$(stub_ref "$tools")"
   stage_end
 
-  if want img || want qcow2 || want iso; then
+  if want img || want qcow2 || want iso || want ipxe; then
     stage_begin persist
     stage_persist "$WORK_DIR/persist" "$WORK_DIR/composefs.cfs" "$WORK_DIR/objects" "$IMAGE_DIGEST"
     cp "$KIT_DIR/lib/verity-seal.py" "$WORK_DIR/verity-seal.py"
     in_tools "$tools" "$WORK_DIR" python3 /work/verity-seal.py /work/persist/powernode/objects \
       /powernode/objects /work/verity.debugfs >&2 || die "sealing the objects with fs-verity failed"
     touch_tree "$WORK_DIR/persist"
-    make_persist_fs "$WORK_DIR/persist.ext4" "$PERSIST_MIB" "$WORK_DIR/persist" "$WORK_DIR/verity.debugfs"
+    if want img || want qcow2 || want iso; then
+      make_persist_fs "$WORK_DIR/persist.ext4" "$PERSIST_MIB" "$WORK_DIR/persist" "$WORK_DIR/verity.debugfs"
+    fi
     stage_end
   fi
   if want img || want qcow2; then
@@ -163,6 +184,20 @@ OSREL
     build_iso "$OUT/powernode-$ARCH.iso" "$OUT/powernode-$ARCH.efi" "$EFI_NAME" "$WORK_DIR/persist.ext4"
     stage_end
   fi
+  if want ipxe; then
+    stage_begin ipxe
+    # what netboot fetches into RAM: persist's content as a read-only ext4 sized to it (no room, no
+    # journal), labelled powernode-net so that it never stands in for a local disk's persist
+    PERSIST_ROOM_MIB=4 make_persist_fs "$WORK_DIR/netboot.ext4" auto "$WORK_DIR/persist" "$WORK_DIR/verity.debugfs" \
+      powernode-net ^has_journal
+    mv "$WORK_DIR/netboot.ext4" "$OUT/powernode-$ARCH.netboot.ext4"
+    touch -d "@$BUILD_EPOCH" "$OUT/powernode-$ARCH.netboot.ext4"
+    cp "$WORK_DIR/initramfs-net.img" "$OUT/initramfs-net.cpio.zst"
+    build_ipxe_netboot_script "$OUT/powernode-$ARCH.ipxe" "powernode-$ARCH.netboot.ext4" \
+      "$(sha256_of "$OUT/powernode-$ARCH.netboot.ext4")" \
+      "console=tty0 console=$CONSOLE ip=dhcp rd.neednet=1 root=LABEL=powernode-net rootfstype=ext4 ro rd.shell=0 rd.emergency=halt systemd.ssh_auto=0 powernode.image=sha256:$IMAGE_DIGEST"
+    stage_end
+  fi
   if want qcow2; then
     stage_begin qcow2
     qemu-img convert -f raw -O qcow2 -c "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.qcow2"
@@ -178,7 +213,11 @@ OSREL
   fi
   # only what was asked for reaches the manifest (powernode publish reads it): a kernel_initramfs
   # without its composefs blob could not boot
-  if ! want kernel; then rm -f "$OUT/kernel" "$OUT/initramfs.cpio.zst"; fi
+  # (the iPXE family boots the kernel too, with its own initramfs)
+  if ! want kernel; then
+    rm -f "$OUT/initramfs.cpio.zst"
+    want ipxe || rm -f "$OUT/kernel"
+  fi
   if ! want composefs && ! want kernel; then
     rm -f "$OUT/powernode-$ARCH.composefs.erofs" "$OUT/powernode-$ARCH.composefs-objects.tar"
   fi

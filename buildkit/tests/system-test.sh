@@ -8,6 +8,13 @@
 #   kernel    the kernel_initramfs family: kernel + initramfs direct, persist from the disk
 #   iso-cd    the ISO as a CD: persist found on the CD, read-only, the system runs live
 #   iso-usb   the ISO as a disk (a USB stick): its appended persist partition, writable
+#   ipxe-efi  netboot (amd64): OVMF + QEMU's iPXE fetch an operator's menu script over HTTP, which
+#             sets powernode-url and chains the build's script; the kernel + netboot initramfs
+#             fetch the netboot image over HTTP into RAM, check its sha256 and run it live. The
+#             HTTP server listens on 127.0.0.1 only; the guest reaches it through guestfwd + nc
+#   ipxe-bios the same under SeaBIOS + iPXE (not in the default list)
+#   netboot-tampered  netboot of an image file with one byte changed on the server: refused before
+#             anything mounts it ("the fetched image is corrupt or tampered")
 # qcow2 and iso-usb boot the disk's content again in another container: not in the default list
 # (--only all, or name them).
 #   tampered-image   one byte of the metadata image on persist changed: refused before mounting,
@@ -52,8 +59,10 @@ LOGS="$OUT/system-logs"
 mkdir -p "$LOGS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/powernode-systest.XXXXXX")"
 PIDS=()
+HTTPD_PID=""
 cleanup() {
   local p
+  if [ -n "$HTTPD_PID" ]; then kill "$HTTPD_PID" 2>/dev/null || true; fi
   # the tracks' QEMUs first (their parent is the track's subshell), then the tracks
   for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -65,8 +74,8 @@ FAILS=0
 RESULTS=()
 pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
 fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
-ONLY="${ONLY:-disk,kernel,iso-cd,tampered-image,tampered-object,swapped-object}"
-[ "$ONLY" != all ] || ONLY="disk,qcow2,kernel,iso-cd,iso-usb,tampered-image,tampered-object,swapped-object"
+ONLY="${ONLY:-disk,kernel,iso-cd,ipxe-efi,tampered-image,tampered-object,swapped-object,netboot-tampered}"
+[ "$ONLY" != all ] || ONLY="disk,qcow2,kernel,iso-cd,iso-usb,ipxe-efi,ipxe-bios,tampered-image,tampered-object,swapped-object,netboot-tampered"
 selected() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 check() {
   local name="$1"; shift
@@ -138,6 +147,19 @@ check "composefs image keeps ownership (/etc/shadow root:shadow 0640)" ownership
 check "persist: e2fsck clean, 4 KiB blocks, verity feature, objects sealed, image present" persist_sealed
 if [ -f "$OUT/powernode-$ARCH.iso" ]; then
   check "ISO appends persist (ext4, LABEL=persist) as GPT partition 3" iso_carries_persist
+fi
+netboot_sealed() {
+  local script="$OUT/powernode-$ARCH.ipxe" nb="$OUT/powernode-$ARCH.netboot.ext4" sha
+  sha="$(sed -n 's/.* powernode\.netboot\.sha256=\([0-9a-f]*\).*/\1/p' "$script")"
+  echo "script names sha256 $sha"
+  [ "$sha" = "$(sha256sum "$nb" | cut -d' ' -f1)" ] || { echo "the netboot image's sha256 differs"; return 1; }
+  grep -q "powernode.image=sha256:$DIGEST " "$script" || { echo "script does not name the image"; return 1; }
+  e2fsck -fn "$nb" || return 1
+  blkid -p "$nb" | tee /dev/stderr | grep -q 'LABEL="powernode-net" .*TYPE="ext4"' || return 1
+  debugfs -R "stat /powernode/images/$DIGEST.cfs" "$nb" 2>/dev/null | grep -q 'Size:' || { echo "image not in it"; return 1; }
+}
+if [ -f "$OUT/powernode-$ARCH.netboot.ext4" ]; then
+  check "netboot: the iPXE script names the image and the netboot file's sha256; the file is an ext4 (LABEL=powernode-net) holding the image" netboot_sealed
 fi
 if [ -d "$OUT/powernode-$ARCH.oci" ] && command -v skopeo >/dev/null; then
   check "OCI image is bootc-style (containers.bootc=1, names the composefs image)" oci_is_bootc
@@ -215,6 +237,47 @@ swap_object() {
   debugfs -w -f "$WORK/swap.debugfs" "$disk?offset=$PERSIST_OFF" >/dev/null 2>&1
 }
 marker="POWERNODE-MULTI-USER image=sha256:$DIGEST"
+
+# netboot: the build's iPXE files under good/, a copy with one byte of the image file changed under
+# tampered/, each with an operator's menu script (boot.ipxe) that sets powernode-url and chains the
+# build's script. One HTTP server on loopback; each guest reaches it only as 10.0.2.100:80.
+netboot_selected() {
+  [ "$ARCH" = amd64 ] && [ -f "$OUT/powernode-$ARCH.netboot.ext4" ] &&
+    { selected ipxe-efi || selected ipxe-bios || selected netboot-tampered; }
+}
+if netboot_selected; then
+  # shellcheck source=scripts/lib/demo.sh
+  source "$KIT_DIR/../scripts/lib/demo.sh"
+  pn_die() { echo "system-test.sh: $*" >&2; exit 1; }
+  command -v nc >/dev/null || { echo "system-test.sh: nc missing (run buildkit/setup.sh)" >&2; exit 1; }
+  for d in good tampered; do
+    mkdir -p "$WORK/http/$d"
+    for f in kernel initramfs-net.cpio.zst "powernode-$ARCH.ipxe" "powernode-$ARCH.netboot.ext4"; do
+      ln -s "$OUT/$f" "$WORK/http/$d/$f"
+    done
+    # shellcheck disable=SC2016 # ${powernode-url} is iPXE's
+    printf '#!ipxe\nset powernode-url http://10.0.2.100/%s\nchain ${powernode-url}/powernode-%s.ipxe\n' "$d" "$ARCH" \
+      >"$WORK/http/$d/boot.ipxe"
+  done
+  rm "$WORK/http/tampered/powernode-$ARCH.netboot.ext4"
+  cp "$OUT/powernode-$ARCH.netboot.ext4" "$WORK/http/tampered/powernode-$ARCH.netboot.ext4"
+  # a byte of the metadata image inside it: the file's sha256 changes, its ext4 stays valid
+  nb_blk="$(debugfs -R "bmap /powernode/images/$DIGEST.cfs 0" "$WORK/http/tampered/powernode-$ARCH.netboot.ext4" 2>/dev/null)"
+  printf 'X' | dd of="$WORK/http/tampered/powernode-$ARCH.netboot.ext4" bs=1 seek=$(( nb_blk * 4096 + 1200 )) conv=notrunc status=none
+  HTTP_PORT="$(pn_free_port)"
+  busybox httpd -f -p "127.0.0.1:$HTTP_PORT" -h "$WORK/http" &
+  HTTPD_PID=$!
+  for _ in $(seq 1 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+fi
+# netdev DIR: user networking with restrict=on; DHCP names DIR's menu script, 10.0.2.100:80 is the
+# loopback HTTP server (a new nc per connection)
+netdev() {
+  printf '%s\n' -netdev "user,id=n0,restrict=on,bootfile=http://10.0.2.100/$1/boot.ipxe,guestfwd=tcp:10.0.2.100:80-cmd:nc 127.0.0.1 $HTTP_PORT" \
+    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci
+}
 failed_unit="Failed to start .*powernode-booted"
 # track A: the disk twice (persistence), the tampered image, qcow2, the swapped object, the ISO as a disk
 track_a() {
@@ -247,6 +310,10 @@ track_a() {
     run_boot swapped-object "wrong fs-verity digest" "POWERNODE-MULTI-USER" "${a[@]}" "${NET[@]}"
     rm -f "$WORK/swapped-object.img"
   fi
+  if selected netboot-tampered && netboot_selected; then
+    mapfile -t a < <(fw netboot-tampered; netdev tampered)
+    run_boot netboot-tampered "POWERNODE-BOOT-FAILED: the fetched image is corrupt or tampered" "POWERNODE-MULTI-USER|composefs root mounted" "${a[@]}"
+  fi
   if selected iso-usb && [ -f "$OUT/powernode-$ARCH.iso" ]; then
     mapfile -t a < <(fw iso-usb; disk raw "$OUT/powernode-$ARCH.iso" snapshot=on)
     run_boot iso-usb "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit|running live" "${a[@]}" "${NET[@]}"
@@ -273,6 +340,14 @@ track_b() {
     if [ "$ARCH" = amd64 ]; then a+=(-device "ide-cd,drive=cd0"); else a+=(-device virtio-scsi-pci -device "scsi-cd,drive=cd0"); fi
     run_boot iso-cd "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
   fi
+  if selected ipxe-efi && netboot_selected; then
+    mapfile -t a < <(fw ipxe-efi; netdev good)
+    run_boot ipxe-efi "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}"
+  fi
+  if selected ipxe-bios && netboot_selected; then
+    mapfile -t a < <(netdev good)
+    run_boot ipxe-bios "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" -boot n "${a[@]}"
+  fi
 }
 if [ -f "$FW_CODE" ]; then
   track_a &
@@ -281,7 +356,7 @@ if [ -f "$FW_CODE" ]; then
   PIDS+=($!)
   wait "${PIDS[@]}" || true
   PIDS=()
-  for n in disk-boot1 disk-boot2 qcow2 swapped-object iso-usb tampered-image tampered-object kernel iso-cd; do
+  for n in disk-boot1 disk-boot2 qcow2 swapped-object netboot-tampered iso-usb tampered-image tampered-object kernel iso-cd ipxe-efi ipxe-bios; do
     [ -f "$WORK/$n.result" ] || continue
     case "$n" in
       disk-boot1)
@@ -309,6 +384,11 @@ if [ -f "$FW_CODE" ]; then
         fi
         ;;
       tampered-image) verdict "$n" "refusal of the tampered metadata image before mounting" ;;
+      ipxe-efi|ipxe-bios)
+        verdict "$n" "netboot ($n): image fetched over HTTP, sha256 checked, multi-user marker"
+        grep -aoE 'netboot: fetched [0-9]+ MiB in [0-9]+ s' "$LOGS/$n.log" | head -n1 | sed 's/^/      /'
+        ;;
+      netboot-tampered) verdict "$n" "netboot of a changed image file refused before mounting (sha256)" ;;
       swapped-object)
         verdict "$n" "swapped object refused by overlayfs (EIO, no marker)"
         echo "      $(grep -aoE 'overlayfs: [^[:cntrl:]]*wrong fs-verity digest' "$LOGS/$n.log" | head -n1 | cut -c1-120)"

@@ -142,9 +142,17 @@ record BuildOutputs(
         return new BuildOutputs(dir, buildId, arch, gitSha, List.copyOf(families), builtAt, firmwareRef);
     }
 
-    /** True for the families that boot through the UKI (and so through its UEFI stub). */
-    static boolean bootsThroughUki(String family) {
-        return !family.equals("kernel_initramfs");
+    /**
+     * True for the families that boot through the UKI (and so through its UEFI stub): the disk,
+     * ISO and qcow2 carry it; an iPXE family only when it chains it (the fixture's script does, a
+     * real system's netboot boots the kernel with its own initramfs).
+     */
+    static boolean bootsThroughUki(Family family) {
+        return switch (family.family()) {
+            case "kernel_initramfs" -> false;
+            case "ipxe" -> family.files().stream().anyMatch(f -> f.name().endsWith(".efi"));
+            default -> true;
+        };
     }
 
     /** The registry tag for one family of this build, e.g. {@code amd64-uefi_disk-0123abcd4567-1700000000}. */
@@ -155,8 +163,9 @@ record BuildOutputs(
     }
 
     // The files of one platform family, primary first. A family is only published when its primary
-    // output exists; the others are what it needs to work (the iPXE script chains the UKI on EFI and
-    // loads kernel + initramfs on BIOS).
+    // output exists; the others are what it needs to work (the fixture's iPXE script chains the UKI
+    // on EFI and loads kernel + initramfs on BIOS; a real system's loads kernel + its netboot
+    // initramfs, which fetches the netboot image).
     private static List<Output> filesOf(
             String family, String arch, Map<String, Output> byName, Map<String, List<Output>> byKitFamily) {
         List<Output> files = new ArrayList<>();
@@ -168,8 +177,9 @@ record BuildOutputs(
             case "kernel_initramfs" -> {
                 // what a node fetches to boot: the kernel, then the build's other kernel-initrd
                 // outputs in manifest order (the initramfs and, for a real system built from a
-                // build_script, the composefs image and its objects)
-                if (byName.containsKey("kernel")) {
+                // build_script, the composefs image and its objects). Not without its initramfs: a
+                // build of the iPXE family alone keeps the kernel for it.
+                if (byName.containsKey("kernel") && byName.containsKey("initramfs.cpio.zst")) {
                     files.add(byName.get("kernel"));
                     for (Output o : byKitFamily.getOrDefault("kernel-initrd", List.of())) {
                         if (!o.name().equals("kernel")) {
@@ -180,8 +190,14 @@ record BuildOutputs(
             }
             case "ipxe" -> {
                 files.addAll(byKitFamily.getOrDefault("ipxe", List.of()));
+                // a real system's netboot lists its own initramfs and image file as ipxe outputs and
+                // boots the kernel on EFI and BIOS alike; the fixture's script chains the UKI on EFI
+                boolean netboot = files.stream().anyMatch(o -> o.name().endsWith(".netboot.ext4"));
                 if (!files.isEmpty()) {
-                    for (String name : List.of("powernode-" + arch + ".efi", "kernel", "initramfs.cpio.zst")) {
+                    List<String> needs = netboot
+                            ? List.of("kernel")
+                            : List.of("powernode-" + arch + ".efi", "kernel", "initramfs.cpio.zst");
+                    for (String name : needs) {
                         if (byName.containsKey(name)) {
                             files.add(byName.get(name));
                         }

@@ -112,7 +112,7 @@ record PublishPlan(String arch, String gitSha, Instant builtAt, List<Upload> upl
                             build.tag(tag, f.family()),
                             firmwareRef != null
                                     ? firmwareRef
-                                    : BuildOutputs.bootsThroughUki(f.family()) ? build.firmwareRef() : null))
+                                    : BuildOutputs.bootsThroughUki(f) ? build.firmwareRef() : null))
                     .toList();
             Instant built = builtAt != null ? builtAt : build.builtAt() != null ? build.builtAt() : now();
             return new PublishPlan(build.arch(), gitSha != null ? gitSha : build.gitSha(), built, uploads);

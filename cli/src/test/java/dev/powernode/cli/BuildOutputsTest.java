@@ -130,8 +130,63 @@ class BuildOutputsTest {
 
         assertThat(b.builtAt()).isEqualTo(java.time.Instant.parse("2026-11-29T01:30:00Z"));
         assertThat(b.firmwareRef()).startsWith("systemd-boot-efi/257/linuxx64.efi.stub@sha256:");
-        assertThat(BuildOutputs.bootsThroughUki("uefi_disk")).isTrue();
-        assertThat(BuildOutputs.bootsThroughUki("kernel_initramfs")).isFalse();
+        assertThat(BuildOutputs.bootsThroughUki(family(b, "uefi_disk"))).isTrue();
+    }
+
+    @Test
+    void aRealSystemsNetbootIsItsScriptKernelInitramfsAndImageWithoutTheUki() throws Exception {
+        // build.sh --build-script --family kernel,img,ipxe: the netboot boots the kernel with its own
+        // initramfs (which fetches the netboot image) on EFI and BIOS alike, never the UKI
+        build(
+                "amd64",
+                "kernel",
+                "kernel-initrd",
+                "initramfs.cpio.zst",
+                "kernel-initrd",
+                "powernode-amd64.efi",
+                "uki",
+                "powernode-amd64.img",
+                "disk-image-uefi",
+                "powernode-amd64.ipxe",
+                "ipxe",
+                "initramfs-net.cpio.zst",
+                "ipxe",
+                "powernode-amd64.netboot.ext4",
+                "ipxe");
+
+        BuildOutputs b = BuildOutputs.read(dir, Set.of());
+
+        assertThat(names(family(b, "ipxe")))
+                .containsExactly(
+                        "powernode-amd64.ipxe", "initramfs-net.cpio.zst", "powernode-amd64.netboot.ext4", "kernel");
+        assertThat(BuildOutputs.bootsThroughUki(family(b, "ipxe"))).isFalse();
+        assertThat(BuildOutputs.bootsThroughUki(family(b, "kernel_initramfs"))).isFalse();
+        assertThat(BuildOutputs.bootsThroughUki(family(b, "uefi_disk"))).isTrue();
+    }
+
+    @Test
+    void theFixturesIpxeChainsTheUkiAndAnIpxeOnlyBuildPublishesNoKernelFamily() throws Exception {
+        fullBuild();
+        BuildOutputs full = BuildOutputs.read(dir, Set.of());
+        assertThat(BuildOutputs.bootsThroughUki(family(full, "ipxe"))).isTrue();
+
+        // --family ipxe of a real system: the kernel stays for the netboot, the disk's initramfs
+        // does not, so there is no kernel_initramfs to publish
+        build(
+                "amd64",
+                "kernel",
+                "kernel-initrd",
+                "powernode-amd64.ipxe",
+                "ipxe",
+                "initramfs-net.cpio.zst",
+                "ipxe",
+                "powernode-amd64.netboot.ext4",
+                "ipxe");
+        BuildOutputs b = BuildOutputs.read(dir, Set.of());
+        assertThat(b.families()).extracting(BuildOutputs.Family::family).containsExactly("ipxe");
+        assertThatThrownBy(() -> BuildOutputs.read(dir, Set.of("kernel_initramfs")))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("this build has no kernel_initramfs output");
     }
 
     @Test
