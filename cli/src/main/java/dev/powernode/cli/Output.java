@@ -63,6 +63,11 @@ final class Output {
      * with {@code saveTo} written to that file instead and left out of stdout (table or JSON).
      */
     void withSecret(JsonNode response, String field, Path saveTo, String what) {
+        withSecret(response, field, saveTo, what, "--save-secret");
+    }
+
+    /** Like {@link #withSecret(JsonNode, String, Path, String)}, the file option named {@code option}. */
+    void withSecret(JsonNode response, String field, Path saveTo, String what, String option) {
         if (saveTo != null && response instanceof ObjectNode object && object.hasNonNull(field)) {
             SecretFile.write(saveTo, object.get(field).asString());
             object.remove(field);
@@ -70,10 +75,7 @@ final class Output {
             mixee.commandLine().getErr().println(what + " is in " + saveTo + " (mode 600); it is not shown again");
         } else {
             record(response);
-            mixee.commandLine()
-                    .getErr()
-                    .println(what
-                            + " is shown only now: store it (provisioning again rotates it), or use --save-secret");
+            mixee.commandLine().getErr().println(what + " is shown only now: store it, or use " + option + " FILE");
         }
         mixee.commandLine().getErr().flush();
     }

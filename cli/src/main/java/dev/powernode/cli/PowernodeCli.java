@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             RetentionCommand.class,
             WebhooksCommand.class,
             WorkersCommand.class,
+            NodesCommand.class,
             EventsCommand.class,
             PublishCommand.class,
             VerifyCommand.class,

@@ -51,6 +51,8 @@ class TableOwnershipTest {
             Set.of("worker"),
             "auth",
             Set.of("api_token"),
+            "node",
+            Set.of("node", "node_report"),
             "events",
             Set.of("event_subscription", "outbound_event", "event_delivery"));
 

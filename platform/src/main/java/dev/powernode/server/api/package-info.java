@@ -7,6 +7,7 @@
             "auth",
             "ci",
             "events",
+            "node",
             "platform",
             "publication",
             "retention",

@@ -44,13 +44,14 @@ class SecurityConfiguration {
     static final String ADMIN = "SCOPE_" + Scope.SYSTEM_ADMIN.value();
 
     /**
-     * The runner-facing API is authenticated by worker token in WorkerTokenFilter (before this
-     * chain); it must not reach the JWT resource server, which would reject the opaque token.
+     * The runner-facing and node-facing APIs are authenticated by worker or node token in
+     * WorkerTokenFilter and NodeTokenFilter (before this chain); they must not reach the JWT
+     * resource server, which would reject the opaque token.
      */
     @Bean
     @Order(1)
     SecurityFilterChain workerApiSecurity(HttpSecurity http) throws Exception {
-        http.securityMatcher("/api/v1/system/worker_api/**")
+        http.securityMatcher("/api/v1/system/worker_api/**", "/api/v1/system/node_api/**")
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(c -> c.disable())
@@ -99,6 +100,11 @@ class SecurityConfiguration {
                                 .requestMatchers(HttpMethod.POST, "/api/v1/workers")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")
+                                .hasAuthority(ADMIN)
+                                // enrolment mints a node's credential, revocation voids it
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/nodes")
+                                .hasAuthority(ADMIN)
+                                .requestMatchers(HttpMethod.DELETE, "/api/v1/system/nodes/*")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(
                                         "/api/v1/system/api_tokens",

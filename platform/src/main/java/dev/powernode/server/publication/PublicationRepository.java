@@ -52,6 +52,19 @@ class PublicationRepository {
         return DomainException.notFound("publication/not-found", "no disk image publication '" + id + "'");
     }
 
+    /** The current publication of a triple. */
+    Optional<DiskImagePublication> findActive(UUID platformId, ArtifactFamily family, Arch arch) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where node_platform_id = :platform and artifact_family = :family and arch = :arch and active
+                """)
+                .param("platform", platformId)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .query(PublicationRows::map)
+                .optional();
+    }
+
     /** The current publication of a triple, locked. */
     Optional<DiskImagePublication> lockActive(UUID platformId, ArtifactFamily family, Arch arch) {
         return jdbc.sql("""

@@ -70,6 +70,12 @@ public class Publications {
         return rows.get(id);
     }
 
+    /** The current (active) publication of a triple, or empty when it has none. */
+    @Transactional(readOnly = true)
+    public Optional<DiskImagePublication> current(UUID platformId, ArtifactFamily family, Arch arch) {
+        return rows.findActive(platformId, family, arch);
+    }
+
     /** The publication with this id, if there is one. */
     @Transactional(readOnly = true)
     public Optional<DiskImagePublication> find(UUID id) {

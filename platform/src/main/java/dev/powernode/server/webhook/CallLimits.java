@@ -2,6 +2,7 @@ package dev.powernode.server.webhook;
 
 import dev.powernode.server.shared.RateLimited;
 import dev.powernode.server.shared.Text;
+import dev.powernode.server.shared.TokenBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -231,6 +231,69 @@ class OperatorCliTest {
     }
 
     @Test
+    void nodesAreEnrolledWithTheIdentityKeptOutOfStdoutListedAndShownInTheConvergence() throws Exception {
+        UUID current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0);
+        Path identity = dir.resolve("identity.cfg");
+
+        Run enrolled =
+                admin("nodes", "enroll", "rack1-node07", "--platform", "ops", "--identity-out", identity.toString());
+
+        assertThat(enrolled.exit()).as(enrolled.err()).isZero();
+        String cfg = Files.readString(identity);
+        String token = cfg.lines()
+                .filter(l -> l.startsWith("token="))
+                .findFirst()
+                .orElseThrow()
+                .substring(6);
+        assertThat(token).startsWith("pnn_");
+        assertThat(Files.getPosixFilePermissions(identity))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(enrolled.out()).doesNotContain(token).doesNotContain("identity_cfg");
+        assertThat(enrolled.err()).contains("is in " + identity + " (mode 600)");
+        String id = cfg.lines()
+                .filter(l -> l.startsWith("device_id="))
+                .findFirst()
+                .orElseThrow()
+                .substring(10);
+        assertThat(enrolled.out()).contains(id);
+
+        Run printed = admin("nodes", "enroll", "rack1-node08", "--platform", "ops");
+        assertThat(printed.exit()).as(printed.err()).isZero();
+        assertThat(printed.out()).contains("pnn_", "device_id=");
+        assertThat(printed.err()).contains("shown only now", "--identity-out FILE");
+
+        Api.Response reported = new Api(port, token)
+                .post(
+                        "/api/v1/system/node_api/reports",
+                        "{\"report_id\":\"%s\",\"publication_id\":\"%s\",\"sha256\":\"%s\",\"result\":\"healthy\"}"
+                                .formatted(UUID.randomUUID(), current, "cd".repeat(32)));
+        assertThat(reported.status()).as(reported.body()).isEqualTo(201);
+
+        Run list = cli(Scope.DISK_IMAGES_READ, "nodes", "list", "--platform", "ops");
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.lines().get(0)).startsWith("ID").contains("NAME", "RESULT", "PUBLICATION", "LAST SEEN");
+        assertThat(list.row(id)).contains("rack1-node07", "uefi_disk", "amd64", "healthy", current.toString());
+        assertThat(list.out()).doesNotContain(token);
+
+        Run convergence = cli(Scope.DISK_IMAGES_READ, "nodes", "convergence", "ops");
+        assertThat(convergence.exit()).as(convergence.err()).isZero();
+        assertThat(convergence.row("uefi_disk")).contains(current.toString()).matches(".* 2 +1 +0 +1 +0 +.*");
+
+        Run revoked = admin("nodes", "revoke", id);
+        assertThat(revoked.exit()).as(revoked.err()).isZero();
+        assertThat(revoked.row("revoked_at")).doesNotEndWith("-");
+        assertThat(cli(Scope.DISK_IMAGES_READ, "nodes", "list", "--platform", "ops")
+                        .out())
+                .doesNotContain(id);
+
+        Run taken = admin("nodes", "enroll", "rack1-node08", "--platform", "ops");
+        assertThat(taken.exit()).isEqualTo(1);
+        assertThat(taken.err()).contains("node/name-taken");
+    }
+
+    @Test
     void webhooksAreProvisionedWithTheSecretKeptOutOfStdoutAndListedWithTheirLastDelivery() throws Exception {
         Path secret = dir.resolve("amd64.secret");
 

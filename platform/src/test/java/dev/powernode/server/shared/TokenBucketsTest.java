@@ -1,4 +1,4 @@
-package dev.powernode.server.webhook;
+package dev.powernode.server.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

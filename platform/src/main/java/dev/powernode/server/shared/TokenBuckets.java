@@ -1,4 +1,4 @@
-package dev.powernode.server.webhook;
+package dev.powernode.server.shared;
 
 import java.time.Clock;
 import java.util.Map;
@@ -6,15 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One token bucket per key (a source address, a webhook), in memory: the limits hold per replica,
+ * One token bucket per key (a source address, a webhook, a node), in memory: the limits hold per replica,
  * so N replicas behind a balancer admit up to N times the configured rate. Once the map holds more
  * than {@code maxKeys} buckets, the ones that have refilled are dropped, at most once a second (a
  * sweep is O(n), so not on every call). While a spray of new keys keeps it at twice that, keys not
  * seen before share one overflow bucket: memory stays bounded and the spray is limited as one
  * caller, while keys already known keep their own buckets.
  */
-final class TokenBuckets {
-    static final int MAX_KEYS = 10_000;
+public final class TokenBuckets {
+    public static final int MAX_KEYS = 10_000;
     static final long SWEEP_INTERVAL_MS = 1_000;
 
     private final double ratePerSecond;
@@ -26,11 +26,11 @@ final class TokenBuckets {
     private final Bucket overflow;
 
     /** {@code ratePerSecond} 0 (or less) turns the limit off. */
-    TokenBuckets(double ratePerSecond, int burst, Clock clock) {
+    public TokenBuckets(double ratePerSecond, int burst, Clock clock) {
         this(ratePerSecond, burst, clock, MAX_KEYS);
     }
 
-    TokenBuckets(double ratePerSecond, int burst, Clock clock, int maxKeys) {
+    public TokenBuckets(double ratePerSecond, int burst, Clock clock, int maxKeys) {
         this.ratePerSecond = ratePerSecond;
         this.burst = Math.max(1, burst);
         this.clock = clock;
@@ -39,7 +39,7 @@ final class TokenBuckets {
     }
 
     /** Takes a token for {@code key}: 0 when the call may proceed, else the seconds until one is due (≥ 1). */
-    long take(String key) {
+    public long take(String key) {
         if (ratePerSecond <= 0) {
             return 0;
         }

@@ -1,0 +1,144 @@
+package dev.powernode.server.api;
+
+import dev.powernode.server.node.Convergence;
+import dev.powernode.server.node.EnrolledNode;
+import dev.powernode.server.node.Node;
+import dev.powernode.server.node.Nodes;
+import dev.powernode.server.platform.NodePlatforms;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Operators enrol, list and revoke nodes (enrolment and revocation mint or void a credential:
+ * system:admin), and read a platform's convergence.
+ */
+@RestController
+class NodeController {
+    private final Nodes nodes;
+    private final NodePlatforms platforms;
+
+    NodeController(Nodes nodes, NodePlatforms platforms) {
+        this.nodes = nodes;
+        this.platforms = platforms;
+    }
+
+    record EnrolRequest(String platform, String name, String artifactFamily, String arch) {}
+
+    record NodeView(
+            UUID id,
+            UUID nodePlatformId,
+            String name,
+            String artifactFamily,
+            String arch,
+            String enrolledBy,
+            Instant enrolledAt,
+            Instant revokedAt,
+            Instant lastSeenAt,
+            UUID lastPublicationId,
+            String lastResult,
+            Instant lastReportAt,
+            String agentVersion,
+            Long uptimeSeconds) {
+        static NodeView of(Node n) {
+            return new NodeView(
+                    n.id(),
+                    n.nodePlatformId(),
+                    n.name(),
+                    n.artifactFamily().value(),
+                    n.arch().value(),
+                    n.enrolledBy(),
+                    n.enrolledAt(),
+                    n.revokedAt(),
+                    n.lastSeenAt(),
+                    n.lastPublicationId(),
+                    n.lastResult() == null ? null : n.lastResult().value(),
+                    n.lastReportAt(),
+                    n.agentVersion(),
+                    n.uptimeSeconds());
+        }
+    }
+
+    /** The token and identity.cfg are in this response only. */
+    record EnrolledView(NodeView node, String token, String identityCfg) {
+        static EnrolledView of(EnrolledNode e) {
+            return new EnrolledView(NodeView.of(e.node()), e.token(), e.identityCfg());
+        }
+    }
+
+    record CountView(UUID publicationId, long nodes) {}
+
+    record ConvergenceView(
+            String artifactFamily,
+            String arch,
+            UUID currentPublicationId,
+            long total,
+            long onCurrent,
+            List<CountView> onOther,
+            long neverReported,
+            long unhealthy,
+            long stale) {
+        static ConvergenceView of(Convergence c) {
+            return new ConvergenceView(
+                    c.family().value(),
+                    c.arch().value(),
+                    c.current(),
+                    c.total(),
+                    c.onCurrent(),
+                    c.onOther().stream()
+                            .map(o -> new CountView(o.publicationId(), o.nodes()))
+                            .toList(),
+                    c.neverReported(),
+                    c.unhealthy(),
+                    c.stale());
+        }
+    }
+
+    @PostMapping("/api/v1/system/nodes")
+    ResponseEntity<EnrolledView> enroll(@RequestBody EnrolRequest body, Authentication auth) {
+        EnrolledNode e = nodes.enroll(body.platform(), body.name(), body.artifactFamily(), body.arch(), auth.getName());
+        return ResponseEntity.status(HttpStatus.CREATED).body(EnrolledView.of(e));
+    }
+
+    /** {@code platform}: slug or id; revoked nodes only with {@code include_revoked=true}. */
+    @GetMapping("/api/v1/system/nodes")
+    ListResponse<NodeView> list(
+            @RequestParam(required = false) String platform,
+            @RequestParam(name = "include_revoked", required = false) String includeRevoked,
+            @RequestParam(required = false) String page,
+            @RequestParam(name = "per_page", required = false) String perPage) {
+        UUID platformId = platform == null || platform.isEmpty()
+                ? null
+                : platforms.resolve(platform).id();
+        return ListResponse.of(
+                nodes.list(platformId, Params.bool("include_revoked", includeRevoked), Params.page(page, perPage)),
+                NodeView::of);
+    }
+
+    @GetMapping("/api/v1/system/nodes/{id}")
+    NodeView show(@PathVariable String id) {
+        return NodeView.of(nodes.get(Params.pathId("node/not-found", "node", id)));
+    }
+
+    /** The node's token is refused from now on; the record stays (its reports, the audit). */
+    @DeleteMapping("/api/v1/system/nodes/{id}")
+    NodeView revoke(@PathVariable String id) {
+        return NodeView.of(nodes.revoke(Params.pathId("node/not-found", "node", id)));
+    }
+
+    @GetMapping("/api/v1/system/node_platforms/{platform}/convergence")
+    ListResponse<ConvergenceView> convergence(@PathVariable String platform) {
+        return ListResponse.of(
+                nodes.convergence(platform).stream().map(ConvergenceView::of).toList());
+    }
+}

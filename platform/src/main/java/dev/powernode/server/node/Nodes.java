@@ -1,0 +1,466 @@
+package dev.powernode.server.node;
+
+import dev.powernode.common.oci.Digest;
+import dev.powernode.server.platform.NodePlatform;
+import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.publication.DiskImagePublication;
+import dev.powernode.server.publication.Publications;
+import dev.powernode.server.shared.Arch;
+import dev.powernode.server.shared.ArtifactFamily;
+import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.ErrorKind;
+import dev.powernode.server.shared.Ids;
+import dev.powernode.server.shared.Page;
+import dev.powernode.server.shared.PageRequest;
+import dev.powernode.server.shared.RateLimited;
+import dev.powernode.server.shared.ServiceProperties;
+import dev.powernode.server.shared.Text;
+import dev.powernode.server.shared.TokenBuckets;
+import dev.powernode.server.shared.Violations;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Nodes: enrolment (claim by ID: one generic image for the fleet, a per-node {@code identity.cfg}
+ * with the node's id and token), authentication of the node API by token ({@code pnn_...}, only its
+ * SHA-256 kept), the boot reports agents send, and the fleet's convergence per triple.
+ *
+ * <p>A report is checked against the publications: it must name a publication of the node's own
+ * platform and triple that was published, with that publication's artifact digest. A refused report
+ * is recorded with its reason (and changes nothing) before the refusal is thrown; a report id seen
+ * before is answered as it was the first time, so an agent may retry freely.
+ */
+@Service
+public class Nodes {
+    static final String TOKEN_PREFIX = "pnn_";
+    static final Pattern NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+    private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
+    private static final int MAX_AGENT_VERSION = 100;
+
+    private final JdbcClient jdbc;
+    private final NodePlatforms platforms;
+    private final Publications publications;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    private final ServiceProperties service;
+    private final NodeProperties config;
+    private final TokenBuckets reportLimits;
+    private final SecureRandom random = new SecureRandom();
+
+    Nodes(
+            JdbcClient jdbc,
+            NodePlatforms platforms,
+            Publications publications,
+            TransactionTemplate tx,
+            Clock clock,
+            ServiceProperties service,
+            NodeProperties config) {
+        this.jdbc = jdbc;
+        this.platforms = platforms;
+        this.publications = publications;
+        this.tx = tx;
+        this.clock = clock;
+        this.service = service;
+        this.config = config;
+        // one bucket per node; room for a large fleet before keys share the overflow bucket
+        this.reportLimits = new TokenBuckets(config.reportRate(), config.reportBurst(), clock, 200_000);
+    }
+
+    /**
+     * Enrols a node named {@code name} for the platform's (family, arch) triple and mints its
+     * token. A name is unique per platform: enrolling it again is a CONFLICT (revoke the old node
+     * first), so a token is never silently replaced.
+     */
+    @Transactional
+    public EnrolledNode enroll(String platform, String name, String family, String arch, String enrolledBy) {
+        Violations v = new Violations();
+        if (platform == null || platform.isBlank()) {
+            v.add("platform", "is required: the platform's slug or id");
+        }
+        if (name == null || !NAME.matcher(name).matches()) {
+            v.add("name", "must be 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit");
+        }
+        ArtifactFamily f = v.parse(() -> ArtifactFamily.parse("artifact_family", family));
+        Arch a = v.parse(() -> Arch.parse("arch", arch));
+        v.throwIfAny();
+        NodePlatform p = platforms.resolve(platform);
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        String token = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        UUID id = Ids.newId();
+        Instant now = clock.instant();
+        try {
+            jdbc.sql("""
+                    insert into node (id, node_platform_id, name, artifact_family, arch, token_sha256, enrolled_by,
+                                      enrolled_at)
+                    values (:id, :platform, :name, :family, :arch, :hash, :by, :now)
+                    """)
+                    .param("id", id)
+                    .param("platform", p.id())
+                    .param("name", name)
+                    .param("family", f.value())
+                    .param("arch", a.value())
+                    .param("hash", sha256(token))
+                    .param("by", enrolledBy)
+                    .param("now", Timestamp.from(now))
+                    .update();
+        } catch (DuplicateKeyException e) {
+            throw DomainException.conflict(
+                    "node/name-taken",
+                    "platform '" + p.slug() + "' already has a node named '" + name + "' (revoke it to enrol again)");
+        }
+        Node node = get(id);
+        return new EnrolledNode(node, token, identityCfg(node, p, token));
+    }
+
+    private String identityCfg(Node node, NodePlatform p, String token) {
+        return """
+                # Powernode node identity: identity.cfg on the node's BOOT partition (buildkit/identity.sh)
+                device_id=%s
+                node_name=%s
+                platform=%s
+                artifact_family=%s
+                arch=%s
+                platform_url=%s
+                token=%s
+                """.formatted(
+                        node.id(),
+                        node.name(),
+                        p.slug(),
+                        node.artifactFamily().value(),
+                        node.arch().value(),
+                        service.publicUrl(),
+                        token);
+    }
+
+    /** The nodes of one platform (or of all, {@code platformId} null), by platform and name. */
+    @Transactional(readOnly = true)
+    public Page<Node> list(@Nullable UUID platformId, boolean includeRevoked, PageRequest page) {
+        String where = " where (cast(:platform as uuid) is null or node_platform_id = :platform)"
+                + (includeRevoked ? "" : " and revoked_at is null");
+        List<Node> items = jdbc.sql(
+                        "select * from node" + where + " order by node_platform_id, name limit :limit offset :offset")
+                .param("platform", platformId)
+                .param("limit", page.perPage())
+                .param("offset", page.offset())
+                .query(Nodes::node)
+                .list();
+        long total = jdbc.sql("select count(*) from node" + where)
+                .param("platform", platformId)
+                .query(Long.class)
+                .single();
+        return new Page<>(items, page.page(), page.perPage(), total);
+    }
+
+    /** The node with this id, or NOT_FOUND. */
+    @Transactional(readOnly = true)
+    public Node get(UUID id) {
+        return jdbc.sql("select * from node where id = :id")
+                .param("id", id)
+                .query(Nodes::node)
+                .optional()
+                .orElseThrow(() -> DomainException.notFound("node/not-found", "no node '" + id + "'"));
+    }
+
+    /** Revokes a node: its token is refused from now on. Revoking twice is a no-op. */
+    @Transactional
+    public Node revoke(UUID id) {
+        int rows = jdbc.sql("update node set revoked_at = coalesce(revoked_at, :now) where id = :id")
+                .param("id", id)
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+        if (rows == 0) {
+            throw DomainException.notFound("node/not-found", "no node '" + id + "'");
+        }
+        return get(id);
+    }
+
+    /** The live node holding {@code token}, or empty (unknown, malformed or revoked); records that it was seen. */
+    @Transactional
+    public Optional<Node> authenticate(String token) {
+        if (token == null || !token.startsWith(TOKEN_PREFIX) || token.length() > 100) {
+            return Optional.empty();
+        }
+        return jdbc.sql("""
+                update node set last_seen_at = :now where token_sha256 = :hash and revoked_at is null
+                returning *
+                """)
+                .param("hash", sha256(token))
+                .param("now", Timestamp.from(clock.instant()))
+                .query(Nodes::node)
+                .optional();
+    }
+
+    /**
+     * Records a boot report of {@code node}. Accepted: the node's last report becomes this one
+     * (unless a later one is already recorded). Refused (malformed, an unknown publication, another
+     * platform's or triple's, a digest that is not the publication's, one never published): recorded
+     * with the reason, then thrown. A report id seen before gets the first answer again. Over the
+     * node's rate: 429, not recorded.
+     */
+    public ReportOutcome report(Node node, NodeReport r) {
+        long wait = reportLimits.take(node.id().toString());
+        if (wait > 0) {
+            throw new RateLimited(
+                    "node/rate-limited", "too many reports from this node; retry in " + wait + " s", wait);
+        }
+        Optional<UUID> reportId = r.reportId() == null ? Optional.empty() : Text.uuid(r.reportId());
+        if (reportId.isPresent()) {
+            Optional<ReportOutcome> earlier = earlier(node.id(), reportId.get());
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        Instant now = clock.instant();
+        DomainException refusal = check(node, r, reportId);
+        UUID id = reportId.orElseGet(Ids::newId);
+        Boolean inserted = tx.execute(s -> record(node, r, id, now, refusal));
+        if (!Boolean.TRUE.equals(inserted)) {
+            // the same report id raced in from a retry: answer as the one that was recorded
+            return earlier(node.id(), id).orElseThrow(() -> new IllegalStateException("report " + id + " vanished"));
+        }
+        if (refusal != null) {
+            throw refusal;
+        }
+        return new ReportOutcome(id, now, false);
+    }
+
+    private @Nullable DomainException check(Node node, NodeReport r, Optional<UUID> reportId) {
+        Violations v = new Violations();
+        if (reportId.isEmpty()) {
+            v.add("report_id", "is required: a UUID the agent picks for this report (a retry sends it again)");
+        }
+        Optional<UUID> pubId = r.publicationId() == null ? Optional.empty() : Text.uuid(r.publicationId());
+        if (pubId.isEmpty()) {
+            v.add("publication_id", "is required: the id of the publication the node booted");
+        }
+        if (r.sha256() == null || !SHA256.matcher(r.sha256()).matches()) {
+            v.add("sha256", "is required: the booted publication's artifact digest, 64 lowercase hex digits");
+        }
+        v.parse(() -> BootResult.parse("result", r.result()));
+        if (r.agentVersion() != null && r.agentVersion().length() > MAX_AGENT_VERSION) {
+            v.add("agent_version", "must be at most " + MAX_AGENT_VERSION + " characters");
+        }
+        if (r.uptimeSeconds() != null && r.uptimeSeconds() < 0) {
+            v.add("uptime_seconds", "must not be negative");
+        }
+        Optional<DomainException> invalid = v.exception();
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        Optional<DiskImagePublication> pub = publications.find(pubId.get());
+        if (pub.isEmpty()) {
+            return refused("node/unknown-publication", "no publication '" + pubId.get() + "'");
+        }
+        DiskImagePublication p = pub.get();
+        if (!p.nodePlatformId().equals(node.nodePlatformId())) {
+            return refused(
+                    "node/foreign-publication",
+                    "publication " + p.id() + " belongs to another platform than this node's");
+        }
+        if (p.artifactFamily() != node.artifactFamily() || p.arch() != node.arch()) {
+            return refused(
+                    "node/foreign-publication",
+                    "publication " + p.id() + " is " + p.artifactFamily().value() + "/"
+                            + p.arch().value() + ", this node runs "
+                            + node.artifactFamily().value() + "/" + node.arch().value());
+        }
+        if (p.publishedAt() == null) {
+            return refused(
+                    "node/unpublished-publication",
+                    "publication " + p.id() + " was never published ("
+                            + p.status().value() + ")");
+        }
+        if (!r.sha256().equals(p.sha256())) {
+            return refused(
+                    "node/digest-mismatch",
+                    "publication " + p.id() + " has digest sha256:" + p.sha256() + ", the report says sha256:"
+                            + r.sha256());
+        }
+        return null;
+    }
+
+    private static DomainException refused(String code, String message) {
+        return new DomainException(ErrorKind.INVALID, code, message);
+    }
+
+    private boolean record(Node node, NodeReport r, UUID id, Instant now, @Nullable DomainException refusal) {
+        UUID pubId =
+                r.publicationId() == null ? null : Text.uuid(r.publicationId()).orElse(null);
+        boolean accepted = refusal == null;
+        int rows = jdbc.sql("""
+                insert into node_report (node_id, report_id, received_at, publication_id, sha256, result, agent_version,
+                                         uptime_seconds, refusal_code, refusal)
+                values (:node, :id, :now, :pub, :sha, :result, :version, :uptime, :code, :refusal)
+                on conflict (node_id, report_id) do nothing
+                """)
+                .param("node", node.id())
+                .param("id", id)
+                .param("now", Timestamp.from(now))
+                .param("pub", pubId)
+                .param("sha", r.sha256() != null && SHA256.matcher(r.sha256()).matches() ? r.sha256() : null)
+                .param("result", accepted ? r.result() : validResult(r.result()))
+                .param("version", Text.printable(r.agentVersion(), MAX_AGENT_VERSION))
+                .param("uptime", r.uptimeSeconds() != null && r.uptimeSeconds() >= 0 ? r.uptimeSeconds() : null)
+                .param("code", accepted ? null : refusal.code())
+                .param("refusal", accepted ? null : Text.printable(refusal.getMessage(), 1000))
+                .update();
+        if (rows == 0) {
+            return false;
+        }
+        if (accepted) {
+            jdbc.sql("""
+                    update node set last_publication_id = :pub, last_result = :result, last_report_at = :now,
+                                    agent_version = :version, uptime_seconds = :uptime
+                    where id = :node and (last_report_at is null or last_report_at <= :now)
+                    """)
+                    .param("node", node.id())
+                    .param("pub", pubId)
+                    .param("result", r.result())
+                    .param("now", Timestamp.from(now))
+                    .param("version", Text.printable(r.agentVersion(), MAX_AGENT_VERSION))
+                    .param("uptime", r.uptimeSeconds())
+                    .update();
+        }
+        return true;
+    }
+
+    private static @Nullable String validResult(@Nullable String result) {
+        for (BootResult b : BootResult.values()) {
+            if (b.value().equals(result)) {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    /** The answer a report id already recorded gets: its outcome, or its refusal thrown again. */
+    private Optional<ReportOutcome> earlier(UUID nodeId, UUID reportId) {
+        return jdbc.sql("""
+                select received_at, refusal_code, refusal from node_report where node_id = :node and report_id = :id
+                """)
+                .param("node", nodeId)
+                .param("id", reportId)
+                .query((rs, n) -> {
+                    String code = rs.getString("refusal_code");
+                    if (code != null) {
+                        throw refused(code, rs.getString("refusal"));
+                    }
+                    return new ReportOutcome(
+                            reportId, rs.getTimestamp("received_at").toInstant(), true);
+                })
+                .optional();
+    }
+
+    /**
+     * The convergence of each triple of a platform that has live nodes or a current publication:
+     * nodes on the current publication, on others, never reported, unhealthy and stale (not seen
+     * for {@code powernode.nodes.stale-after}).
+     */
+    @Transactional(readOnly = true)
+    public List<Convergence> convergence(String platform) {
+        NodePlatform p = platforms.resolve(platform);
+        Instant staleBefore = clock.instant().minus(config.staleAfter());
+        record Group(ArtifactFamily family, Arch arch) {}
+        record Row(Group group, @Nullable UUID publication, long nodes, long unhealthy, long stale) {}
+        List<Row> rows = jdbc.sql("""
+                select artifact_family, arch, last_publication_id, count(*) as nodes,
+                       count(*) filter (where last_result is not null and last_result <> 'healthy') as unhealthy,
+                       count(*) filter (where last_seen_at is null or last_seen_at < :stale) as stale
+                from node where node_platform_id = :platform and revoked_at is null
+                group by artifact_family, arch, last_publication_id
+                """)
+                .param("platform", p.id())
+                .param("stale", Timestamp.from(staleBefore))
+                .query((rs, n) -> new Row(
+                        new Group(
+                                ArtifactFamily.parse("artifact_family", rs.getString("artifact_family")),
+                                Arch.parse("arch", rs.getString("arch"))),
+                        rs.getObject("last_publication_id", UUID.class),
+                        rs.getLong("nodes"),
+                        rs.getLong("unhealthy"),
+                        rs.getLong("stale")))
+                .list();
+        Map<Group, List<Row>> byGroup = new LinkedHashMap<>();
+        for (ArtifactFamily f : ArtifactFamily.values()) {
+            for (Arch a : Arch.values()) {
+                Group g = new Group(f, a);
+                List<Row> of = rows.stream().filter(r -> r.group().equals(g)).toList();
+                if (!of.isEmpty() || publications.current(p.id(), f, a).isPresent()) {
+                    byGroup.put(g, of);
+                }
+            }
+        }
+        List<Convergence> out = new ArrayList<>();
+        byGroup.forEach((g, of) -> {
+            UUID current = publications
+                    .current(p.id(), g.family(), g.arch())
+                    .map(DiskImagePublication::id)
+                    .orElse(null);
+            long total = 0, onCurrent = 0, never = 0, unhealthy = 0, stale = 0;
+            List<Convergence.Count> others = new ArrayList<>();
+            for (Row r : of) {
+                total += r.nodes();
+                unhealthy += r.unhealthy();
+                stale += r.stale();
+                if (r.publication() == null) {
+                    never += r.nodes();
+                } else if (r.publication().equals(current)) {
+                    onCurrent += r.nodes();
+                } else {
+                    others.add(new Convergence.Count(r.publication(), r.nodes()));
+                }
+            }
+            others.sort((x, y) -> Long.compare(y.nodes(), x.nodes()));
+            out.add(new Convergence(
+                    g.family(), g.arch(), current, total, onCurrent, List.copyOf(others), never, unhealthy, stale));
+        });
+        return out;
+    }
+
+    static String sha256(String token) {
+        return Digest.of(token.getBytes(StandardCharsets.US_ASCII)).hex();
+    }
+
+    private static Node node(ResultSet rs, int row) throws SQLException {
+        String result = rs.getString("last_result");
+        return new Node(
+                rs.getObject("id", UUID.class),
+                rs.getObject("node_platform_id", UUID.class),
+                rs.getString("name"),
+                ArtifactFamily.parse("artifact_family", rs.getString("artifact_family")),
+                Arch.parse("arch", rs.getString("arch")),
+                rs.getString("enrolled_by"),
+                rs.getTimestamp("enrolled_at").toInstant(),
+                instant(rs.getTimestamp("revoked_at")),
+                instant(rs.getTimestamp("last_seen_at")),
+                rs.getObject("last_publication_id", UUID.class),
+                result == null ? null : BootResult.parse("last_result", result),
+                instant(rs.getTimestamp("last_report_at")),
+                rs.getString("agent_version"),
+                rs.getObject("uptime_seconds", Long.class));
+    }
+
+    private static @Nullable Instant instant(@Nullable Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+}

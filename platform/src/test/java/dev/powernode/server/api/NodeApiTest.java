@@ -1,0 +1,292 @@
+package dev.powernode.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.powernode.common.token.Scope;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import dev.powernode.server.support.SettableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+/** Enrolment, the node API's token, boot reports checked against the publications, convergence. */
+@IntegrationTest
+class NodeApiTest {
+    static final String DIGEST = "cd".repeat(32);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    SettableClock clock;
+
+    Fixtures fixtures;
+    Api admin;
+    Api reader;
+    UUID platform;
+    UUID current;
+    UUID retired;
+
+    @BeforeEach
+    void setUp() {
+        fixtures = new Fixtures(jdbc);
+        fixtures.reset();
+        admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        reader = new Api(port, Api.token(Scope.DISK_IMAGES_READ));
+        platform = fixtures.platform("edge");
+        Instant t = clock.instant().minus(Duration.ofDays(1));
+        retired = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t);
+        current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t.plusSeconds(60));
+    }
+
+    JsonNode enroll(String name) {
+        Api.Response r = admin.post("/api/v1/system/nodes", """
+                {"platform": "edge", "name": "%s", "artifact_family": "uefi_disk", "arch": "amd64"}
+                """.formatted(name));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json();
+    }
+
+    Api node(JsonNode enrolled) {
+        return admin.as(enrolled.get("token").asString());
+    }
+
+    static String report(UUID reportId, UUID publication, String sha256, String result) {
+        return """
+                {"report_id": "%s", "publication_id": "%s", "sha256": "%s", "result": "%s",
+                 "agent_version": "0.1.0", "uptime_seconds": 42}
+                """.formatted(reportId, publication, sha256, result);
+    }
+
+    @Test
+    void enrolmentReturnsTheTokenAndIdentityOnceAndNeedsAdmin() {
+        JsonNode e = enroll("rack1-node07");
+        String id = e.get("node").get("id").asString();
+        String token = e.get("token").asString();
+        assertThat(token).startsWith("pnn_");
+        assertThat(e.get("identity_cfg").asString())
+                .contains("device_id=" + id + "\n")
+                .contains("platform=edge\n")
+                .contains("artifact_family=uefi_disk\n")
+                .contains("token=" + token + "\n");
+
+        Api.Response list = reader.get("/api/v1/system/nodes?platform=edge");
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        assertThat(list.json().get("data").findValuesAsString("name")).containsExactly("rack1-node07");
+        assertThat(list.body()).doesNotContain(token).doesNotContain("token");
+        assertThat(jdbc.sql("select token_sha256 from node").query(String.class).single())
+                .matches("[0-9a-f]{64}")
+                .doesNotContain(token.substring(4));
+
+        Api.Response again = admin.post(
+                "/api/v1/system/nodes",
+                "{\"platform\":\"edge\",\"name\":\"rack1-node07\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\"}");
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.json().get("code").asString()).isEqualTo("node/name-taken");
+
+        Api.Response bad = admin.post(
+                "/api/v1/system/nodes",
+                "{\"platform\":\"edge\",\"name\":\"-x\",\"artifact_family\":\"floppy\",\"arch\":\"sparc\"}");
+        assertThat(bad.status()).as(bad.body()).isEqualTo(422);
+        assertThat(bad.json().get("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("name", "artifact_family", "arch");
+
+        Api.Response byWriter = admin.as(Api.token(Scope.DISK_IMAGES_WRITE))
+                .post(
+                        "/api/v1/system/nodes",
+                        "{\"platform\":\"edge\",\"name\":\"n2\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\"}");
+        assertThat(byWriter.status()).isEqualTo(403);
+        assertThat(admin.post(
+                                "/api/v1/system/nodes",
+                                "{\"platform\":\"nowhere\",\"name\":\"n2\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\"}")
+                        .status())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void theNodeApiTakesOnlyALiveNodesToken() {
+        JsonNode e = enroll("n1");
+        String body = report(UUID.randomUUID(), current, DIGEST, "healthy");
+
+        Api.Response anonymous = admin.anonymous().post("/api/v1/system/node_api/reports", body);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.json().get("code").asString()).isEqualTo("auth/node-unauthenticated");
+        assertThat(admin.post("/api/v1/system/node_api/reports", body).status())
+                .as("an operator JWT is not a node token")
+                .isEqualTo(401);
+        assertThat(admin.as("pnn_forged")
+                        .post("/api/v1/system/node_api/reports", body)
+                        .status())
+                .isEqualTo(401);
+
+        assertThat(node(e).post("/api/v1/system/node_api/reports", body).status())
+                .isEqualTo(201);
+
+        Api.Response revoked =
+                admin.delete("/api/v1/system/nodes/" + e.get("node").get("id").asString());
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        assertThat(revoked.json().get("revoked_at").isNull()).isFalse();
+        assertThat(node(e).post(
+                                "/api/v1/system/node_api/reports",
+                                report(UUID.randomUUID(), current, DIGEST, "healthy"))
+                        .status())
+                .isEqualTo(401);
+        assertThat(reader.delete("/api/v1/system/nodes/"
+                                + e.get("node").get("id").asString())
+                        .status())
+                .isEqualTo(403);
+    }
+
+    @Test
+    void aReportIsAcceptedOnceAndARetryGetsTheSameAnswer() {
+        JsonNode e = enroll("n1");
+        UUID reportId = UUID.randomUUID();
+
+        Api.Response first =
+                node(e).post("/api/v1/system/node_api/reports", report(reportId, current, DIGEST, "healthy"));
+        Api.Response retry =
+                node(e).post("/api/v1/system/node_api/reports", report(reportId, current, DIGEST, "healthy"));
+
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+        assertThat(retry.json().get("duplicate").asBoolean()).isTrue();
+        assertThat(jdbc.sql("select count(*) from node_report")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        JsonNode shown = reader.get(
+                        "/api/v1/system/nodes/" + e.get("node").get("id").asString())
+                .json();
+        assertThat(shown.get("last_publication_id").asString()).isEqualTo(current.toString());
+        assertThat(shown.get("last_result").asString()).isEqualTo("healthy");
+        assertThat(shown.get("agent_version").asString()).isEqualTo("0.1.0");
+        assertThat(shown.get("uptime_seconds").asLong()).isEqualTo(42);
+    }
+
+    @Test
+    void refusedReportsAreRecordedWithTheirReasonAndChangeNothing() {
+        JsonNode e = enroll("n1");
+        UUID otherPlatform = fixtures.platform("other");
+        UUID foreign = fixtures.publication(otherPlatform, "uefi_disk", "amd64", "published", true, clock.instant());
+        UUID otherTriple = fixtures.publication(platform, "qcow2", "amd64", "published", true, clock.instant());
+        UUID queued = fixtures.publication(platform, "uefi_disk", "amd64", "queued", false, clock.instant());
+        assertThat(node(e).post(
+                                "/api/v1/system/node_api/reports",
+                                report(UUID.randomUUID(), current, DIGEST, "healthy"))
+                        .status())
+                .isEqualTo(201);
+
+        refused(e, report(UUID.randomUUID(), UUID.randomUUID(), DIGEST, "healthy"), "node/unknown-publication");
+        refused(e, report(UUID.randomUUID(), foreign, DIGEST, "failed"), "node/foreign-publication");
+        refused(e, report(UUID.randomUUID(), otherTriple, DIGEST, "failed"), "node/foreign-publication");
+        refused(e, report(UUID.randomUUID(), queued, DIGEST, "failed"), "node/unpublished-publication");
+        UUID mismatch = UUID.randomUUID();
+        refused(e, report(mismatch, current, "ef".repeat(32), "failed"), "node/digest-mismatch");
+        refused(e, report(UUID.randomUUID(), current, DIGEST, "great"), "validation/invalid");
+        refused(e, "{\"publication_id\": \"" + current + "\"}", "validation/invalid");
+        // a retry of a refused report is refused again, not recorded twice
+        refused(e, report(mismatch, current, "ef".repeat(32), "failed"), "node/digest-mismatch");
+
+        assertThat(jdbc.sql("select refusal_code from node_report where refusal_code is not null order by refusal_code")
+                        .query(String.class)
+                        .list())
+                .containsExactly(
+                        "node/digest-mismatch",
+                        "node/foreign-publication",
+                        "node/foreign-publication",
+                        "node/unknown-publication",
+                        "node/unpublished-publication",
+                        "validation/invalid",
+                        "validation/invalid");
+        JsonNode shown = reader.get(
+                        "/api/v1/system/nodes/" + e.get("node").get("id").asString())
+                .json();
+        assertThat(shown.get("last_publication_id").asString()).isEqualTo(current.toString());
+        assertThat(shown.get("last_result").asString()).isEqualTo("healthy");
+    }
+
+    private void refused(JsonNode enrolled, String body, String code) {
+        Api.Response r = node(enrolled).post("/api/v1/system/node_api/reports", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(422);
+        assertThat(r.json().get("code").asString()).as(r.body()).isEqualTo(code);
+    }
+
+    @Test
+    void aNodeOverItsReportRateIsToldWhenToComeBack() {
+        JsonNode e = enroll("chatty");
+        int accepted = 0;
+        Api.Response last = null;
+        for (int i = 0; i < 11; i++) {
+            last = node(e).post(
+                            "/api/v1/system/node_api/reports", report(UUID.randomUUID(), current, DIGEST, "healthy"));
+            if (last.status() == 201) {
+                accepted++;
+            }
+        }
+        assertThat(accepted).isEqualTo(10);
+        assertThat(last.status()).isEqualTo(429);
+        assertThat(last.json().get("code").asString()).isEqualTo("node/rate-limited");
+        assertThat(last.raw().headers().firstValue("Retry-After")).isPresent();
+
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(node(e).post(
+                                "/api/v1/system/node_api/reports",
+                                report(UUID.randomUUID(), current, DIGEST, "healthy"))
+                        .status())
+                .isEqualTo(201);
+    }
+
+    @Test
+    void convergenceCountsEachLiveNodeOnceAndMarksUnhealthyAndStaleOnes() {
+        JsonNode onCurrent = enroll("a");
+        JsonNode onOld = enroll("b");
+        enroll("c");
+        JsonNode gone = enroll("d");
+        admin.delete("/api/v1/system/nodes/" + gone.get("node").get("id").asString());
+        assertThat(node(onCurrent)
+                        .post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), current, DIGEST, "healthy"))
+                        .status())
+                .isEqualTo(201);
+        assertThat(node(onOld)
+                        .post(
+                                "/api/v1/system/node_api/reports",
+                                report(UUID.randomUUID(), retired, DIGEST, "fell_back"))
+                        .status())
+                .isEqualTo(201);
+
+        JsonNode c = convergence();
+        assertThat(c.get("current_publication_id").asString()).isEqualTo(current.toString());
+        assertThat(c.get("total").asLong()).isEqualTo(3);
+        assertThat(c.get("on_current").asLong()).isEqualTo(1);
+        assertThat(c.get("on_other").get(0).get("publication_id").asString()).isEqualTo(retired.toString());
+        assertThat(c.get("on_other").get(0).get("nodes").asLong()).isEqualTo(1);
+        assertThat(c.get("never_reported").asLong()).isEqualTo(1);
+        assertThat(c.get("unhealthy").asLong()).isEqualTo(1);
+        assertThat(c.get("stale").asLong()).as("c never called in").isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(11));
+        assertThat(convergence().get("stale").asLong()).isEqualTo(3);
+        assertThat(reader.get("/api/v1/system/node_platforms/nowhere/convergence")
+                        .status())
+                .isEqualTo(404);
+    }
+
+    private JsonNode convergence() {
+        Api.Response r = reader.get("/api/v1/system/node_platforms/edge/convergence");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode data = r.json().get("data");
+        assertThat(data.size()).as(r.body()).isEqualTo(1);
+        return data.get(0);
+    }
+}
