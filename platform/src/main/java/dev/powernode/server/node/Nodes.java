@@ -211,6 +211,21 @@ public class Nodes {
     }
 
     /**
+     * The publication {@code node} should run: its triple's current one, or NOT_FOUND {@code
+     * node/no-current-publication} while the triple has none.
+     */
+    @Transactional(readOnly = true)
+    public DiskImagePublication currentFor(Node node) {
+        return publications
+                .current(node.nodePlatformId(), node.artifactFamily(), node.arch())
+                .orElseThrow(() -> DomainException.notFound(
+                        "node/no-current-publication",
+                        "the node's platform has no current "
+                                + node.artifactFamily().value() + "/"
+                                + node.arch().value() + " publication"));
+    }
+
+    /**
      * Records a boot report of {@code node}. Accepted: the node's last report becomes this one
      * (unless a later one is already recorded). Refused (malformed, an unknown publication, another
      * platform's or triple's, a digest that is not the publication's, one never published): recorded

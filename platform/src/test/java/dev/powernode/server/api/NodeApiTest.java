@@ -149,6 +149,45 @@ class NodeApiTest {
     }
 
     @Test
+    void aNodeAsksForItsTriplesCurrentPublicationAndGets304UntilItChanges() {
+        JsonNode e = enroll("n1");
+
+        Api.Response first = node(e).get("/api/v1/system/node_api/current");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().get("publication_id").asString()).isEqualTo(current.toString());
+        assertThat(first.json().get("sha256").asString()).isEqualTo(DIGEST);
+        String etag = first.raw().headers().firstValue("ETag").orElseThrow();
+        assertThat(etag).isEqualTo("\"" + current + "\"");
+
+        Api.Response unchanged = node(e).send(node(e).request("/api/v1/system/node_api/current")
+                .header("If-None-Match", etag)
+                .GET());
+        assertThat(unchanged.status()).isEqualTo(304);
+
+        jdbc.sql(
+                        "update disk_image_publication set active = false, status = 'retired', retired_at = now() where id = :id")
+                .param("id", current)
+                .update();
+        jdbc.sql(
+                        "update disk_image_publication set active = true, status = 'published', retired_at = null where id = :id")
+                .param("id", retired)
+                .update();
+        Api.Response changed = node(e).send(node(e).request("/api/v1/system/node_api/current")
+                .header("If-None-Match", etag)
+                .GET());
+        assertThat(changed.status()).isEqualTo(200);
+        assertThat(changed.json().get("publication_id").asString()).isEqualTo(retired.toString());
+
+        jdbc.sql(
+                        "update disk_image_publication set active = false, status = 'retired', retired_at = now() where id = :id")
+                .param("id", retired)
+                .update();
+        Api.Response none = node(e).get("/api/v1/system/node_api/current");
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.json().get("code").asString()).isEqualTo("node/no-current-publication");
+    }
+
+    @Test
     void aReportIsAcceptedOnceAndARetryGetsTheSameAnswer() {
         JsonNode e = enroll("n1");
         UUID reportId = UUID.randomUUID();
