@@ -36,6 +36,7 @@ final class RetentionCommand extends CommandGroup {
                                                     ? Format.text(n, "oci_ref")
                                                     : Format.text(n, "location")))
                             .text("SHARED", n -> n.path("artifact_shared").asBoolean(false) ? "shared" : Format.NONE)
+                            .status("ACTION", "action")
                             .clipped("REASON", "reason", 60));
         }
     }

@@ -386,6 +386,30 @@ public class Nodes {
                 .optional();
     }
 
+    /** How many live nodes last reported booting a publication, and one of their names. */
+    public record InUse(long nodes, String example) {}
+
+    /**
+     * The publications live (not revoked) nodes last reported booting, for one platform or (null)
+     * all: what retention must keep whatever its count. A node not seen for a while still counts:
+     * its image is on its disk until it reports another.
+     */
+    @Transactional(readOnly = true)
+    public Map<UUID, InUse> publicationsInUse(@Nullable UUID platformId) {
+        Map<UUID, InUse> out = new LinkedHashMap<>();
+        jdbc.sql("""
+                select last_publication_id, count(*) as nodes, min(name) as example from node
+                where revoked_at is null and last_publication_id is not null
+                  and (cast(:platform as uuid) is null or node_platform_id = :platform)
+                group by last_publication_id
+                """).param("platform", platformId).query(rs -> {
+            out.put(
+                    rs.getObject("last_publication_id", UUID.class),
+                    new InUse(rs.getLong("nodes"), rs.getString("example")));
+        });
+        return out;
+    }
+
     /**
      * The convergence of each triple of a platform that has live nodes or a current publication:
      * nodes on the current publication, on others, never reported, unhealthy and stale (not seen

@@ -3,8 +3,10 @@ package dev.powernode.server.retention;
 import java.util.UUID;
 
 /**
- * A publication the next retention run will purge, and why. {@code artifactShared}: another live
- * publication uses the same artifact, so only the row is purged and the bytes stay.
+ * A publication past the retention count and what the next run does with it, and why: {@code
+ * action} {@code purge}, or {@code keep} when live nodes still boot it (retention never purges
+ * what the fleet runs). {@code artifactShared}: another live publication uses the same artifact,
+ * so only the row is purged and the bytes stay.
  */
 public record RetentionCandidate(
         UUID publicationId,
@@ -19,4 +21,12 @@ public record RetentionCandidate(
         String storage,
         String location,
         boolean artifactShared,
-        String reason) {}
+        String action,
+        String reason) {
+    static final String PURGE = "purge";
+    static final String KEEP = "keep";
+
+    boolean purges() {
+        return PURGE.equals(action);
+    }
+}

@@ -3,6 +3,7 @@ package dev.powernode.server.retention;
 import dev.powernode.common.oci.Digest;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.oci.RegistryException;
+import dev.powernode.server.node.Nodes;
 import dev.powernode.server.oci.Registries;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.platform.RetentionCount;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -57,6 +59,7 @@ public class RetentionPolicy {
 
     private final NodePlatforms platforms;
     private final Publications publications;
+    private final Nodes nodes;
     private final Registries registries;
     private final RetentionProperties config;
     private final Clock clock;
@@ -64,11 +67,13 @@ public class RetentionPolicy {
     RetentionPolicy(
             NodePlatforms platforms,
             Publications publications,
+            Nodes nodes,
             Registries registries,
             RetentionProperties config,
             Clock clock) {
         this.platforms = platforms;
         this.publications = publications;
+        this.nodes = nodes;
         this.registries = registries;
         this.config = config;
         this.clock = clock;
@@ -85,19 +90,24 @@ public class RetentionPolicy {
         for (RetentionCount c : platforms.retentionCounts(platformId)) {
             counts.put(c.platformId(), c);
         }
+        Map<UUID, Nodes.InUse> inUse = nodes.publicationsInUse(platformId);
         return publications
                 .purgeCandidates(counts.values(), now.minus(config.grace()), now.minus(config.failedMaxAge()))
                 .stream()
-                .map(c -> candidate(c, counts.get(c.platformId())))
+                .map(c -> candidate(c, counts.get(c.platformId()), inUse.get(c.publicationId())))
                 .sorted(PLAN_ORDER)
                 .toList();
     }
 
-    private RetentionCandidate candidate(PurgeCandidate c, RetentionCount count) {
+    private RetentionCandidate candidate(PurgeCandidate c, RetentionCount count, Nodes.@Nullable InUse inUse) {
         String reason = c.keptBefore() == null
                 ? "failed more than " + config.failedMaxAge() + " ago"
                 : "kept before it (the current one, then the newest): " + c.keptBefore()
                         + ", disk_image_retention_count " + count.keep();
+        if (inUse != null) {
+            reason = "live nodes still boot it: " + inUse.nodes() + " (e.g. " + inUse.example()
+                    + "); retention never purges what nodes run (past the count: " + reason + ")";
+        }
         return new RetentionCandidate(
                 c.publicationId(),
                 c.platformId(),
@@ -111,6 +121,7 @@ public class RetentionPolicy {
                 c.storage(),
                 c.location(),
                 c.artifactShared(),
+                inUse == null ? RetentionCandidate.PURGE : RetentionCandidate.KEEP,
                 reason);
     }
 
@@ -120,7 +131,10 @@ public class RetentionPolicy {
      */
     public RetentionReport run(UUID platformId) {
         long start = System.nanoTime();
-        List<RetentionCandidate> plan = plan(platformId);
+        List<RetentionCandidate> planned = plan(platformId);
+        List<RetentionCandidate> plan =
+                planned.stream().filter(RetentionCandidate::purges).toList();
+        int keptInUse = planned.size() - plan.size();
         AtomicInteger deleted = new AtomicInteger();
         AtomicInteger gone = new AtomicInteger();
         AtomicInteger shared = new AtomicInteger();
@@ -183,7 +197,15 @@ public class RetentionPolicy {
                     millis);
         }
         return new RetentionReport(
-                plan.size(), purged, deleted.get(), gone.get(), shared.get(), reclaimable, List.copyOf(errors), millis);
+                plan.size(),
+                purged,
+                deleted.get(),
+                gone.get(),
+                shared.get(),
+                keptInUse,
+                reclaimable,
+                List.copyOf(errors),
+                millis);
     }
 
     /** True when something was deleted, false when it was already gone; throws to retry later. */

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,6 +175,50 @@ class RetentionTest {
             }
         }
         assertThat(plan()).as("nothing left to do").isEmpty();
+    }
+
+    @Test
+    void aPublicationALiveNodeStillBootsIsKeptWhateverTheCountAndThePlanSaysWhy() {
+        publish(5, "inuse");
+        pastTheGraceWindow();
+        JsonNode node = admin.post(
+                        "/api/v1/system/nodes",
+                        "{\"platform\":\"keep3\",\"name\":\"straggler\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\"}")
+                .json();
+        Api agent = admin.as(node.get("token").asString());
+        String oldest = ids.get(0);
+        String report = "{\"report_id\":\"%s\",\"publication_id\":\"%s\",\"sha256\":\"%s\",\"result\":\"healthy\"}";
+        assertThat(agent.post(
+                                "/api/v1/system/node_api/reports",
+                                report.formatted(UUID.randomUUID(), oldest, sha256(oldest)))
+                        .status())
+                .isEqualTo(201);
+
+        List<JsonNode> plan = plan();
+        assertThat(plan).hasSize(2);
+        JsonNode kept = plan.stream()
+                .filter(c -> c.get("publication_id").asString().equals(oldest))
+                .findFirst()
+                .orElseThrow();
+        assertThat(kept.get("action").asString()).isEqualTo("keep");
+        assertThat(kept.get("reason").asString()).contains("live nodes still boot it: 1 (e.g. straggler)");
+        JsonNode report1 = run();
+        assertThat(report1.get("purged").asInt()).isEqualTo(1);
+        assertThat(report1.get("kept_in_use").asInt()).isEqualTo(1);
+        assertThat(status(oldest)).isEqualTo("retired");
+        assertThat(status(ids.get(1))).isEqualTo("purged");
+
+        // once the node reports the current one, the old one goes; a revoked node protects nothing
+        assertThat(agent.post(
+                                "/api/v1/system/node_api/reports",
+                                report.formatted(UUID.randomUUID(), ids.get(4), sha256(ids.get(4))))
+                        .status())
+                .isEqualTo(201);
+        assertThat(plan())
+                .singleElement()
+                .satisfies(c -> assertThat(c.get("action").asString()).isEqualTo("purge"));
+        assertThat(run().get("purged").asInt()).isEqualTo(1);
+        assertThat(status(oldest)).isEqualTo("purged");
     }
 
     @Test
@@ -420,6 +465,13 @@ class RetentionTest {
         return admin.post(
                 "/api/v1/system/node_platforms/" + platformId + "/default_disk_image_publication",
                 "{\"publication_id\":\"" + id + "\"}");
+    }
+
+    String sha256(String id) {
+        return jdbc.sql("select sha256 from disk_image_publication where id = :id::uuid")
+                .param("id", id)
+                .query(String.class)
+                .single();
     }
 
     String status(String id) {
