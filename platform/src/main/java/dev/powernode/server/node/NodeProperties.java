@@ -10,12 +10,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     no limit)
  * @param reportBurst how many reports one node may send at once
  * @param staleAfter a node not seen for this long counts as stale in the convergence view
+ * @param reportMaxAge recorded reports older than this are deleted by the retention job (a node's
+ *     last report stays on its row)
  */
 @ConfigurationProperties("powernode.nodes")
-public record NodeProperties(Double reportRate, Integer reportBurst, Duration staleAfter) {
+public record NodeProperties(Double reportRate, Integer reportBurst, Duration staleAfter, Duration reportMaxAge) {
     public NodeProperties {
         reportRate = reportRate == null ? 0.2 : reportRate;
         reportBurst = reportBurst == null ? 10 : reportBurst;
         staleAfter = staleAfter == null ? Duration.ofMinutes(10) : staleAfter;
+        reportMaxAge = reportMaxAge == null ? Duration.ofDays(30) : reportMaxAge;
     }
 }

@@ -386,6 +386,18 @@ public class Nodes {
                 .optional();
     }
 
+    /**
+     * Deletes recorded reports older than {@code powernode.nodes.report-max-age} (the retention
+     * job's): what bounds node_report at a fleet's steady report rate. A node's last accepted report
+     * stays on its row. Returns how many were deleted.
+     */
+    @Transactional
+    public int purgeOldReports() {
+        return jdbc.sql("delete from node_report where received_at < :cutoff")
+                .param("cutoff", Timestamp.from(clock.instant().minus(config.reportMaxAge())))
+                .update();
+    }
+
     /** How many live nodes last reported booting a publication, and one of their names. */
     public record InUse(long nodes, String example) {}
 

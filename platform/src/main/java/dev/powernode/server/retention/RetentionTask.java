@@ -3,6 +3,7 @@ package dev.powernode.server.retention;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
+import dev.powernode.server.node.Nodes;
 import dev.powernode.server.webhook.WebhookDeliveries;
 import dev.powernode.server.webhook.WebhookProperties;
 import org.slf4j.Logger;
@@ -13,7 +14,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The recurring retention sweep (POWERNODE_RETENTION_CRON, default hourly); one replica runs it at
  * a time. Besides artifacts it deletes webhook deliveries older than
- * POWERNODE_WEBHOOK_DELIVERY_MAX_AGE (default 30 days).
+ * POWERNODE_WEBHOOK_DELIVERY_MAX_AGE and node reports older than POWERNODE_NODES_REPORT_MAX_AGE
+ * (default 30 days each).
  */
 @Configuration(proxyBeanMethods = false)
 class RetentionTask {
@@ -23,6 +25,7 @@ class RetentionTask {
     RecurringTask<Void> diskImageRetentionTask(
             RetentionPolicy policy,
             WebhookDeliveries deliveries,
+            Nodes nodes,
             RetentionProperties retention,
             WebhookProperties webhook) {
         return Tasks.recurring("disk-image-retention", Schedules.cron(retention.cron()))
@@ -34,6 +37,10 @@ class RetentionTask {
                                 "retention deleted {} webhook deliveries older than {}",
                                 purged,
                                 webhook.deliveryMaxAge());
+                    }
+                    int reports = nodes.purgeOldReports();
+                    if (reports > 0) {
+                        log.info("retention deleted {} node reports past their maximum age", reports);
                     }
                 });
     }

@@ -31,6 +31,9 @@ class NodeApiTest {
     @Autowired
     SettableClock clock;
 
+    @Autowired
+    dev.powernode.server.node.Nodes nodes;
+
     Fixtures fixtures;
     Api admin;
     Api reader;
@@ -259,6 +262,26 @@ class NodeApiTest {
         Api.Response r = node(enrolled).post("/api/v1/system/node_api/reports", body);
         assertThat(r.status()).as(r.body()).isEqualTo(422);
         assertThat(r.json().get("code").asString()).as(r.body()).isEqualTo(code);
+    }
+
+    @Test
+    void reportsPastTheirMaximumAgeArePurgedAndTheNodeKeepsItsLastOne() {
+        JsonNode e = enroll("n1");
+        node(e).post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), current, DIGEST, "healthy"));
+        clock.advance(Duration.ofDays(20));
+        node(e).post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), retired, DIGEST, "failed"));
+        clock.advance(Duration.ofDays(11));
+
+        assertThat(nodes.purgeOldReports()).isEqualTo(1);
+
+        assertThat(jdbc.sql("select count(*) from node_report")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        JsonNode shown = reader.get(
+                        "/api/v1/system/nodes/" + e.get("node").get("id").asString())
+                .json();
+        assertThat(shown.get("last_publication_id").asString()).isEqualTo(retired.toString());
     }
 
     @Test
