@@ -19,10 +19,11 @@ create table node (
     last_report_at       timestamptz,
     agent_version        text        check (length(agent_version) <= 100),
     uptime_seconds       bigint      check (uptime_seconds >= 0),
-    constraint node_name_unique_per_platform unique (node_platform_id, name),
     constraint node_report_fields_together check (
         (last_report_at is null) = (last_result is null) and (last_report_at is null) = (last_publication_id is null))
 );
+-- a name is the live node's: a revoked node's name may be enrolled again
+create unique index node_name_unique_per_platform on node (node_platform_id, name) where revoked_at is null;
 create index node_by_triple on node (node_platform_id, artifact_family, arch) where revoked_at is null;
 
 -- Every report a node sent with a valid token, accepted or refused: report_id (the node's) makes a

@@ -29,4 +29,23 @@ public record RetentionCandidate(
     boolean purges() {
         return PURGE.equals(action);
     }
+
+    /** This candidate, its artifact also used by a publication that stays: only the row goes. */
+    RetentionCandidate sharingItsArtifact() {
+        return new RetentionCandidate(
+                publicationId,
+                platformId,
+                platformSlug,
+                artifactFamily,
+                arch,
+                status,
+                ociRef,
+                signatureDigest,
+                attachedDigests,
+                storage,
+                location,
+                true,
+                action,
+                reason);
+    }
 }

@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -91,12 +93,30 @@ public class RetentionPolicy {
             counts.put(c.platformId(), c);
         }
         Map<UUID, Nodes.InUse> inUse = nodes.publicationsInUse(platformId);
-        return publications
-                .purgeCandidates(counts.values(), now.minus(config.grace()), now.minus(config.failedMaxAge()))
-                .stream()
-                .map(c -> candidate(c, counts.get(c.platformId()), inUse.get(c.publicationId())))
+        List<RetentionCandidate> planned =
+                publications
+                        .purgeCandidates(counts.values(), now.minus(config.grace()), now.minus(config.failedMaxAge()))
+                        .stream()
+                        .map(c -> candidate(c, counts.get(c.platformId()), inUse.get(c.publicationId())))
+                        .toList();
+        // the publications found the sharing among the live ones; a kept candidate is live too: a
+        // purged row that shares its artifact must leave the bytes
+        Set<String> keptArtifacts = new HashSet<>();
+        for (RetentionCandidate c : planned) {
+            if (!c.purges()) {
+                keptArtifacts.add(artifactKey(c));
+            }
+        }
+        return planned.stream()
+                .map(c -> c.purges() && !c.artifactShared() && keptArtifacts.contains(artifactKey(c))
+                        ? c.sharingItsArtifact()
+                        : c)
                 .sorted(PLAN_ORDER)
                 .toList();
+    }
+
+    private static String artifactKey(RetentionCandidate c) {
+        return c.ociRef() != null ? "oci:" + c.ociRef() : c.storage() + ":" + c.location();
     }
 
     private RetentionCandidate candidate(PurgeCandidate c, RetentionCount count, Nodes.@Nullable InUse inUse) {

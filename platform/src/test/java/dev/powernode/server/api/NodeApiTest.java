@@ -97,6 +97,11 @@ class NodeApiTest {
                 "{\"platform\":\"edge\",\"name\":\"rack1-node07\",\"artifact_family\":\"uefi_disk\",\"arch\":\"amd64\"}");
         assertThat(again.status()).as(again.body()).isEqualTo(409);
         assertThat(again.json().get("code").asString()).isEqualTo("node/name-taken");
+        // a revoked node's name is free again, with a new id and token
+        assertThat(admin.delete("/api/v1/system/nodes/" + id).status()).isEqualTo(200);
+        JsonNode reenrolled = enroll("rack1-node07");
+        assertThat(reenrolled.get("node").get("id").asString()).isNotEqualTo(id);
+        assertThat(reenrolled.get("token").asString()).isNotEqualTo(token);
 
         Api.Response bad = admin.post(
                 "/api/v1/system/nodes",

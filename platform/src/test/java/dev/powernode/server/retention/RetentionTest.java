@@ -208,7 +208,7 @@ class RetentionTest {
         assertThat(status(oldest)).isEqualTo("retired");
         assertThat(status(ids.get(1))).isEqualTo("purged");
 
-        // once the node reports the current one, the old one goes; a revoked node protects nothing
+        // once the node reports the current one, the old one goes
         assertThat(agent.post(
                                 "/api/v1/system/node_api/reports",
                                 report.formatted(UUID.randomUUID(), ids.get(4), sha256(ids.get(4))))
@@ -219,6 +219,54 @@ class RetentionTest {
                 .satisfies(c -> assertThat(c.get("action").asString()).isEqualTo("purge"));
         assertThat(run().get("purged").asInt()).isEqualTo(1);
         assertThat(status(oldest)).isEqualTo("purged");
+    }
+
+    @Test
+    void aPurgedRowSharingItsArtifactWithOneNodesStillBootLeavesTheBytes() {
+        publish(2, "sharedinuse"); // uefi_disk: ids[0] retired, ids[1] current
+        DiskImageArtifacts.Pushed a = pushed.get(0);
+        String reused = announce("qcow2", REGISTRY.viaProxy(a.ref()).toString(), a);
+        DiskImageArtifacts.Pushed b = REGISTRY.push("sharedinuse", 5_000, 99_999L);
+        REGISTRY.sign(b.ref());
+        announce("qcow2", REGISTRY.viaProxy(b.ref()).toString(), b); // reused is retired now
+        admin.patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}");
+        pastTheGraceWindow();
+        JsonNode node = admin.post(
+                        "/api/v1/system/nodes",
+                        "{\"platform\":\"keep3\",\"name\":\"q1\",\"artifact_family\":\"qcow2\",\"arch\":\"amd64\"}")
+                .json();
+        assertThat(admin.as(node.get("token").asString())
+                        .post(
+                                "/api/v1/system/node_api/reports",
+                                "{\"report_id\":\"%s\",\"publication_id\":\"%s\",\"sha256\":\"%s\",\"result\":\"healthy\"}"
+                                        .formatted(UUID.randomUUID(), reused, sha256(reused)))
+                        .status())
+                .isEqualTo(201);
+
+        JsonNode purging = plan().stream()
+                .filter(c -> c.get("publication_id").asString().equals(ids.get(0)))
+                .findFirst()
+                .orElseThrow();
+        assertThat(purging.get("action").asString()).isEqualTo("purge");
+        assertThat(purging.get("artifact_shared").asBoolean())
+                .as("the kept qcow2 row still needs the artifact")
+                .isTrue();
+        JsonNode report = run();
+
+        assertThat(report.get("purged").asInt()).isEqualTo(1);
+        assertThat(report.get("kept_in_use").asInt()).isEqualTo(1);
+        assertThat(report.get("kept_shared").asInt()).isEqualTo(1);
+        assertThat(REGISTRY.client.getManifest(a.ref()).digest())
+                .isEqualTo(a.ref().digest());
+    }
+
+    private String announce(String family, String ociRef, DiskImageArtifacts.Pushed artifact) {
+        String id = webhook.send(WebhookCaller.body("keep3", family, "amd64", ociRef, artifact))
+                .json()
+                .get("publication_id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "published".equals(status(id)));
+        return id;
     }
 
     @Test
