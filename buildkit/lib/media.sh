@@ -54,12 +54,13 @@ IPXE
   touch -d "@$BUILD_EPOCH" "$out"
 }
 
-# build_ipxe_netboot_script OUT NETBOOT_NAME NETBOOT_SHA256 CMDLINE: a real system's netboot. On
-# EFI and BIOS alike iPXE boots the kernel with the netboot initramfs, whose powernode-net fetches
-# NETBOOT_NAME from ${powernode-url} (set by the operator's menu or DHCP; else the script's own
-# directory, ${cwduri}, on an iPXE that has that setting) and checks it against NETBOOT_SHA256.
+# build_ipxe_netboot_script OUT NETBOOT_NAME NETBOOT_SHA256 NETBOOT_SIZE CMDLINE: a real system's
+# netboot. On EFI and BIOS alike iPXE boots the kernel with the netboot initramfs, whose
+# powernode-net fetches NETBOOT_NAME from ${powernode-url} (set by the operator's menu script; else
+# the script's own directory, ${cwduri}, on an iPXE that has that setting) and checks it against
+# NETBOOT_SIZE and NETBOOT_SHA256.
 build_ipxe_netboot_script() {
-  local out="$1" name="$2" sha="$3" cmdline="$4"
+  local out="$1" name="$2" sha="$3" size="$4" cmdline="$5"
   cat >"$out" <<IPXE
 #!ipxe
 echo Powernode $BUILD_ID: netboot (kernel + initramfs, then the image over HTTP into RAM)
@@ -70,7 +71,7 @@ echo powernode: (this iPXE has no cwduri setting to find it), e.g. set powernode
 exit 1
 :boot
 echo powernode: the image comes from \${powernode-url}/$name
-kernel kernel initrd=initramfs-net.cpio.zst $cmdline powernode.netboot=\${powernode-url}/$name powernode.netboot.sha256=$sha
+kernel kernel initrd=initramfs-net.cpio.zst $cmdline powernode.netboot=\${powernode-url}/$name powernode.netboot.sha256=$sha powernode.netboot.size=$size
 initrd initramfs-net.cpio.zst
 boot
 IPXE

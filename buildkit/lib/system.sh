@@ -194,7 +194,7 @@ OSREL
     touch -d "@$BUILD_EPOCH" "$OUT/powernode-$ARCH.netboot.ext4"
     cp "$WORK_DIR/initramfs-net.img" "$OUT/initramfs-net.cpio.zst"
     build_ipxe_netboot_script "$OUT/powernode-$ARCH.ipxe" "powernode-$ARCH.netboot.ext4" \
-      "$(sha256_of "$OUT/powernode-$ARCH.netboot.ext4")" \
+      "$(sha256_of "$OUT/powernode-$ARCH.netboot.ext4")" "$(stat -c %s "$OUT/powernode-$ARCH.netboot.ext4")" \
       "console=tty0 console=$CONSOLE ip=dhcp rd.neednet=1 root=LABEL=powernode-net rootfstype=ext4 ro rd.shell=0 rd.emergency=halt systemd.ssh_auto=0 powernode.image=sha256:$IMAGE_DIGEST"
     stage_end
   fi

@@ -286,8 +286,8 @@ track_a() {
     printf 'device_id=node-test-0001\n' >"$WORK/identity.cfg"
     "$KIT_DIR/identity.sh" "$WORK/disk.img" "$WORK/identity.cfg" >/dev/null
     mapfile -t a < <(fw disk; disk raw "$WORK/disk.img")
-    run_boot disk-boot1 "$marker identity=node-test-0001 boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
-    run_boot disk-boot2 "$marker identity=node-test-0001 boot=2" "POWERNODE-BOOT-FAILED|$failed_unit|boot=1" "${a[@]}" "${NET[@]}"
+    run_boot disk-boot1 "$marker identity=node-test-0001 boot=1" "POWERNODE-BOOT-FAILED|POWERNODE-IDENTITY-EXPOSED|$failed_unit" "${a[@]}" "${NET[@]}"
+    run_boot disk-boot2 "$marker identity=node-test-0001 boot=2" "POWERNODE-BOOT-FAILED|POWERNODE-IDENTITY-EXPOSED|$failed_unit|boot=1" "${a[@]}" "${NET[@]}"
     rm -f "$WORK/disk.img"
   fi
   if selected tampered-image; then

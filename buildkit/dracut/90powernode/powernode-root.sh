@@ -9,7 +9,8 @@
 # A read-only persist (the ISO booted as a CD, powernode-cdrom.sh) runs live: state in a tmpfs.
 # The image is named by the sha256 of its metadata image (powernode.image=sha256:<hex> on the
 # command line, signed into the UKI); that digest is checked before anything is mounted.
-# BOOT's identity.cfg, if present, is copied to /run/powernode/identity.
+# BOOT's identity.cfg, if present, is copied to /run/powernode/identity (mode 0600: it holds the
+# node's token).
 set -u
 P=/sysroot
 STATE=$P/powernode/state
@@ -24,9 +25,11 @@ fail() {
 
 digest=""
 read -r cmdline </proc/cmdline
+set -f # the command line's words are not file patterns
 for arg in $cmdline; do
     case "$arg" in powernode.image=sha256:*) digest="${arg#powernode.image=sha256:}" ;; esac
 done
+set +f
 case "$digest" in
     "") fail "no powernode.image=sha256:<hex> on the kernel command line" ;;
     *[!0-9a-f]*) fail "powernode.image is not a lowercase sha256: $digest" ;;
@@ -83,11 +86,18 @@ if [ ! -d "$STATE/var" ]; then
 fi
 mount --bind "$STATE/var" "$RUN/root/var" || fail "cannot bind /var from persist"
 
-# identity.cfg from BOOT (the ESP), exposed read-only to the system
-if [ -e /dev/disk/by-label/BOOT ]; then
+# identity.cfg from BOOT (the ESP), exposed read-only to the system; not for a netboot, whose
+# identity would otherwise come from whatever local disk or stick carries a BOOT label
+netboot=0
+case " $cmdline " in *" powernode.netboot="*) netboot=1 ;; esac
+if [ "$netboot" = 0 ] && [ -e /dev/disk/by-label/BOOT ]; then
     mkdir -p "$RUN/boot"
     if mount -t vfat -o ro /dev/disk/by-label/BOOT "$RUN/boot" 2>/dev/null; then
-        if [ -f "$RUN/boot/identity.cfg" ]; then cp "$RUN/boot/identity.cfg" "$RUN/identity"; fi
+        # it carries the node's token (powernode nodes enroll): root's alone, 0600 (a copy would
+        # keep the FAT mount's 0755 less the umask)
+        if [ -f "$RUN/boot/identity.cfg" ]; then
+            (umask 077 && cat "$RUN/boot/identity.cfg" >"$RUN/identity") || say "cannot copy identity.cfg from BOOT"
+        fi
         umount "$RUN/boot"
     fi
     rmdir "$RUN/boot" 2>/dev/null

@@ -8,6 +8,12 @@ identity=none
 if [ -f /run/powernode/identity ]; then
     identity="$(sed -n 's/^device_id=//p' /run/powernode/identity | head -n 1)"
     identity="${identity:-unnamed}"
+    # it holds the node's token: root's alone
+    mode="$(stat -c %a /run/powernode/identity)"
+    if [ "$mode" != 600 ]; then
+        echo "POWERNODE-IDENTITY-EXPOSED: /run/powernode/identity has mode $mode, not 600" >&2
+        exit 1
+    fi
 fi
 mkdir -p /var/lib/powernode
 n=$(( $(cat /var/lib/powernode/boot-count 2>/dev/null || echo 0) + 1 ))
