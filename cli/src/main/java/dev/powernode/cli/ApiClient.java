@@ -50,6 +50,13 @@ final class ApiClient {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
     }
 
+    /** PUTs {@code body} as JSON. */
+    JsonNode put(String path, Object body) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
     JsonNode delete(String path) {
         return send(request(path).DELETE());
     }

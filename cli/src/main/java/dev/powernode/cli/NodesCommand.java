@@ -18,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
             NodesCommand.ListNodes.class,
             NodesCommand.Show.class,
             NodesCommand.Revoke.class,
-            NodesCommand.Convergence.class
+            NodesCommand.Convergence.class,
+            NodesCommand.AutoRollback.class
         })
 final class NodesCommand extends CommandGroup {
     static final String BASE = "/api/v1/system/nodes";
@@ -125,6 +126,48 @@ final class NodesCommand extends CommandGroup {
         @Override
         public void run() {
             output.record(api.client().delete(BASE + "/" + ApiClient.enc(id)));
+        }
+    }
+
+    @Command(
+            name = "auto-rollback",
+            description = {
+                "A platform's auto-rollback policy and its trips: when FAILURES of the first WINDOW nodes that "
+                        + "reported on a triple's current publication fail to boot it, the triple goes back to the "
+                        + "previous publication.",
+                "Without options: GET /api/v1/system/node_platforms/PLATFORM/auto_rollback. --failures / --off: "
+                        + "PUT (system:admin)."
+            })
+    static final class AutoRollback extends ApiCommand {
+        @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
+        String platform;
+
+        @Option(names = "--failures", paramLabel = "N", description = "Failed boots that trip it.")
+        Integer failures;
+
+        @Option(names = "--window", paramLabel = "M", description = "Among the first M nodes that report (default 5).")
+        Integer window;
+
+        @Option(names = "--off", description = "Turn auto-rollback off.")
+        boolean off;
+
+        @Override
+        public void run() {
+            String path = "/api/v1/system/node_platforms/" + ApiClient.enc(platform) + "/auto_rollback";
+            if (off && failures != null) {
+                throw new CliException("--off and --failures exclude each other", 2);
+            }
+            if (!off && failures == null) {
+                if (window != null) {
+                    throw new CliException("--window needs --failures", 2);
+                }
+                show(path);
+                return;
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("failures", off ? null : failures);
+            body.put("window", window);
+            output.record(api.client().put(path, body));
         }
     }
 

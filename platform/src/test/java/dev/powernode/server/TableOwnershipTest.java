@@ -52,7 +52,7 @@ class TableOwnershipTest {
             "auth",
             Set.of("api_token"),
             "node",
-            Set.of("node", "node_report"),
+            Set.of("node", "node_report", "node_rollback_policy", "node_rollback_trip"),
             "events",
             Set.of("event_subscription", "outbound_event", "event_delivery"));
 

@@ -4,6 +4,8 @@ import dev.powernode.server.node.Convergence;
 import dev.powernode.server.node.EnrolledNode;
 import dev.powernode.server.node.Node;
 import dev.powernode.server.node.Nodes;
+import dev.powernode.server.node.RollbackPolicy;
+import dev.powernode.server.node.RollbackTrip;
 import dev.powernode.server.platform.NodePlatforms;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -134,6 +137,38 @@ class NodeController {
     @DeleteMapping("/api/v1/system/nodes/{id}")
     NodeView revoke(@PathVariable String id) {
         return NodeView.of(nodes.revoke(Params.pathId("node/not-found", "node", id)));
+    }
+
+    record PolicyRequest(Integer failures, Integer window) {}
+
+    record PolicyView(int failures, int window, String updatedBy, Instant updatedAt) {
+        static PolicyView of(RollbackPolicy p) {
+            return new PolicyView(p.failures(), p.window(), p.updatedBy(), p.updatedAt());
+        }
+    }
+
+    record TripView(UUID publicationId, UUID targetPublicationId, String reason, Instant trippedAt) {
+        static TripView of(RollbackTrip t) {
+            return new TripView(t.publicationId(), t.targetPublicationId(), t.reason(), t.trippedAt());
+        }
+    }
+
+    /** {@code policy} null when auto-rollback is off. */
+    record AutoRollbackView(PolicyView policy, List<TripView> trips) {}
+
+    @GetMapping("/api/v1/system/node_platforms/{platform}/auto_rollback")
+    AutoRollbackView autoRollback(@PathVariable String platform) {
+        return new AutoRollbackView(
+                nodes.rollbackPolicy(platform).map(PolicyView::of).orElse(null),
+                nodes.rollbackTrips(platform).stream().map(TripView::of).toList());
+    }
+
+    /** {@code failures} null turns auto-rollback off; {@code window} defaults to 5 nodes (system:admin). */
+    @PutMapping("/api/v1/system/node_platforms/{platform}/auto_rollback")
+    AutoRollbackView setAutoRollback(
+            @PathVariable String platform, @RequestBody PolicyRequest body, Authentication auth) {
+        nodes.setRollbackPolicy(platform, body.failures(), body.window(), auth.getName());
+        return autoRollback(platform);
     }
 
     @GetMapping("/api/v1/system/node_platforms/{platform}/convergence")

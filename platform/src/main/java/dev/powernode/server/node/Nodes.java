@@ -4,6 +4,8 @@ import dev.powernode.common.oci.Digest;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.publication.DiskImagePublication;
+import dev.powernode.server.publication.PublicationQuery;
+import dev.powernode.server.publication.PublicationStatus;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
@@ -26,6 +28,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -51,6 +56,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class Nodes {
+    private static final Logger log = LoggerFactory.getLogger(Nodes.class);
     static final String TOKEN_PREFIX = "pnn_";
     static final Pattern NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
     private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
@@ -256,7 +262,188 @@ public class Nodes {
         if (refusal != null) {
             throw refusal;
         }
+        BootResult result = BootResult.parse("result", r.result());
+        if (result != BootResult.HEALTHY) {
+            considerRollback(node, UUID.fromString(r.publicationId()));
+        }
         return new ReportOutcome(id, now, false);
+    }
+
+    /**
+     * After a failed (or fallen-back) boot of {@code publicationId}: when the platform has a policy,
+     * the publication is its triple's current one, no earlier auto-rollback made it current (no
+     * cascade without an operator) and it has not tripped before, and {@code failures} of the first
+     * {@code window} nodes that reported on it failed, the triple goes back to the newest earlier
+     * publication that did not trip, through the same set-default path operators use. The trip is
+     * recorded first (once per publication, so racing reports roll back once); the audit's actor
+     * names the policy and the count. A refused rollback (say, its target was purged meanwhile) is
+     * recorded on the trip and logged; the report stays accepted.
+     */
+    private void considerRollback(Node node, UUID publicationId) {
+        Optional<RollbackPolicy> policy = policyOf(node.nodePlatformId());
+        if (policy.isEmpty()) {
+            return;
+        }
+        Optional<DiskImagePublication> current =
+                publications.current(node.nodePlatformId(), node.artifactFamily(), node.arch());
+        if (current.isEmpty() || !current.get().id().equals(publicationId)) {
+            return;
+        }
+        boolean tripped =
+                jdbc.sql("""
+                select exists (select 1 from node_rollback_trip
+                               where publication_id = :pub or target_publication_id = :pub)
+                """).param("pub", publicationId).query(Boolean.class).single();
+        if (tripped) {
+            return;
+        }
+        int window = policy.get().window();
+        record Tally(long nodes, long failed) {}
+        Tally tally = jdbc.sql("""
+                with firsts as (
+                    select node_id, min(received_at) as first_at,
+                           bool_or(result in ('failed', 'fell_back')) as failed
+                    from node_report where publication_id = :pub and refusal_code is null
+                    group by node_id order by first_at, node_id limit :window)
+                select count(*) as nodes, count(*) filter (where failed) as failed from firsts
+                """)
+                .param("pub", publicationId)
+                .param("window", window)
+                .query((rs, n) -> new Tally(rs.getLong("nodes"), rs.getLong("failed")))
+                .single();
+        if (tally.failed() < policy.get().failures()) {
+            return;
+        }
+        DiskImagePublication from = current.get();
+        Optional<DiskImagePublication> target = publications
+                .list(
+                        new PublicationQuery(
+                                node.nodePlatformId(), PublicationStatus.RETIRED, node.arch(), node.artifactFamily()),
+                        new PageRequest(1, PageRequest.MAX_PER_PAGE))
+                .items()
+                .stream()
+                .filter(p -> !trippedBefore(p.id()))
+                .filter(p -> BUILD_ORDER.compare(p, from) < 0)
+                .sorted(BUILD_ORDER.reversed())
+                .findFirst();
+        String reason = "auto-rollback: " + tally.failed() + " of the first " + tally.nodes()
+                + " nodes failed to boot sha256:" + from.sha256() + " (policy: "
+                + policy.get().failures() + " of "
+                + window + ")";
+        Instant now = clock.instant();
+        Integer inserted = tx.execute(s -> jdbc.sql("""
+                        insert into node_rollback_trip (publication_id, node_platform_id, target_publication_id, reason,
+                                                        tripped_at)
+                        values (:pub, :platform, :target, :reason, :now)
+                        on conflict (publication_id) do nothing
+                        """)
+                .param("pub", from.id())
+                .param("platform", node.nodePlatformId())
+                .param("target", target.map(DiskImagePublication::id).orElse(null))
+                .param("reason", target.isPresent() ? reason : reason + "; nothing earlier to go back to")
+                .param("now", Timestamp.from(now))
+                .update());
+        if (inserted == null || inserted == 0 || target.isEmpty()) {
+            if (target.isEmpty() && inserted != null && inserted > 0) {
+                log.warn("{}; nothing earlier to go back to", reason);
+            }
+            return;
+        }
+        try {
+            publications.setDefault(node.nodePlatformId(), target.get().id(), reason);
+            log.warn("{}: {} is current again", reason, target.get().id());
+        } catch (DomainException e) {
+            jdbc.sql("""
+                    update node_rollback_trip set target_publication_id = null, reason = :reason
+                    where publication_id = :pub
+                    """)
+                    .param("pub", from.id())
+                    .param("reason", Text.printable(reason + "; not rolled back: " + e.getMessage(), 1000))
+                    .update();
+            log.warn("{}; not rolled back: {}", reason, e.getMessage());
+        }
+    }
+
+    /** Older builds first: by announced build time (none counts as oldest), then by arrival. */
+    private static final Comparator<DiskImagePublication> BUILD_ORDER = Comparator.comparing(
+                    DiskImagePublication::buildTime, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
+            .thenComparing(DiskImagePublication::createdAt);
+
+    private boolean trippedBefore(UUID publicationId) {
+        return jdbc.sql("select exists (select 1 from node_rollback_trip where publication_id = :pub)")
+                .param("pub", publicationId)
+                .query(Boolean.class)
+                .single();
+    }
+
+    private Optional<RollbackPolicy> policyOf(UUID platformId) {
+        return jdbc.sql("select * from node_rollback_policy where node_platform_id = :platform")
+                .param("platform", platformId)
+                .query((rs, n) -> new RollbackPolicy(
+                        rs.getInt("failures"),
+                        rs.getInt("window_nodes"),
+                        rs.getString("updated_by"),
+                        rs.getTimestamp("updated_at").toInstant()))
+                .optional();
+    }
+
+    /** The platform's auto-rollback policy, or empty when it is off. */
+    @Transactional(readOnly = true)
+    public Optional<RollbackPolicy> rollbackPolicy(String platform) {
+        return policyOf(platforms.resolve(platform).id());
+    }
+
+    /**
+     * Sets the platform's auto-rollback policy ({@code failures} of the first {@code window} nodes;
+     * window default 5), or turns it off ({@code failures} null).
+     */
+    @Transactional
+    public Optional<RollbackPolicy> setRollbackPolicy(
+            String platform, @Nullable Integer failures, @Nullable Integer window, String actor) {
+        NodePlatform p = platforms.resolve(platform);
+        if (failures == null) {
+            jdbc.sql("delete from node_rollback_policy where node_platform_id = :platform")
+                    .param("platform", p.id())
+                    .update();
+            return Optional.empty();
+        }
+        int w = window == null ? 5 : window;
+        Violations v = new Violations();
+        if (w < 1 || w > 10_000) {
+            v.add("window", "must be 1 to 10000 nodes");
+        }
+        if (failures < 1 || failures > w) {
+            v.add("failures", "must be 1 to the window (" + w + ")");
+        }
+        v.throwIfAny();
+        jdbc.sql("""
+                insert into node_rollback_policy (node_platform_id, failures, window_nodes, updated_by, updated_at)
+                values (:platform, :failures, :window, :by, :now)
+                on conflict (node_platform_id) do update set failures = excluded.failures,
+                    window_nodes = excluded.window_nodes, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                """)
+                .param("platform", p.id())
+                .param("failures", failures)
+                .param("window", w)
+                .param("by", actor)
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+        return policyOf(p.id());
+    }
+
+    /** The platform's auto-rollbacks, newest first. */
+    @Transactional(readOnly = true)
+    public List<RollbackTrip> rollbackTrips(String platform) {
+        return jdbc.sql("""
+                select * from node_rollback_trip where node_platform_id = :platform order by tripped_at desc limit 100
+                """)
+                .param("platform", platforms.resolve(platform).id())
+                .query((rs, n) -> new RollbackTrip(
+                        rs.getObject("publication_id", UUID.class),
+                        rs.getObject("target_publication_id", UUID.class),
+                        rs.getString("reason"),
+                        rs.getTimestamp("tripped_at").toInstant()))
+                .list();
     }
 
     private @Nullable DomainException check(Node node, NodeReport r, Optional<UUID> reportId) {

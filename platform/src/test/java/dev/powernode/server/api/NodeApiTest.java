@@ -315,6 +315,70 @@ class NodeApiTest {
     }
 
     @Test
+    void autoRollbackTripsOnceAtItsThresholdGoesBackToThePreviousPublicationAndNeverCascades() {
+        String path = "/api/v1/system/node_platforms/edge/auto_rollback";
+        assertThat(reader.get(path).json().get("policy").isNull())
+                .as("off until set")
+                .isTrue();
+        assertThat(admin.as(Api.token(Scope.DISK_IMAGES_WRITE))
+                        .put(path, "{\"failures\":2,\"window\":3}")
+                        .status())
+                .isEqualTo(403);
+        assertThat(admin.put(path, "{\"failures\":4,\"window\":3}").status()).isEqualTo(422);
+        Api.Response set = admin.put(path, "{\"failures\":2,\"window\":3}");
+        assertThat(set.status()).as(set.body()).isEqualTo(200);
+        assertThat(set.json().get("policy").get("failures").asInt()).isEqualTo(2);
+
+        JsonNode a = enroll("a");
+        JsonNode b = enroll("b");
+        JsonNode c = enroll("c");
+        JsonNode d = enroll("d");
+        report(a, current, "healthy");
+        report(b, current, "failed");
+        assertThat(currentId()).as("1 of 2 failed: below the threshold").isEqualTo(current);
+        report(c, current, "fell_back");
+
+        assertThat(currentId())
+                .as("2 of the first 3 failed: back to the previous one")
+                .isEqualTo(retired);
+        JsonNode trips = reader.get(path).json().get("trips");
+        assertThat(trips.size()).isEqualTo(1);
+        assertThat(trips.get(0).get("publication_id").asString()).isEqualTo(current.toString());
+        assertThat(trips.get(0).get("target_publication_id").asString()).isEqualTo(retired.toString());
+        assertThat(trips.get(0).get("reason").asString())
+                .isEqualTo(
+                        "auto-rollback: 2 of the first 3 nodes failed to boot sha256:" + DIGEST + " (policy: 2 of 3)");
+        JsonNode audit = reader.get("/api/v1/system/node_platforms/" + platform + "/audit")
+                .json()
+                .get("data");
+        assertThat(audit.toString()).contains("auto-rollback: 2 of the first 3 nodes failed");
+
+        // more failures of the tripped one, and failures of the one it went back to: nothing moves
+        report(d, current, "failed");
+        report(a, retired, "failed");
+        report(b, retired, "failed");
+        report(c, retired, "failed");
+        assertThat(currentId()).isEqualTo(retired);
+        assertThat(reader.get(path).json().get("trips").size()).isEqualTo(1);
+
+        assertThat(admin.put(path, "{\"failures\":null}").json().get("policy").isNull())
+                .isTrue();
+    }
+
+    private void report(JsonNode enrolled, UUID publication, String result) {
+        Api.Response r = node(enrolled)
+                .post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), publication, DIGEST, result));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+    }
+
+    private UUID currentId() {
+        return jdbc.sql("""
+                select id from disk_image_publication
+                where node_platform_id = :p and artifact_family = 'uefi_disk' and arch = 'amd64' and active
+                """).param("p", platform).query(UUID.class).single();
+    }
+
+    @Test
     void convergenceCountsEachLiveNodeOnceAndMarksUnhealthyAndStaleOnes() {
         JsonNode onCurrent = enroll("a");
         JsonNode onOld = enroll("b");

@@ -291,6 +291,20 @@ class OperatorCliTest {
         Run taken = admin("nodes", "enroll", "rack1-node08", "--platform", "ops");
         assertThat(taken.exit()).isEqualTo(1);
         assertThat(taken.err()).contains("node/name-taken");
+
+        Run set = admin("nodes", "auto-rollback", "ops", "--failures", "2", "--window", "4");
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(set.row("policy.failures")).endsWith(" 2");
+        assertThat(set.row("policy.window")).endsWith(" 4");
+        Run shown = cli(Scope.DISK_IMAGES_READ, "nodes", "auto-rollback", "ops", "--json");
+        assertThat(shown.exit()).as(shown.err()).isZero();
+        assertThat(JSON.readTree(shown.out()).get("policy").get("failures").asInt())
+                .isEqualTo(2);
+        assertThat(admin("nodes", "auto-rollback", "ops", "--off", "--failures", "1")
+                        .exit())
+                .isEqualTo(2);
+        Run off = admin("nodes", "auto-rollback", "ops", "--off", "--json");
+        assertThat(JSON.readTree(off.out()).get("policy").isNull()).isTrue();
     }
 
     @Test
