@@ -135,8 +135,8 @@ final class NodesCommand extends CommandGroup {
                 "A platform's auto-rollback policy and its trips: when FAILURES of the first WINDOW nodes that "
                         + "reported on a triple's current publication fail to boot it, the triple goes back to the "
                         + "previous publication.",
-                "Without options: GET /api/v1/system/node_platforms/PLATFORM/auto_rollback. --failures / --off: "
-                        + "PUT (system:admin)."
+                "Without options: GET /api/v1/system/node_platforms/PLATFORM/auto_rollback. --failures: PUT, "
+                        + "--off: DELETE (system:admin)."
             })
     static final class AutoRollback extends ApiCommand {
         @Parameters(paramLabel = "PLATFORM", description = "Slug or id.")
@@ -145,7 +145,10 @@ final class NodesCommand extends CommandGroup {
         @Option(names = "--failures", paramLabel = "N", description = "Failed boots that trip it.")
         Integer failures;
 
-        @Option(names = "--window", paramLabel = "M", description = "Among the first M nodes that report (default 5).")
+        @Option(
+                names = "--window",
+                paramLabel = "M",
+                description = "Among the first M nodes that report (default: the policy's, 5 for a new one).")
         Integer window;
 
         @Option(names = "--off", description = "Turn auto-rollback off.")
@@ -154,10 +157,14 @@ final class NodesCommand extends CommandGroup {
         @Override
         public void run() {
             String path = "/api/v1/system/node_platforms/" + ApiClient.enc(platform) + "/auto_rollback";
-            if (off && failures != null) {
-                throw new CliException("--off and --failures exclude each other", 2);
+            if (off && (failures != null || window != null)) {
+                throw new CliException("--off excludes --failures and --window", 2);
             }
-            if (!off && failures == null) {
+            if (off) {
+                output.record(api.client().delete(path));
+                return;
+            }
+            if (failures == null) {
                 if (window != null) {
                     throw new CliException("--window needs --failures", 2);
                 }
@@ -165,7 +172,7 @@ final class NodesCommand extends CommandGroup {
                 return;
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("failures", off ? null : failures);
+            body.put("failures", failures);
             body.put("window", window);
             output.record(api.client().put(path, body));
         }

@@ -163,11 +163,18 @@ class NodeController {
                 nodes.rollbackTrips(platform).stream().map(TripView::of).toList());
     }
 
-    /** {@code failures} null turns auto-rollback off; {@code window} defaults to 5 nodes (system:admin). */
+    /** {@code failures} required; {@code window} keeps the policy's, or 5 nodes for a new one (system:admin). */
     @PutMapping("/api/v1/system/node_platforms/{platform}/auto_rollback")
     AutoRollbackView setAutoRollback(
             @PathVariable String platform, @RequestBody PolicyRequest body, Authentication auth) {
         nodes.setRollbackPolicy(platform, body.failures(), body.window(), auth.getName());
+        return autoRollback(platform);
+    }
+
+    /** Turns auto-rollback off; its trips stay on record (system:admin). */
+    @DeleteMapping("/api/v1/system/node_platforms/{platform}/auto_rollback")
+    AutoRollbackView disableAutoRollback(@PathVariable String platform) {
+        nodes.disableRollback(platform);
         return autoRollback(platform);
     }
 

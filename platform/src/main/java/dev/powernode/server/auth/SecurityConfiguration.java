@@ -109,6 +109,8 @@ class SecurityConfiguration {
                                 // the fleet's safety policy: who may let node reports move pointers
                                 .requestMatchers(HttpMethod.PUT, "/api/v1/system/node_platforms/*/auto_rollback")
                                 .hasAuthority(ADMIN)
+                                .requestMatchers(HttpMethod.DELETE, "/api/v1/system/node_platforms/*/auto_rollback")
+                                .hasAuthority(ADMIN)
                                 .requestMatchers(
                                         "/api/v1/system/api_tokens",
                                         "/api/v1/system/api_tokens/**",

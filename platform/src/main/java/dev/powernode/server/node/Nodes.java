@@ -4,8 +4,6 @@ import dev.powernode.common.oci.Digest;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.publication.DiskImagePublication;
-import dev.powernode.server.publication.PublicationQuery;
-import dev.powernode.server.publication.PublicationStatus;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
@@ -28,7 +26,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -271,15 +268,25 @@ public class Nodes {
 
     /**
      * After a failed (or fallen-back) boot of {@code publicationId}: when the platform has a policy,
-     * the publication is its triple's current one, no earlier auto-rollback made it current (no
-     * cascade without an operator) and it has not tripped before, and {@code failures} of the first
-     * {@code window} nodes that reported on it failed, the triple goes back to the newest earlier
-     * publication that did not trip, through the same set-default path operators use. The trip is
-     * recorded first (once per publication, so racing reports roll back once); the audit's actor
-     * names the policy and the count. A refused rollback (say, its target was purged meanwhile) is
-     * recorded on the trip and logged; the report stays accepted.
+     * the publication is its triple's current one, it has not tripped before and no auto-rollback
+     * made it current (no cascade without an operator), and {@code failures} of the first {@code
+     * window} nodes that reported on it failed their first boot of it, the triple goes back to the
+     * newest older publication that did not trip. The trip row and the pointer move commit
+     * together, under the platform's promotion lock, and only while the publication is still
+     * current (a build promoted meanwhile is never rolled back in its place); a trip is recorded
+     * once per publication, so racing reports roll back once. Never throws: the report that
+     * triggered it stays accepted, and a refused or failed rollback is recorded on the trip (when
+     * it can be) and logged.
      */
     private void considerRollback(Node node, UUID publicationId) {
+        try {
+            rollBackIfTripped(node, publicationId);
+        } catch (RuntimeException e) {
+            log.error("auto-rollback check of publication {} failed; the report stays accepted", publicationId, e);
+        }
+    }
+
+    private void rollBackIfTripped(Node node, UUID publicationId) {
         Optional<RollbackPolicy> policy = policyOf(node.nodePlatformId());
         if (policy.isEmpty()) {
             return;
@@ -298,14 +305,18 @@ public class Nodes {
             return;
         }
         int window = policy.get().window();
+        // each node's first accepted report on it: the rollout's verdict, not later hardware trouble
         record Tally(long nodes, long failed) {}
         Tally tally = jdbc.sql("""
                 with firsts as (
-                    select node_id, min(received_at) as first_at,
-                           bool_or(result in ('failed', 'fell_back')) as failed
+                    select distinct on (node_id) node_id, received_at, result
                     from node_report where publication_id = :pub and refusal_code is null
-                    group by node_id order by first_at, node_id limit :window)
-                select count(*) as nodes, count(*) filter (where failed) as failed from firsts
+                    order by node_id, received_at, report_id
+                ), rollout as (
+                    select * from firsts order by received_at, node_id limit :window
+                )
+                select count(*) as nodes, count(*) filter (where result in ('failed', 'fell_back')) as failed
+                from rollout
                 """)
                 .param("pub", publicationId)
                 .param("window", window)
@@ -315,65 +326,65 @@ public class Nodes {
             return;
         }
         DiskImagePublication from = current.get();
-        Optional<DiskImagePublication> target = publications
-                .list(
-                        new PublicationQuery(
-                                node.nodePlatformId(), PublicationStatus.RETIRED, node.arch(), node.artifactFamily()),
-                        new PageRequest(1, PageRequest.MAX_PER_PAGE))
-                .items()
-                .stream()
-                .filter(p -> !trippedBefore(p.id()))
-                .filter(p -> BUILD_ORDER.compare(p, from) < 0)
-                .sorted(BUILD_ORDER.reversed())
-                .findFirst();
         String reason = "auto-rollback: " + tally.failed() + " of the first " + tally.nodes()
                 + " nodes failed to boot sha256:" + from.sha256() + " (policy: "
                 + policy.get().failures() + " of "
                 + window + ")";
-        Instant now = clock.instant();
-        Integer inserted = tx.execute(s -> jdbc.sql("""
-                        insert into node_rollback_trip (publication_id, node_platform_id, target_publication_id, reason,
-                                                        tripped_at)
-                        values (:pub, :platform, :target, :reason, :now)
-                        on conflict (publication_id) do nothing
-                        """)
-                .param("pub", from.id())
-                .param("platform", node.nodePlatformId())
-                .param("target", target.map(DiskImagePublication::id).orElse(null))
-                .param("reason", target.isPresent() ? reason : reason + "; nothing earlier to go back to")
-                .param("now", Timestamp.from(now))
-                .update());
-        if (inserted == null || inserted == 0 || target.isEmpty()) {
-            if (target.isEmpty() && inserted != null && inserted > 0) {
-                log.warn("{}; nothing earlier to go back to", reason);
-            }
-            return;
-        }
         try {
-            publications.setDefault(node.nodePlatformId(), target.get().id(), reason);
-            log.warn("{}: {} is current again", reason, target.get().id());
-        } catch (DomainException e) {
-            jdbc.sql("""
-                    update node_rollback_trip set target_publication_id = null, reason = :reason
-                    where publication_id = :pub
-                    """)
-                    .param("pub", from.id())
-                    .param("reason", Text.printable(reason + "; not rolled back: " + e.getMessage(), 1000))
-                    .update();
-            log.warn("{}; not rolled back: {}", reason, e.getMessage());
+            tx.executeWithoutResult(s -> {
+                int inserted = insertTrip(from, null, reason);
+                if (inserted == 0) {
+                    return; // another report tripped it first
+                }
+                Optional<DiskImagePublication> moved =
+                        publications.rollBackFrom(from.id(), trippedPublications(node.nodePlatformId()), reason);
+                if (moved.isPresent()) {
+                    jdbc.sql(
+                                    "update node_rollback_trip set target_publication_id = :target where publication_id = :pub")
+                            .param("target", moved.get().id())
+                            .param("pub", from.id())
+                            .update();
+                    log.warn("{}: {} is current again", reason, moved.get().id());
+                } else if (publications
+                        .current(from.nodePlatformId(), from.artifactFamily(), from.arch())
+                        .map(c -> c.id().equals(from.id()))
+                        .orElse(false)) {
+                    jdbc.sql("update node_rollback_trip set reason = :reason where publication_id = :pub")
+                            .param("reason", reason + "; nothing older to go back to")
+                            .param("pub", from.id())
+                            .update();
+                    log.warn("{}; nothing older to go back to", reason);
+                } else {
+                    s.setRollbackOnly(); // the pointer moved on meanwhile: nothing tripped
+                }
+            });
+        } catch (RuntimeException e) {
+            String refused = Text.printable(reason + "; not rolled back: " + e.getMessage(), 1000);
+            tx.executeWithoutResult(s -> insertTrip(from, null, refused));
+            log.warn("{}", refused);
         }
     }
 
-    /** Older builds first: by announced build time (none counts as oldest), then by arrival. */
-    private static final Comparator<DiskImagePublication> BUILD_ORDER = Comparator.comparing(
-                    DiskImagePublication::buildTime, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
-            .thenComparing(DiskImagePublication::createdAt);
+    private int insertTrip(DiskImagePublication from, @Nullable UUID target, String reason) {
+        return jdbc.sql("""
+                insert into node_rollback_trip (publication_id, node_platform_id, target_publication_id, reason, tripped_at)
+                values (:pub, :platform, :target, :reason, :now)
+                on conflict (publication_id) do nothing
+                """)
+                .param("pub", from.id())
+                .param("platform", from.nodePlatformId())
+                .param("target", target)
+                .param("reason", reason)
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+    }
 
-    private boolean trippedBefore(UUID publicationId) {
-        return jdbc.sql("select exists (select 1 from node_rollback_trip where publication_id = :pub)")
-                .param("pub", publicationId)
-                .query(Boolean.class)
-                .single();
+    private java.util.Set<UUID> trippedPublications(UUID platformId) {
+        return new java.util.HashSet<>(
+                jdbc.sql("select publication_id from node_rollback_trip where node_platform_id = :platform")
+                        .param("platform", platformId)
+                        .query(UUID.class)
+                        .list());
     }
 
     private Optional<RollbackPolicy> policyOf(UUID platformId) {
@@ -393,21 +404,29 @@ public class Nodes {
         return policyOf(platforms.resolve(platform).id());
     }
 
+    /** Turns the platform's auto-rollback off (its trips stay on record). */
+    @Transactional
+    public void disableRollback(String platform) {
+        jdbc.sql("delete from node_rollback_policy where node_platform_id = :platform")
+                .param("platform", platforms.resolve(platform).id())
+                .update();
+    }
+
     /**
-     * Sets the platform's auto-rollback policy ({@code failures} of the first {@code window} nodes;
-     * window default 5), or turns it off ({@code failures} null).
+     * Sets the platform's auto-rollback policy: {@code failures} of the first {@code window} nodes
+     * ({@code window} null keeps the policy's, or 5 for a new one).
      */
     @Transactional
-    public Optional<RollbackPolicy> setRollbackPolicy(
+    public RollbackPolicy setRollbackPolicy(
             String platform, @Nullable Integer failures, @Nullable Integer window, String actor) {
         NodePlatform p = platforms.resolve(platform);
         if (failures == null) {
-            jdbc.sql("delete from node_rollback_policy where node_platform_id = :platform")
-                    .param("platform", p.id())
-                    .update();
-            return Optional.empty();
+            throw DomainException.invalid(
+                    "failures", "is required: how many failed boots trip it (DELETE turns auto-rollback off)");
         }
-        int w = window == null ? 5 : window;
+        int w = window != null
+                ? window
+                : policyOf(p.id()).map(RollbackPolicy::window).orElse(5);
         Violations v = new Violations();
         if (w < 1 || w > 10_000) {
             v.add("window", "must be 1 to 10000 nodes");
@@ -428,7 +447,7 @@ public class Nodes {
                 .param("by", actor)
                 .param("now", Timestamp.from(clock.instant()))
                 .update();
-        return policyOf(p.id());
+        return policyOf(p.id()).orElseThrow();
     }
 
     /** The platform's auto-rollbacks, newest first. */
@@ -531,7 +550,9 @@ public class Nodes {
         }
         if (accepted) {
             jdbc.sql("""
-                    update node set last_publication_id = :pub, last_result = :result, last_report_at = :now,
+                    update node set last_publication_id = case when :result = 'fell_back'
+                                                               then coalesce(last_publication_id, :pub) else :pub end,
+                                    last_result = :result, last_report_at = :now,
                                     agent_version = :version, uptime_seconds = :uptime
                     where id = :node and (last_report_at is null or last_report_at <= :now)
                     """)

@@ -13,6 +13,7 @@ import dev.powernode.server.signing.VerifiedArtifact;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
@@ -148,6 +149,27 @@ class Promotion {
                 () -> promoted,
                 reason + " by " + actor);
         return promoted;
+    }
+
+    /**
+     * Auto-rollback's move, under the platform's promotion lock: when {@code expectedCurrent} is
+     * still its triple's current publication, the newest retired publication older than it (build
+     * order) and not in {@code excluded} becomes current by {@link #setDefault}. Empty when the
+     * triple moved on meanwhile or nothing older is left.
+     */
+    Optional<DiskImagePublication> rollBackFrom(UUID expectedCurrent, Set<UUID> excluded, String actor) {
+        DiskImagePublication from = rows.get(expectedCurrent);
+        platforms.lockForPromotion(from.nodePlatformId());
+        Optional<DiskImagePublication> current =
+                rows.lockActive(from.nodePlatformId(), from.artifactFamily(), from.arch());
+        if (current.isEmpty() || !current.get().id().equals(expectedCurrent)) {
+            return Optional.empty();
+        }
+        Optional<DiskImagePublication> target =
+                rows.retiredOf(from.nodePlatformId(), from.artifactFamily(), from.arch()).stream()
+                        .filter(p -> !excluded.contains(p.id()) && BuildOrder.isNewer(current.get(), p))
+                        .max((a, b) -> BuildOrder.isNewer(a, b) ? 1 : BuildOrder.isNewer(b, a) ? -1 : 0);
+        return target.map(t -> setDefault(from.nodePlatformId(), t.id(), actor));
     }
 
     /** A published publication stops being current. */

@@ -6,6 +6,7 @@ import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.signing.VerifiedArtifact;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -63,6 +64,19 @@ class PublicationRepository {
                 .param("arch", arch.value())
                 .query(PublicationRows::map)
                 .optional();
+    }
+
+    /** The retired publications of a triple. */
+    List<DiskImagePublication> retiredOf(UUID platformId, ArtifactFamily family, Arch arch) {
+        return jdbc.sql("""
+                select * from disk_image_publication
+                where node_platform_id = :platform and artifact_family = :family and arch = :arch and status = 'retired'
+                """)
+                .param("platform", platformId)
+                .param("family", family.value())
+                .param("arch", arch.value())
+                .query(PublicationRows::map)
+                .list();
     }
 
     /** The current publication of a triple, locked. */

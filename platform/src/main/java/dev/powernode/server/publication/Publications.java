@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
@@ -68,6 +69,18 @@ public class Publications {
     @Transactional(readOnly = true)
     public DiskImagePublication get(UUID id) {
         return rows.get(id);
+    }
+
+    /**
+     * Auto-rollback's move, in one transaction under the platform's promotion lock: when {@code
+     * expectedCurrent} is still its triple's current publication, the newest retired publication
+     * older than it (build order) and not in {@code excluded} becomes current through the same
+     * set-default path operators use ({@code actor} in the audit). Empty when the triple moved on
+     * meanwhile or nothing older is left.
+     */
+    @Transactional
+    public Optional<DiskImagePublication> rollBackFrom(UUID expectedCurrent, Set<UUID> excluded, String actor) {
+        return promotion.rollBackFrom(expectedCurrent, excluded, actor);
     }
 
     /** The current (active) publication of a triple, or empty when it has none. */

@@ -315,8 +315,11 @@ class NodeApiTest {
     }
 
     @Test
-    void autoRollbackTripsOnceAtItsThresholdGoesBackToThePreviousPublicationAndNeverCascades() {
+    void autoRollbackCountsFirstBootsOfTheFirstNodesAndGoesBackToTheNewestOlderPublicationOnce() {
         String path = "/api/v1/system/node_platforms/edge/auto_rollback";
+        Instant t = clock.instant().minus(Duration.ofDays(1));
+        UUID oldest = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t.minusSeconds(60));
+        UUID newer = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t.plusSeconds(120));
         assertThat(reader.get(path).json().get("policy").isNull())
                 .as("off until set")
                 .isTrue();
@@ -325,44 +328,71 @@ class NodeApiTest {
                         .status())
                 .isEqualTo(403);
         assertThat(admin.put(path, "{\"failures\":4,\"window\":3}").status()).isEqualTo(422);
+        assertThat(admin.put(path, "{\"window\":3}").status())
+                .as("failures is required")
+                .isEqualTo(422);
         Api.Response set = admin.put(path, "{\"failures\":2,\"window\":3}");
         assertThat(set.status()).as(set.body()).isEqualTo(200);
-        assertThat(set.json().get("policy").get("failures").asInt()).isEqualTo(2);
+        assertThat(set.json().get("policy").get("window").asInt()).isEqualTo(3);
 
         JsonNode a = enroll("a");
         JsonNode b = enroll("b");
         JsonNode c = enroll("c");
         JsonNode d = enroll("d");
+        JsonNode e = enroll("e");
         report(a, current, "healthy");
         report(b, current, "failed");
-        assertThat(currentId()).as("1 of 2 failed: below the threshold").isEqualTo(current);
-        report(c, current, "fell_back");
+        report(c, current, "healthy");
+        report(c, current, "failed"); // not c's first boot of it
+        refused(e, report(UUID.randomUUID(), current, "ef".repeat(32), "failed"), "node/digest-mismatch");
+        report(d, current, "failed"); // the 4th node: outside the window of 3
+        assertThat(currentId()).as("1 failure among the first 3 first boots").isEqualTo(current);
+
+        assertThat(admin.put(path, "{\"failures\":2,\"window\":5}").status()).isEqualTo(200);
+        assertThat(admin.put(path, "{\"failures\":2}")
+                        .json()
+                        .get("policy")
+                        .get("window")
+                        .asInt())
+                .as("an absent window keeps the policy's")
+                .isEqualTo(5);
+        report(d, current, "failed");
 
         assertThat(currentId())
-                .as("2 of the first 3 failed: back to the previous one")
-                .isEqualTo(retired);
+                .as("2 of the first 4: back to the newest publication older than the current one")
+                .isEqualTo(retired)
+                .isNotEqualTo(newer)
+                .isNotEqualTo(oldest);
         JsonNode trips = reader.get(path).json().get("trips");
         assertThat(trips.size()).isEqualTo(1);
         assertThat(trips.get(0).get("publication_id").asString()).isEqualTo(current.toString());
         assertThat(trips.get(0).get("target_publication_id").asString()).isEqualTo(retired.toString());
         assertThat(trips.get(0).get("reason").asString())
                 .isEqualTo(
-                        "auto-rollback: 2 of the first 3 nodes failed to boot sha256:" + DIGEST + " (policy: 2 of 3)");
+                        "auto-rollback: 2 of the first 4 nodes failed to boot sha256:" + DIGEST + " (policy: 2 of 5)");
         JsonNode audit = reader.get("/api/v1/system/node_platforms/" + platform + "/audit")
                 .json()
                 .get("data");
-        assertThat(audit.toString()).contains("auto-rollback: 2 of the first 3 nodes failed");
+        assertThat(audit.toString()).contains("auto-rollback: 2 of the first 4 nodes failed");
 
-        // more failures of the tripped one, and failures of the one it went back to: nothing moves
-        report(d, current, "failed");
+        // the publication it went back to failing too: no cascade without an operator
         report(a, retired, "failed");
         report(b, retired, "failed");
-        report(c, retired, "failed");
         assertThat(currentId()).isEqualTo(retired);
+        // an operator makes the tripped one current again: it does not trip a second time
+        Api.Response promoted = admin.post(
+                "/api/v1/system/node_platforms/" + platform + "/default_disk_image_publication",
+                "{\"publication_id\":\"" + current + "\"}");
+        assertThat(promoted.status()).as(promoted.body()).isEqualTo(200);
+        report(e, current, "failed");
+        report(c, current, "fell_back");
+        assertThat(currentId()).isEqualTo(current);
         assertThat(reader.get(path).json().get("trips").size()).isEqualTo(1);
 
-        assertThat(admin.put(path, "{\"failures\":null}").json().get("policy").isNull())
-                .isTrue();
+        Api.Response off = admin.delete(path);
+        assertThat(off.status()).as(off.body()).isEqualTo(200);
+        assertThat(off.json().get("policy").isNull()).isTrue();
+        assertThat(off.json().get("trips").size()).as("trips stay on record").isEqualTo(1);
     }
 
     private void report(JsonNode enrolled, UUID publication, String result) {

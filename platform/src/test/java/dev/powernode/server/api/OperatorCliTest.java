@@ -303,6 +303,9 @@ class OperatorCliTest {
         assertThat(admin("nodes", "auto-rollback", "ops", "--off", "--failures", "1")
                         .exit())
                 .isEqualTo(2);
+        assertThat(admin("nodes", "auto-rollback", "ops", "--window", "3").exit())
+                .as("--window needs --failures")
+                .isEqualTo(2);
         Run off = admin("nodes", "auto-rollback", "ops", "--off", "--json");
         assertThat(JSON.readTree(off.out()).get("policy").isNull()).isTrue();
     }
