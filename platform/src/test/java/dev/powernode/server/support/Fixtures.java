@@ -21,8 +21,9 @@ public final class Fixtures {
         // history): a job of an earlier test still running in a newly started context then waits
         // for the truncate, or it for the job, instead of the two deadlocking
         jdbc.sql("""
-                truncate node_rollback_trip, node_rollback_policy, node_report, node, node_platform, disk_image_webhook, worker, file_object, disk_image_publication, disk_image_publication_transition,
-                    disk_image_pointer_change, webhook_delivery, api_token, event_subscription, outbound_event, event_delivery cascade
+                truncate node_platform, disk_image_webhook, worker, file_object, disk_image_publication, disk_image_publication_transition,
+                    disk_image_pointer_change, webhook_delivery, api_token, event_subscription, outbound_event, event_delivery,
+                    node, node_report, node_rollback_policy, node_rollback_trip cascade
                 """).update();
         // job rows of earlier tests; the recurring jobs (retention, event delivery) keep their rows
         jdbc.sql("delete from scheduled_tasks where task_name = 'ingest-publication'")
