@@ -659,22 +659,23 @@ public class Nodes {
                         rs.getLong("unhealthy"),
                         rs.getLong("stale")))
                 .list();
+        Map<Group, UUID> currents = new LinkedHashMap<>();
+        for (DiskImagePublication c : publications.current(p.id())) {
+            currents.put(new Group(c.artifactFamily(), c.arch()), c.id());
+        }
         Map<Group, List<Row>> byGroup = new LinkedHashMap<>();
         for (ArtifactFamily f : ArtifactFamily.values()) {
             for (Arch a : Arch.values()) {
                 Group g = new Group(f, a);
                 List<Row> of = rows.stream().filter(r -> r.group().equals(g)).toList();
-                if (!of.isEmpty() || publications.current(p.id(), f, a).isPresent()) {
+                if (!of.isEmpty() || currents.containsKey(g)) {
                     byGroup.put(g, of);
                 }
             }
         }
         List<Convergence> out = new ArrayList<>();
         byGroup.forEach((g, of) -> {
-            UUID current = publications
-                    .current(p.id(), g.family(), g.arch())
-                    .map(DiskImagePublication::id)
-                    .orElse(null);
+            UUID current = currents.get(g);
             long total = 0, onCurrent = 0, never = 0, unhealthy = 0, stale = 0;
             List<Convergence.Count> others = new ArrayList<>();
             for (Row r : of) {

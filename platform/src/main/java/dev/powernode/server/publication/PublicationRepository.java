@@ -55,42 +55,37 @@ class PublicationRepository {
 
     /** The current publication of a triple. */
     Optional<DiskImagePublication> findActive(UUID platformId, ArtifactFamily family, Arch arch) {
-        return jdbc.sql("""
-                select * from disk_image_publication
-                where node_platform_id = :platform and artifact_family = :family and arch = :arch and active
-                """)
-                .param("platform", platformId)
-                .param("family", family.value())
-                .param("arch", arch.value())
-                .query(PublicationRows::map)
-                .optional();
+        return ofTriple(platformId, family, arch, "active").stream().findFirst();
     }
 
     /** The retired publications of a triple. */
     List<DiskImagePublication> retiredOf(UUID platformId, ArtifactFamily family, Arch arch) {
-        return jdbc.sql("""
-                select * from disk_image_publication
-                where node_platform_id = :platform and artifact_family = :family and arch = :arch and status = 'retired'
-                """)
+        return ofTriple(platformId, family, arch, "status = 'retired'");
+    }
+
+    /** The current publication of a triple, locked. */
+    Optional<DiskImagePublication> lockActive(UUID platformId, ArtifactFamily family, Arch arch) {
+        return ofTriple(platformId, family, arch, "active for update").stream().findFirst();
+    }
+
+    /** The current publications of every triple of a platform. */
+    List<DiskImagePublication> activeOf(UUID platformId) {
+        return jdbc.sql("select * from disk_image_publication where node_platform_id = :platform and active")
+                .param("platform", platformId)
+                .query(PublicationRows::map)
+                .list();
+    }
+
+    /** The publications of a triple that pass {@code condition} (a constant SQL fragment). */
+    private List<DiskImagePublication> ofTriple(UUID platformId, ArtifactFamily family, Arch arch, String condition) {
+        return jdbc.sql("select * from disk_image_publication"
+                        + " where node_platform_id = :platform and artifact_family = :family and arch = :arch and "
+                        + condition)
                 .param("platform", platformId)
                 .param("family", family.value())
                 .param("arch", arch.value())
                 .query(PublicationRows::map)
                 .list();
-    }
-
-    /** The current publication of a triple, locked. */
-    Optional<DiskImagePublication> lockActive(UUID platformId, ArtifactFamily family, Arch arch) {
-        return jdbc.sql("""
-                select * from disk_image_publication
-                where node_platform_id = :platform and artifact_family = :family and arch = :arch and active
-                for update
-                """)
-                .param("platform", platformId)
-                .param("family", family.value())
-                .param("arch", arch.value())
-                .query(PublicationRows::map)
-                .optional();
     }
 
     /** Records a new publication and returns it as stored. */

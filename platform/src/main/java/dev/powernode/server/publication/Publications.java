@@ -83,6 +83,12 @@ public class Publications {
         return promotion.rollBackFrom(expectedCurrent, excluded, actor);
     }
 
+    /** The current publication of each triple of a platform that has one. */
+    @Transactional(readOnly = true)
+    public List<DiskImagePublication> current(UUID platformId) {
+        return rows.activeOf(platformId);
+    }
+
     /** The current (active) publication of a triple, or empty when it has none. */
     @Transactional(readOnly = true)
     public Optional<DiskImagePublication> current(UUID platformId, ArtifactFamily family, Arch arch) {
