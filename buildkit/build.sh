@@ -101,13 +101,13 @@ done
 [ -n "$OUT" ] || { usage >&2; die "--out is required"; }
 case "$ARCH" in
   amd64)
-    EFI_NAME=BOOTX64.EFI; STUB_NAME=linuxx64.efi.stub; CONSOLE=ttyS0
+    EFI_NAME=BOOTX64.EFI; EFI_ARCH=x64; STUB_NAME=linuxx64.efi.stub; CONSOLE=ttyS0
     OBJCOPY=objcopy; OBJDUMP=objdump; BUSYBOX="$(command -v busybox || true)"
     ;;
   arm64)
     # Cross build on amd64: the aarch64 binutils read/write the aarch64 PE
     # stub; busybox comes from the arm64 .deb setup.sh unpacked.
-    EFI_NAME=BOOTAA64.EFI; STUB_NAME=linuxaa64.efi.stub; CONSOLE=ttyAMA0
+    EFI_NAME=BOOTAA64.EFI; EFI_ARCH=aa64; STUB_NAME=linuxaa64.efi.stub; CONSOLE=ttyAMA0
     OBJCOPY=aarch64-linux-gnu-objcopy; OBJDUMP=aarch64-linux-gnu-objdump
     BUSYBOX="$CACHE_DIR/busybox-arm64/bin/busybox"
     ;;

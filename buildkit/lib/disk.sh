@@ -40,11 +40,13 @@ make_persist_fs() {
     { tail -n 10 "$WORK_DIR/e2fsck.log" >&2; die "the sealed persist filesystem does not pass e2fsck -fn"; }
 }
 
-# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB [PERSIST_FS]: with PERSIST_FS (from
-# make_persist_fs), the persist partition is that filesystem, copied in at its offset; otherwise an
-# empty ext4 of PERSIST_MIB.
+# build_disk OUT UKI EFI_NAME ESP_MIB PERSIST_MIB [PERSIST_FS [BOOTLOADER IMAGE_DIGEST]]: with
+# PERSIST_FS (from make_persist_fs), the persist partition is that filesystem, copied in at its
+# offset; otherwise an empty ext4 of PERSIST_MIB. With BOOTLOADER (systemd-boot's EFI binary) the
+# ESP boots through it (populate_esp_sdboot), otherwise the UKI is the removable-media path.
 build_disk() {
   local out="$1" uki="$2" efi_name="$3" esp_mib="$4" persist_mib="$5" persist_fs="${6:-}"
+  local bootloader="${7:-}" image_digest="${8:-}"
   if [ -n "$persist_fs" ]; then
     persist_mib=$(( ($(stat -c %s "$persist_fs") + 1048575) / 1048576 ))
   fi
@@ -78,7 +80,11 @@ build_disk() {
 
   local esp_off=$((esp_start * SECTOR))
   format_esp "$out@@$esp_off" "$esp_sectors" "$(det_hex32 esp-serial)"
-  populate_esp "$out@@$esp_off" "$uki" "$efi_name"
+  if [ -n "$bootloader" ]; then
+    populate_esp_sdboot "$out@@$esp_off" "$uki" "$efi_name" "$bootloader" "$image_digest"
+  else
+    populate_esp "$out@@$esp_off" "$uki" "$efi_name"
+  fi
 
   # An explicit fs size is essential: without it mke2fs sizes the filesystem
   # to the end of the file and overwrites the backup GPT.
@@ -114,6 +120,29 @@ populate_esp() {
   touch_tree "$tree"
   # -m keeps the pinned mtimes; -s copies the tree recursively.
   MTOOLS_SKIP_CHECK=1 mcopy -i "$target" -s -m -Q "$tree/EFI" ::/
+}
+
+# populate_esp_sdboot IMG@@OFFSET UKI EFI_NAME BOOTLOADER IMAGE_DIGEST: the layout the node agent
+# updates (docs/decisions/006): systemd-boot on the removable-media path, the UKI under
+# /EFI/powernode/<image digest>.efi and one Boot Loader Specification type #1 entry for it,
+# loader/entries/powernode-1.conf (version 1, no boot counter: the image the disk was made with is
+# known good). The agent adds an entry per new image, "powernode-<n>+<tries>.conf" with a higher
+# version, which systemd-boot then boots first and counts down; once that entry runs out of tries
+# it sorts last and the previous image boots again.
+populate_esp_sdboot() {
+  local target="$1" uki="$2" efi_name="$3" bootloader="$4" digest="$5" tree
+  case "$digest" in *[!0-9a-f]*|"") die "populate_esp_sdboot: image digest must be hex, got '$digest'" ;; esac
+  tree="$WORK_DIR/esp-tree"
+  rm -rf "$tree"
+  mkdir -p "$tree/EFI/BOOT" "$tree/EFI/powernode" "$tree/loader/entries"
+  cp "$bootloader" "$tree/EFI/BOOT/$efi_name"
+  cp "$uki" "$tree/EFI/powernode/$digest.efi"
+  # no menu, no editor, no entries of its own making: a node boots unattended
+  printf '%s\n' 'timeout 0' 'editor no' 'auto-entries no' 'auto-firmware no' >"$tree/loader/loader.conf"
+  printf '%s\n' "title Powernode ${BUILD_ID:-image}" 'sort-key powernode' 'version 1' \
+    "efi /EFI/powernode/$digest.efi" >"$tree/loader/entries/powernode-1.conf"
+  touch_tree "$tree"
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$target" -s -m -Q "$tree/EFI" "$tree/loader" ::/
 }
 
 # esp_offset IMG: byte offset of partition 1, for mcopy after the build.

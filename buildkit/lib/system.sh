@@ -171,8 +171,9 @@ OSREL
   fi
   if want img || want qcow2; then
     stage_begin disk
+    # systemd-boot in front of the UKI: the node agent adds counted entries for new images
     build_disk "$OUT/powernode-$ARCH.img" "$OUT/powernode-$ARCH.efi" "$EFI_NAME" "$ESP_MIB" "$PERSIST_MIB" \
-      "$WORK_DIR/persist.ext4"
+      "$WORK_DIR/persist.ext4" "$tools/usr/lib/systemd/boot/efi/systemd-boot${EFI_ARCH}.efi" "$IMAGE_DIGEST"
     stage_end
   fi
   if want iso; then
@@ -218,7 +219,8 @@ OSREL
     rm -f "$OUT/initramfs.cpio.zst"
     want ipxe || rm -f "$OUT/kernel"
   fi
-  if ! want composefs && ! want kernel; then
+  # (a disk carries them too: its node agent installs a new image from them)
+  if ! want composefs && ! want kernel && ! want img && ! want qcow2; then
     rm -f "$OUT/powernode-$ARCH.composefs.erofs" "$OUT/powernode-$ARCH.composefs-objects.tar"
   fi
 }

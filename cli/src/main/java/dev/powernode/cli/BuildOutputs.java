@@ -170,9 +170,35 @@ record BuildOutputs(
             String family, String arch, Map<String, Output> byName, Map<String, List<Output>> byKitFamily) {
         List<Output> files = new ArrayList<>();
         switch (family) {
-            case "uefi_disk" -> files.addAll(byKitFamily.getOrDefault("disk-image-uefi", List.of()));
+            case "uefi_disk", "qcow2" -> {
+                files.addAll(byKitFamily.getOrDefault(family.equals("qcow2") ? "qcow2" : "disk-image-uefi", List.of()));
+                if (files.size() > 1) {
+                    throw new CliException(
+                            "the build lists " + files.size() + " " + family + " outputs; expected one", 2);
+                }
+                // a real system's disk also carries what its node agent installs as an update: the UKI,
+                // the composefs image and its objects (powernode agent; docs/decisions/006)
+                List<String> update = List.of(
+                        "powernode-" + arch + ".efi",
+                        "powernode-" + arch + ".composefs.erofs",
+                        "powernode-" + arch + ".composefs-objects.tar");
+                // (a real system's composefs image is a kernel-initrd output; the fixture's
+                // composefs-style blob boots nothing)
+                boolean realSystem = byKitFamily.getOrDefault("kernel-initrd", List.of()).stream()
+                        .anyMatch(o -> o.name().equals(update.get(1)));
+                if (!files.isEmpty() && realSystem) {
+                    for (String name : update) {
+                        if (!byName.containsKey(name)) {
+                            throw new CliException(
+                                    "the build has " + update.get(1) + " but no " + name + ": a node could not update"
+                                            + " to it",
+                                    2);
+                        }
+                        files.add(byName.get(name));
+                    }
+                }
+            }
             case "iso" -> files.addAll(byKitFamily.getOrDefault("iso", List.of()));
-            case "qcow2" -> files.addAll(byKitFamily.getOrDefault("qcow2", List.of()));
             case "oci" -> files.addAll(byKitFamily.getOrDefault("oci", List.of()));
             case "kernel_initramfs" -> {
                 // what a node fetches to boot: the kernel, then the build's other kernel-initrd
@@ -206,7 +232,7 @@ record BuildOutputs(
             }
             default -> throw new IllegalArgumentException(family);
         }
-        if (files.size() > 1 && !family.equals("kernel_initramfs") && !family.equals("ipxe")) {
+        if (files.size() > 1 && (family.equals("iso") || family.equals("oci"))) {
             throw new CliException("the build lists " + files.size() + " " + family + " outputs; expected one", 2);
         }
         return files;

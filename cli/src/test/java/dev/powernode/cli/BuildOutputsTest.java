@@ -96,6 +96,8 @@ class BuildOutputsTest {
                 "kernel-initrd",
                 "initramfs.cpio.zst",
                 "kernel-initrd",
+                "powernode-amd64.efi",
+                "uki",
                 "powernode-amd64.img",
                 "disk-image-uefi",
                 "powernode-amd64.composefs.erofs",
@@ -111,7 +113,29 @@ class BuildOutputsTest {
                         "initramfs.cpio.zst",
                         "powernode-amd64.composefs.erofs",
                         "powernode-amd64.composefs-objects.tar");
-        assertThat(names(family(b, "uefi_disk"))).containsExactly("powernode-amd64.img");
+        // the disk carries what its node agent installs as an update, after the disk itself
+        assertThat(names(family(b, "uefi_disk")))
+                .containsExactly(
+                        "powernode-amd64.img",
+                        "powernode-amd64.efi",
+                        "powernode-amd64.composefs.erofs",
+                        "powernode-amd64.composefs-objects.tar");
+    }
+
+    @Test
+    void aRealSystemsDiskWithoutItsUkiIsRefusedRatherThanPublishedUnupdatable() throws Exception {
+        build(
+                "amd64",
+                "powernode-amd64.img",
+                "disk-image-uefi",
+                "powernode-amd64.composefs.erofs",
+                "kernel-initrd",
+                "powernode-amd64.composefs-objects.tar",
+                "kernel-initrd");
+
+        assertThatThrownBy(() -> BuildOutputs.read(dir, Set.of("uefi_disk")))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("no powernode-amd64.efi: a node could not update to it");
     }
 
     @Test
