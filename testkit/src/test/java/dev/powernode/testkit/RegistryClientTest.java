@@ -104,6 +104,49 @@ class RegistryClientTest {
     }
 
     @Test
+    void continuesADownloadFromTheBytesAnEarlierRunKeptAndStillChecksTheWhole() {
+        byte[] content = bytes(300_000, 7);
+        Descriptor pushed = client.pushBlob(host, "test/resume", content, MediaTypes.OCTET_STREAM);
+        int kept = 123_457;
+        java.security.MessageDigest prefix = dev.powernode.common.oci.Digest.hasher();
+        prefix.update(content, 0, kept);
+        ByteArrayOutputStream rest = new ByteArrayOutputStream();
+
+        RegistryClient.BlobResult result =
+                client.fetchBlobFrom(host, "test/resume", pushed, kept, prefix, rest, RegistryClient.Progress.NONE);
+
+        assertThat(rest.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(content, kept, content.length));
+        assertThat(result.digest()).isEqualTo(pushed.digest());
+        assertThat(result.size()).isEqualTo(content.length);
+
+        // kept bytes that are not the blob's: the whole no longer hashes to the digest
+        java.security.MessageDigest wrong = dev.powernode.common.oci.Digest.hasher();
+        byte[] corrupt = java.util.Arrays.copyOf(content, kept);
+        corrupt[5] ^= 1;
+        wrong.update(corrupt);
+        assertThatThrownBy(() -> client.fetchBlobFrom(
+                        host, "test/resume", pushed, kept, wrong, new ByteArrayOutputStream(), null))
+                .isInstanceOfSatisfying(
+                        RegistryException.class,
+                        e -> assertThat(e.kind()).isEqualTo(RegistryException.Kind.DIGEST_MISMATCH));
+    }
+
+    @Test
+    void dialsTheConfiguredEndpointForARegistryNameAndAuthenticatesThere() {
+        byte[] content = bytes(10_000, 9);
+        Descriptor pushed = client.pushBlob(host, "test/endpoint", content, MediaTypes.OCTET_STREAM);
+        // references name "registry.invalid"; the node reaches it through the real address
+        RegistryClient viaName = registry.clientBuilder("registry.invalid")
+                .endpoint("registry.invalid", host)
+                .build();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+
+        viaName.fetchBlob("registry.invalid", "test/endpoint", pushed, sink, null);
+
+        assertThat(sink.toByteArray()).isEqualTo(content);
+    }
+
+    @Test
     void pushesALargeFileInChunksAndFetchesItBackVerified(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("disk.img");
         byte[] block = bytes(1024 * 1024, 2);

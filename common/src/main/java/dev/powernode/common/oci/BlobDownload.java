@@ -30,16 +30,34 @@ final class BlobDownload {
 
     RegistryClient.BlobResult fetch(
             String registry, String repository, Descriptor blob, OutputStream sink, RegistryClient.Progress report) {
+        return fetch(registry, repository, blob, 0, Digest.hasher(), sink, report);
+    }
+
+    /**
+     * Continues a download whose first {@code offset} bytes the caller already holds (and has fed to
+     * {@code prefix}); {@code sink} receives the rest.
+     */
+    RegistryClient.BlobResult fetch(
+            String registry,
+            String repository,
+            Descriptor blob,
+            long offset,
+            MessageDigest prefix,
+            OutputStream sink,
+            RegistryClient.Progress report) {
         String what = "fetch blob " + registry + "/" + repository + "@" + blob.digest();
         URI uri =
                 transport.url(registry, "/v2/" + RegistryTransport.repository(repository) + "/blobs/" + blob.digest());
         long size = blob.size();
-        MessageDigest sha = Digest.hasher();
+        if (offset < 0 || offset > size) {
+            throw new IllegalArgumentException("offset " + offset + " outside the blob's " + size + " bytes");
+        }
+        MessageDigest sha = prefix;
         byte[] buffer = new byte[RegistryClient.BUFFER_BYTES];
-        long done = 0;
+        long done = offset;
         int resumes = 0;
         boolean bodyStarted = false;
-        while (true) {
+        while (done < size || (done == 0 && size == 0)) {
             RegistryTransport.Call call =
                     transport.call(registry, what).uri(uri).pull(repository);
             if (done > 0) {

@@ -207,7 +207,7 @@ final class BlobUpload {
                 || resolved.getRawAuthority() == null) {
             throw new RegistryException(RegistryException.Kind.INVALID, call.what + ": unusable upload Location");
         }
-        if (!RegistryTransport.onRegistry(resolved, call.registry)) {
+        if (!transport.reaches(resolved, call.registry)) {
             if (!OciRef.isRegistry(resolved.getRawAuthority())) {
                 throw new RegistryException(
                         RegistryException.Kind.INVALID, call.what + ": unusable upload Location authority");

@@ -33,7 +33,7 @@ public record Digest(String hex) {
     }
 
     /** A fresh SHA-256 hasher, for content hashed while it streams. */
-    static MessageDigest hasher() {
+    public static MessageDigest hasher() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -132,6 +132,27 @@ public final class RegistryClient {
         return downloads.fetch(registry, repository, blob, sink, progress == null ? Progress.NONE : progress);
     }
 
+    /**
+     * {@link #fetchBlob} continued after a restart: the caller already holds the blob's first
+     * {@code offset} bytes (e.g. a partial file from an interrupted run) and has fed them to
+     * {@code prefix} (from {@link Digest#hasher()}); the rest is requested with {@code Range} and
+     * appended to {@code sink}, and the whole must still match the descriptor. A registry that
+     * ignores Range is TRANSIENT (the caller starts over from 0).
+     */
+    public BlobResult fetchBlobFrom(
+            String registry,
+            String repository,
+            Descriptor blob,
+            long offset,
+            java.security.MessageDigest prefix,
+            OutputStream sink,
+            Progress progress) {
+        Objects.requireNonNull(blob, "blob");
+        Objects.requireNonNull(prefix, "prefix");
+        return downloads.fetch(
+                registry, repository, blob, offset, prefix, sink, progress == null ? Progress.NONE : progress);
+    }
+
     /** HEAD a blob: true when present. */
     public boolean blobExists(String registry, String repository, Digest digest) {
         Call call = transport
@@ -234,6 +255,7 @@ public final class RegistryClient {
         boolean allowAnyRegistry;
         final Set<String> plainHttpRegistries = new HashSet<>();
         final Map<String, String[]> credentials = new HashMap<>();
+        final Map<String, String> endpoints = new HashMap<>();
         Duration connectTimeout = Duration.ofSeconds(10);
         Duration readTimeout = Duration.ofSeconds(60);
         int maxResumes = 5;
@@ -255,6 +277,16 @@ public final class RegistryClient {
         /** Registries reached over plain http (loopback development registries); all others use https. */
         public Builder plainHttp(Set<String> registries) {
             plainHttpRegistries.addAll(registries);
+            return this;
+        }
+
+        /**
+         * Dial {@code hostPort} for {@code registry} (a name in references stays {@code registry}:
+         * credentials, plain http and allow-lists are keyed by it). For a node whose only way to the
+         * registry is a forwarded address, as a QEMU guest's {@code guestfwd}.
+         */
+        public Builder endpoint(String registry, String hostPort) {
+            endpoints.put(registry.toLowerCase(java.util.Locale.ROOT), hostPort);
             return this;
         }
 

@@ -43,6 +43,7 @@ final class RegistryTransport {
     private final Set<String> allowedRegistries;
     private final boolean allowAnyRegistry;
     private final Set<String> plainHttpRegistries;
+    private final java.util.Map<String, String> endpoints;
     private final Duration readTimeout;
     private final HttpClient http;
     private final RegistryAuth auth;
@@ -51,6 +52,7 @@ final class RegistryTransport {
         this.allowedRegistries = lowerCase(config.allowedRegistries);
         this.allowAnyRegistry = config.allowAnyRegistry;
         this.plainHttpRegistries = lowerCase(config.plainHttpRegistries);
+        this.endpoints = java.util.Map.copyOf(config.endpoints);
         this.readTimeout = config.readTimeout;
         // HTTP/1.1 throughout: closing a broken or stalled body then closes exactly its connection,
         // and plain-http registries are not offered an h2c upgrade they may mishandle.
@@ -202,7 +204,7 @@ final class RegistryTransport {
                 throw new RegistryException(
                         RegistryException.Kind.INVALID, call.what + ": unusable redirect: " + e.getMessage());
             }
-            boolean sameRegistry = onRegistry(next, call.registry);
+            boolean sameRegistry = reaches(next, call.registry);
             boolean https = "https".equals(next.getScheme());
             boolean plainOk = "http".equals(next.getScheme()) && sameRegistry && isPlainHttp(call.registry);
             if (!https && !plainOk) {
@@ -222,7 +224,7 @@ final class RegistryTransport {
                 HttpRequest.newBuilder(uri).timeout(call.timeout).header("User-Agent", USER_AGENT);
         call.headers.forEach(request::header);
         // credentials go to the registry only, never to the storage a redirect points at
-        if (authorization != null && onRegistry(uri, call.registry)) {
+        if (authorization != null && reaches(uri, call.registry)) {
             request.header("Authorization", authorization);
         }
         request.method(call.method, call.body == null ? BodyPublishers.noBody() : call.body.get());
@@ -353,7 +355,14 @@ final class RegistryTransport {
 
     URI url(String registry, String path) {
         requireAllowed(registry);
-        return URI.create((isPlainHttp(registry) ? "http" : "https") + "://" + registry + path);
+        String host = endpoints.getOrDefault(registry.toLowerCase(Locale.ROOT), registry);
+        return URI.create((isPlainHttp(registry) ? "http" : "https") + "://" + host + path);
+    }
+
+    /** {@code uri} is on {@code registry} or on the endpoint dialled for it. */
+    boolean reaches(URI uri, String registry) {
+        String endpoint = endpoints.get(registry.toLowerCase(Locale.ROOT));
+        return onRegistry(uri, registry) || (endpoint != null && onRegistry(uri, endpoint));
     }
 
     static boolean onRegistry(URI uri, String registry) {
@@ -363,7 +372,7 @@ final class RegistryTransport {
     /** The next page from a {@code Link: <url>; rel="next"} header, resolved against the request. */
     URI nextPage(Call call, HttpResponse<InputStream> response) {
         URI next = nextLink(response.headers().allValues("Link"), call.uri);
-        if (next != null && !onRegistry(next, call.registry)) {
+        if (next != null && !reaches(next, call.registry)) {
             discard(response);
             throw new RegistryException(
                     RegistryException.Kind.INVALID,
