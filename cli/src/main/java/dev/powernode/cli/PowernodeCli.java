@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             VerifyCommand.class,
             VerifyBundleCommand.class,
+            dev.powernode.cli.agent.AgentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PowernodeCli extends CommandGroup {

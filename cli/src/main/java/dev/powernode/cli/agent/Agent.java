@@ -1,0 +1,491 @@
+package dev.powernode.cli.agent;
+
+import dev.powernode.common.oci.Descriptor;
+import dev.powernode.common.oci.Manifest;
+import dev.powernode.common.oci.OciRef;
+import dev.powernode.common.oci.RegistryClient;
+import dev.powernode.common.oci.RegistryException;
+import dev.powernode.common.sigstore.ImageSignatures;
+import dev.powernode.common.sigstore.SigstoreException;
+import dev.powernode.common.sigstore.SigstoreVerifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The node agent: keeps this node on its triple's current publication.
+ *
+ * <ol>
+ *   <li>{@link #settle()} once per boot: runs the health checks; a trial boot of a new image that
+ *       passes is blessed (its boot entry loses the counter and becomes the one that boots), one
+ *       that fails is reported and rebooted so that its counter runs down; a boot that fell back
+ *       from a trial that ran out of tries reports it. Every outcome is reported to the platform.
+ *   <li>{@link #check()}: asks the platform for the current publication (ETag); if it is another
+ *       image than the booted one, pulls it, verifies its cosign signature offline against the
+ *       policy baked into this image and the SHA-256 of every blob, stages it on {@code persist}
+ *       and installs a counted boot entry for it (the atomic flip).
+ *   <li>The reboot into a staged image follows the {@link RebootPolicy}.
+ * </ol>
+ *
+ * <p>Nothing half-installed is ever booted: the boot entry that makes systemd-boot choose an image
+ * is written last, after its UKI, metadata image and objects are complete and synced.
+ */
+public final class Agent {
+    /** Where the node keeps things; the defaults are the booted system's. */
+    public record NodePaths(
+            Path persist, Path esp, Path identity, Path bootedImage, Path bootId, Path uptime, List<Path> healthDirs) {
+        public static NodePaths system() {
+            return new NodePaths(
+                    Path.of("/persist"),
+                    Path.of("/efi"),
+                    Path.of("/run/powernode/identity"),
+                    Path.of("/run/powernode/image"),
+                    Path.of("/proc/sys/kernel/random/boot_id"),
+                    Path.of("/proc/uptime"),
+                    List.of(Path.of("/usr/lib/powernode/health.d"), Path.of("/etc/powernode/health.d")));
+        }
+    }
+
+    /** What {@link #check()} found. */
+    public enum Outcome {
+        /** the node runs the current publication */
+        CURRENT,
+        /** the current publication failed its trial here; the node stays on its image */
+        DECLINED,
+        /** a new image is staged and waits for a reboot */
+        STAGED
+    }
+
+    private static final Pattern IMAGE = Pattern.compile("sha256:([0-9a-f]{64})");
+    static final String UKI_SUFFIX = ".efi";
+    static final String EROFS_SUFFIX = ".composefs.erofs";
+    static final String OBJECTS_SUFFIX = ".composefs-objects.tar";
+
+    private final AgentConfig config;
+    private final NodePaths paths;
+    private final Identity identity;
+    private final PlatformLink platform;
+    private final RegistryClient registry;
+    private final SigstoreVerifier verifier;
+    private final BootEntries entries;
+    private final ImageStore store;
+    private final AgentState state;
+    private final Clock clock;
+    private final PrintStream log;
+    private final String version;
+    private String etag;
+    private PlatformLink.Current current;
+
+    public Agent(
+            AgentConfig config,
+            NodePaths paths,
+            RegistryClient registry,
+            SigstoreVerifier verifier,
+            FsVerity verity,
+            Clock clock,
+            PrintStream log,
+            String version) {
+        this.config = config;
+        this.paths = paths;
+        Identity id = Identity.read(paths.identity());
+        this.identity = config.platformUrl() == null ? id : id.withPlatformUrl(config.platformUrl());
+        this.platform = new PlatformLink(identity.platformUrl(), identity.token());
+        this.registry = registry;
+        this.verifier = verifier;
+        this.entries = new BootEntries(paths.esp());
+        this.store = new ImageStore(paths.persist(), verity);
+        this.state = AgentState.load(store.agentDir().resolve("state.json"));
+        this.clock = clock;
+        this.log = log;
+        this.version = version;
+    }
+
+    Identity identity() {
+        return identity;
+    }
+
+    /** The composefs digest of the running image ({@code /run/powernode/image}). */
+    String booted() {
+        try {
+            String text = Files.readString(paths.bootedImage()).strip();
+            var m = IMAGE.matcher(text);
+            if (!m.matches()) {
+                throw new AgentException(
+                        AgentException.Kind.CONFIG, paths.bootedImage() + " does not hold sha256:<hex>: " + text);
+            }
+            return m.group(1);
+        } catch (IOException e) {
+            throw new AgentException(
+                    AgentException.Kind.CONFIG,
+                    "cannot read " + paths.bootedImage() + " (written by the initramfs): " + e.getMessage());
+        }
+    }
+
+    /** The outcome of settling this boot. */
+    public record Settled(String image, boolean trial, boolean healthy, List<String> failures, String fellBackFrom) {}
+
+    /**
+     * Settles this boot (idempotent: a restarted agent settles again, with the same report ids).
+     * Returns whether the node must reboot at once (a failed trial boot).
+     */
+    public Settled settle() {
+        String booted = booted();
+        List<BootEntries.Entry> all = entries.list();
+        Optional<BootEntries.Entry> mine =
+                all.stream().filter(e -> e.image().equals(booted)).findFirst();
+        HealthChecks.Outcome health = new HealthChecks(paths.healthDirs(), config.healthTimeout()).run();
+        String fellBackFrom = null;
+        boolean trial = mine.isPresent() && !mine.get().blessed();
+        if (trial) {
+            BootEntries.Entry entry = mine.get();
+            if (health.healthy()) {
+                BootEntries.Entry blessed = entries.bless(entry);
+                log("image " + shortId(booted) + " passed " + health.ran() + " health check(s) on trial boot "
+                        + entry.triesDone() + "; boot entry " + blessed.file() + " is now the good one");
+                report(booted, "healthy");
+                prune(booted);
+            } else {
+                log("image " + shortId(booted) + " FAILED its health checks on trial boot " + entry.triesDone()
+                        + " (" + String.join("; ", health.failures()) + "); "
+                        + (entry.bad()
+                                ? "no tries left: the next boot falls back"
+                                : entry.triesLeft() + " tries left"));
+                report(booted, "failed");
+            }
+        } else {
+            int myVersion = mine.map(BootEntries.Entry::version).orElse(Integer.MAX_VALUE);
+            for (BootEntries.Entry e : all) {
+                if (e.version() > myVersion && !e.image().equals(booted) && (e.bad() || e.triesDone() > 0)) {
+                    fellBackFrom = e.image();
+                    Known known = known(e.image());
+                    state.failed.put(e.image(), known == null ? "" : known.publicationId());
+                    state.save();
+                    log("image " + shortId(e.image()) + " did not come up healthy in " + e.triesDone()
+                            + " boot(s); fell back to " + shortId(booted));
+                    report(e.image(), "fell_back");
+                }
+            }
+            if (fellBackFrom != null) {
+                prune(booted);
+            }
+            if (health.healthy()) {
+                log("image " + shortId(booted) + ": " + health.ran() + " health check(s) passed");
+                report(booted, "healthy");
+            } else {
+                log("image " + shortId(booted) + ": health checks FAILED (" + String.join("; ", health.failures())
+                        + ")");
+                report(booted, "failed");
+            }
+        }
+        return new Settled(booted, trial, health.healthy(), health.failures(), fellBackFrom);
+    }
+
+    /** Whether a settled boot must reboot now: a trial that failed (its counter must run down). */
+    public static boolean mustReboot(Settled s) {
+        return s.trial() && !s.healthy();
+    }
+
+    /**
+     * One poll of the platform; stages the current publication when it is another image than the
+     * booted one. Throws {@link AgentException} on any fault (nothing is installed then).
+     */
+    public Outcome check() {
+        PlatformLink.Current fresh = platform.current(etag);
+        if (fresh != null) {
+            current = fresh;
+            etag = fresh.etag();
+        }
+        if (current == null) {
+            throw new AgentException(AgentException.Kind.PLATFORM_REFUSED, "the platform sent 304 for a first poll");
+        }
+        String booted = booted();
+        String image = imageOf(current);
+        flushPending();
+        // a failure only holds while the platform still points at it
+        if (state.failed.keySet().removeIf(f -> !f.equals(image))) {
+            state.save();
+        }
+        if (image.equals(booted)) {
+            // an image staged for an earlier pointer must not boot now
+            List<BootEntries.Entry> stale = entries.list().stream()
+                    .filter(e -> !e.image().equals(booted) && !e.blessed() && e.triesDone() == 0)
+                    .toList();
+            if (!stale.isEmpty()) {
+                prune(booted);
+                log("the platform points at the running image again; dropped the staged "
+                        + stale.stream().map(e -> shortId(e.image())).toList());
+            }
+            return Outcome.CURRENT;
+        }
+        if (state.failed.containsKey(image)) {
+            log("current publication " + current.publicationId() + " (image " + shortId(image)
+                    + ") failed its trial on this node; staying on " + shortId(booted) + " until the platform moves");
+            return Outcome.DECLINED;
+        }
+        Optional<BootEntries.Entry> staged = entries.find(image);
+        if (staged.isPresent() && !staged.get().bad() && store.hasImage(image)) {
+            return Outcome.STAGED;
+        }
+        stage(current, image);
+        return Outcome.STAGED;
+    }
+
+    /** Reboots into the staged image (the configured command, e.g. systemctl reboot). */
+    public void reboot(String why) {
+        log("rebooting: " + why);
+        try {
+            Process p = new ProcessBuilder(config.rebootCommand()).inheritIO().start();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                throw new AgentException(
+                        AgentException.Kind.IO, "reboot command " + config.rebootCommand() + " exited " + rc);
+            }
+        } catch (IOException e) {
+            throw new AgentException(AgentException.Kind.IO, "cannot run " + config.rebootCommand(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** When a staged image may boot: now (zero), later, or null (operator only). */
+    public Duration rebootWait() {
+        return config.reboot().waitFrom(clock.instant());
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private record Known(String publicationId, String sha256) {}
+
+    private Known known(String image) {
+        AgentState.Known k = state.images.get(image);
+        return k == null ? null : new Known(k.publicationId(), k.sha256());
+    }
+
+    /** The composefs digest of a publication: its metadata image layer's digest (from the signed manifest). */
+    private String imageOf(PlatformLink.Current c) {
+        for (var e : state.images.entrySet()) {
+            if (e.getValue().publicationId().equals(c.publicationId())) {
+                return e.getKey();
+            }
+        }
+        Manifest m = manifest(c);
+        String image = layer(m, EROFS_SUFFIX, c).digest().hex();
+        state.images.put(image, new AgentState.Known(c.publicationId(), c.sha256(), c.ociRef()));
+        state.save();
+        return image;
+    }
+
+    private OciRef ref(PlatformLink.Current c) {
+        OciRef ref;
+        try {
+            ref = OciRef.parse(c.ociRef());
+        } catch (IllegalArgumentException e) {
+            throw new AgentException(AgentException.Kind.PLATFORM_REFUSED, "platform sent oci_ref " + c.ociRef());
+        }
+        if (ref.digest() == null) {
+            throw new AgentException(
+                    AgentException.Kind.PLATFORM_REFUSED, "platform sent oci_ref without a digest: " + c.ociRef());
+        }
+        return ref;
+    }
+
+    private Manifest manifest(PlatformLink.Current c) {
+        try {
+            return registry.getManifest(ref(c));
+        } catch (RegistryException e) {
+            throw new AgentException(AgentException.Kind.REGISTRY, "manifest of " + c.ociRef() + ": " + e.getMessage());
+        }
+    }
+
+    private static Descriptor layer(Manifest m, String suffix, PlatformLink.Current c) {
+        List<Descriptor> found = m.layers().stream()
+                .filter(d -> d.title() != null && d.title().endsWith(suffix))
+                .toList();
+        if (found.size() != 1) {
+            throw new AgentException(
+                    AgentException.Kind.NOT_UPDATABLE,
+                    "publication " + c.publicationId() + " (" + c.ociRef() + ") has " + found.size() + " *" + suffix
+                            + " layers, not one: it carries no node update (publish a build made with"
+                            + " buildkit/build.sh --build-script)");
+        }
+        return found.get(0);
+    }
+
+    private void stage(PlatformLink.Current c, String image) {
+        long start = clock.millis();
+        OciRef ref = ref(c);
+        Manifest m = manifest(c);
+        try {
+            ImageSignatures.Result signed = new ImageSignatures(registry, verifier).verify(ref, config.signers());
+            log("publication " + c.publicationId() + " (" + ref.digest() + ") signed by "
+                    + signed.signer().signer() + " (baked policy)");
+        } catch (SigstoreException e) {
+            throw new AgentException(
+                    AgentException.Kind.SIGNATURE,
+                    "publication " + c.publicationId() + " (" + ref.digest()
+                            + ") does not satisfy the signer policy baked into this image (" + e.check() + "): "
+                            + e.getMessage() + "; not installed");
+        } catch (RegistryException e) {
+            throw new AgentException(AgentException.Kind.REGISTRY, "signatures of " + ref + ": " + e.getMessage());
+        }
+        if (m.layers().isEmpty() || !m.layers().get(0).digest().hex().equals(c.sha256())) {
+            throw new AgentException(
+                    AgentException.Kind.DIGEST_MISMATCH,
+                    "the platform says publication " + c.publicationId() + " is sha256:" + c.sha256()
+                            + " but its signed manifest's primary layer is "
+                            + (m.layers().isEmpty()
+                                    ? "missing"
+                                    : m.layers().get(0).digest()));
+        }
+        Descriptor uki = layer(m, UKI_SUFFIX, c);
+        Descriptor erofs = layer(m, EROFS_SUFFIX, c);
+        Descriptor objects = layer(m, OBJECTS_SUFFIX, c);
+        long need = erofs.size() + 2 * objects.size() + uki.size() + 64L * 1024 * 1024;
+        long free = store.usableSpace();
+        if (free < need) {
+            throw new AgentException(
+                    AgentException.Kind.PERSIST_FULL,
+                    "persist has " + free / 1048576 + " MiB free; staging image " + shortId(image) + " needs up to "
+                            + need / 1048576 + " MiB; not installed");
+        }
+        Downloads downloads = new Downloads(store.downloads(), registry);
+        List<Descriptor> blobs = List.of(erofs, uki, objects);
+        List<Path> files = new ArrayList<>();
+        for (Descriptor d : blobs) {
+            Downloads.Fetched f = downloads.fetch(ref.registry(), ref.repository(), d, progress(d));
+            if (f.resumedFrom() > 0 && f.resumedFrom() < d.size()) {
+                log("resumed " + d.title() + " from byte " + f.resumedFrom());
+            }
+            files.add(f.file());
+        }
+        ImageStore.ObjectsAdded added;
+        try (InputStream in = Files.newInputStream(files.get(2))) {
+            added = store.addObjects(in);
+        } catch (IOException e) {
+            throw new AgentException(AgentException.Kind.IO, "cannot read " + files.get(2), e);
+        }
+        store.addImage(files.get(0), image);
+        BootEntries.Entry entry =
+                entries.install(files.get(1), image, config.bootTries(), "Powernode " + c.publicationId());
+        downloads.clear();
+        log("staged image " + shortId(image) + " of publication " + c.publicationId() + " in "
+                + (clock.millis() - start) + " ms: " + added.added() + " new objects (" + added.bytesWritten() / 1048576
+                + " MiB), " + added.present() + " already here; boot entry " + entry.file() + " (" + config.bootTries()
+                + " tries)");
+        // keep the running image, the one before it and the new one
+        prune(booted(), image);
+    }
+
+    /** Keeps {@code keep}, the newest blessed image below them, and removes the rest from ESP and persist. */
+    private void prune(String... keep) {
+        Set<String> kept = new LinkedHashSet<>(List.of(keep));
+        String booted = keep[0];
+        List<BootEntries.Entry> all = entries.list();
+        int bootedVersion = all.stream()
+                .filter(e -> e.image().equals(booted))
+                .mapToInt(BootEntries.Entry::version)
+                .max()
+                .orElse(Integer.MAX_VALUE);
+        all.stream()
+                .filter(e -> e.blessed() && e.version() < bootedVersion && !kept.contains(e.image()))
+                .findFirst()
+                .ifPresent(e -> kept.add(e.image()));
+        Set<String> gone = entries.prune(kept);
+        List<String> images = store.pruneImages(kept);
+        if (!gone.isEmpty() || !images.isEmpty()) {
+            Set<String> all2 = new LinkedHashSet<>(gone);
+            all2.addAll(images);
+            log("pruned image(s) " + all2.stream().map(Agent::shortId).toList() + "; kept "
+                    + kept.stream().map(Agent::shortId).toList());
+        }
+    }
+
+    private RegistryClient.Progress progress(Descriptor d) {
+        long step = Math.max(d.size() / 4, 64L * 1024 * 1024);
+        long[] next = {step};
+        return (done, total) -> {
+            if (done >= next[0] && done < total) {
+                log("fetching " + d.title() + ": " + done / 1048576 + " of " + total / 1048576 + " MiB");
+                next[0] += step;
+            }
+        };
+    }
+
+    /** Reports {@code result} for {@code image}'s publication once per boot (the id is derived, so retries match). */
+    private void report(String image, String result) {
+        Known known = known(image);
+        if (known == null) {
+            log("cannot report " + result + " for image " + shortId(image)
+                    + ": no publication known for it yet (the next poll learns it when the platform points at it)");
+            pendingUnknown.add(image + " " + result);
+            return;
+        }
+        String key = bootId() + " " + image + " " + result;
+        if (state.reported.containsKey(key)) {
+            return;
+        }
+        String reportId = UUID.nameUUIDFromBytes(
+                        ("powernode-report " + identity.deviceId() + " " + key).getBytes(StandardCharsets.UTF_8))
+                .toString();
+        platform.report(
+                new PlatformLink.Report(reportId, known.publicationId(), known.sha256(), result, version, uptime()));
+        state.reported.put(key, reportId);
+        state.save();
+        log("reported " + result + " for publication " + known.publicationId());
+    }
+
+    private final Set<String> pendingUnknown = new LinkedHashSet<>();
+
+    /** Sends the reports that waited for the platform to name their publication. */
+    public void flushPending() {
+        for (String p : List.copyOf(pendingUnknown)) {
+            String[] parts = p.split(" ");
+            if (known(parts[0]) != null) {
+                pendingUnknown.remove(p);
+                report(parts[0], parts[1]);
+            }
+        }
+    }
+
+    private String bootId() {
+        try {
+            return Files.readString(paths.bootId()).strip();
+        } catch (IOException e) {
+            return "unknown-boot";
+        }
+    }
+
+    private long uptime() {
+        try {
+            String s = Files.readString(paths.uptime()).strip().split("\\s+")[0];
+            return (long) Double.parseDouble(s);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    void log(String line) {
+        log.println("powernode-agent: " + line);
+        log.flush();
+    }
+
+    static String shortId(String image) {
+        return image.length() > 12 ? image.substring(0, 12) : image;
+    }
+}

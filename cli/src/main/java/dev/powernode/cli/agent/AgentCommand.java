@@ -1,0 +1,266 @@
+package dev.powernode.cli.agent;
+
+import dev.powernode.common.oci.RegistryClient;
+import dev.powernode.common.sigstore.SigstoreException;
+import dev.powernode.common.sigstore.SigstoreVerifier;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code powernode agent}: the node side, run by {@code powernode-agent.service} in the image. */
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The node agent: keeps this node on its platform's current image (runs on the node).",
+            "run: settle this boot (health checks, bless or fall back, report), then poll and stage new images.",
+            "apply: fetch and stage the current image now and reboot into it (any reboot policy).",
+            "status: what the node booted and what its ESP and persist hold."
+        },
+        subcommands = {AgentCommand.Run.class, AgentCommand.Apply.class, AgentCommand.Status.class})
+public final class AgentCommand {
+    /** Where the node's parts are; the defaults are the booted system's. */
+    static final class Where {
+        @Option(names = "--config", description = "Agent config (default: ${DEFAULT-VALUE})")
+        Path config = Path.of("/usr/lib/powernode/agent.json");
+
+        @Option(names = "--persist", description = "The persist partition's mount point (default: ${DEFAULT-VALUE})")
+        Path persist = Path.of("/persist");
+
+        @Option(names = "--esp", description = "The ESP's mount point (default: ${DEFAULT-VALUE})")
+        Path esp = Path.of("/efi");
+
+        @Option(
+                names = "--identity",
+                description = "identity.cfg as the initramfs exposes it (default: ${DEFAULT-VALUE})")
+        Path identity = Path.of("/run/powernode/identity");
+
+        @Option(names = "--booted-image", description = "The running image's digest file (default: ${DEFAULT-VALUE})")
+        Path bootedImage = Path.of("/run/powernode/image");
+
+        @Option(names = "--boot-id", hidden = true)
+        Path bootId = Path.of("/proc/sys/kernel/random/boot_id");
+
+        @Option(names = "--uptime", hidden = true)
+        Path uptime = Path.of("/proc/uptime");
+
+        @Option(
+                names = "--health-dir",
+                description = "Directory of health checks (repeatable; default: /usr/lib/powernode/health.d and"
+                        + " /etc/powernode/health.d)")
+        List<Path> healthDirs = new ArrayList<>();
+
+        Agent agent(PrintStream log) {
+            AgentConfig settings = AgentConfig.read(config);
+            Agent.NodePaths paths = new Agent.NodePaths(
+                    persist,
+                    esp,
+                    identity,
+                    bootedImage,
+                    bootId,
+                    uptime,
+                    healthDirs.isEmpty() ? Agent.NodePaths.system().healthDirs() : healthDirs);
+            SigstoreVerifier verifier;
+            try {
+                verifier = settings.trustedRoot() == null
+                        ? SigstoreVerifier.publicGood()
+                        : SigstoreVerifier.fromFile(settings.trustedRoot());
+            } catch (SigstoreException e) {
+                throw new AgentException(AgentException.Kind.CONFIG, "trusted root: " + e.getMessage());
+            }
+            RegistryClient.Builder b = RegistryClient.builder()
+                    .allowAnyRegistry()
+                    .plainHttp(settings.plainHttpRegistries())
+                    .readTimeout(Duration.ofSeconds(30));
+            settings.registryEndpoints().forEach(b::endpoint);
+            settings.registryCredentials().forEach((registry, c) -> {
+                try {
+                    b.credentials(
+                            registry,
+                            c.username(),
+                            Files.readString(c.passwordFile()).strip());
+                } catch (IOException e) {
+                    throw new AgentException(
+                            AgentException.Kind.CONFIG,
+                            "registry password for " + registry + ": cannot read " + c.passwordFile());
+                }
+            });
+            return new Agent(
+                    settings,
+                    paths,
+                    b.build(),
+                    verifier,
+                    settings.fsVerity() ? FsVerity.command() : FsVerity.OFF,
+                    Clock.systemUTC(),
+                    log,
+                    version());
+        }
+    }
+
+    static String version() {
+        String v = AgentCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static int fail(AgentException e) {
+        System.err.println("powernode-agent: " + e.kind().label() + ": " + e.getMessage());
+        return e.kind().exitCode;
+    }
+
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = "Settle this boot, then keep polling the platform and stage new images (the service).")
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        Where where = new Where();
+
+        @Option(names = "--once", description = "Settle and poll once, then exit (staging but not rebooting).")
+        boolean once;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Agent agent;
+            try {
+                agent = where.agent(System.out);
+            } catch (AgentException e) {
+                return fail(e);
+            }
+            agent.log("node " + agent.identity() + "; reboot policy "
+                    + agent.config().reboot());
+            boolean settled = false;
+            Duration backoff = agent.config().poll();
+            boolean waitingLogged = false;
+            while (true) {
+                try {
+                    if (!settled) {
+                        Agent.Settled s = agent.settle();
+                        settled = true;
+                        if (Agent.mustReboot(s) && !once) {
+                            agent.reboot("trial boot of " + Agent.shortId(s.image()) + " failed its health checks");
+                            return 0;
+                        }
+                    }
+                    Agent.Outcome outcome = agent.check();
+                    backoff = agent.config().poll();
+                    if (outcome == Agent.Outcome.STAGED && !once) {
+                        Duration wait = agent.rebootWait();
+                        if (wait != null && wait.isZero()) {
+                            agent.reboot("a new image is staged (reboot policy "
+                                    + agent.config().reboot() + ")");
+                            return 0;
+                        }
+                        if (!waitingLogged) {
+                            agent.log("a new image is staged; "
+                                    + (wait == null
+                                            ? "reboot policy is manual: run powernode agent apply"
+                                            : "rebooting in the maintenance window, in " + wait.toMinutes() + " min"));
+                            waitingLogged = true;
+                        }
+                    }
+                    if (once) {
+                        agent.log("once: " + outcome.name().toLowerCase(java.util.Locale.ROOT));
+                        return 0;
+                    }
+                } catch (AgentException e) {
+                    System.err.println("powernode-agent: " + e.kind().label() + ": " + e.getMessage());
+                    if (once || e.kind() == AgentException.Kind.CONFIG) {
+                        return e.kind().exitCode;
+                    }
+                    backoff = next(backoff, agent.config().poll());
+                    agent.log("retrying in " + backoff.toSeconds() + " s");
+                    Thread.sleep(backoff.toMillis());
+                    continue;
+                }
+                Thread.sleep(agent.config().poll().toMillis());
+            }
+        }
+
+        /** Doubles up to 15 minutes (at least the poll interval), with up to 20 % jitter. */
+        static Duration next(Duration previous, Duration poll) {
+            long base = Math.min(
+                    previous.toMillis() * 2,
+                    Math.max(poll.toMillis(), Duration.ofMinutes(15).toMillis()));
+            long jitter = (long) (base
+                    * 0.2
+                    * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+            return Duration.ofMillis(base - jitter);
+        }
+    }
+
+    @Command(
+            name = "apply",
+            mixinStandardHelpOptions = true,
+            description = "Fetch, verify and stage the current image now, then reboot into it.")
+    static final class Apply implements Callable<Integer> {
+        @Mixin
+        Where where = new Where();
+
+        @Option(names = "--no-reboot", description = "Stage only; the next reboot boots it.")
+        boolean noReboot;
+
+        @Override
+        public Integer call() {
+            try {
+                Agent agent = where.agent(System.out);
+                Agent.Outcome outcome = agent.check();
+                switch (outcome) {
+                    case CURRENT -> agent.log("the node already runs the current publication");
+                    case DECLINED -> agent.log("the current publication failed its trial here; not applied");
+                    case STAGED -> {
+                        if (noReboot) {
+                            agent.log("staged; the next reboot boots it");
+                        } else {
+                            agent.reboot("powernode agent apply");
+                        }
+                    }
+                }
+                return outcome == Agent.Outcome.DECLINED ? 1 : 0;
+            } catch (AgentException e) {
+                return fail(e);
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "What the node booted and holds.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        Where where = new Where();
+
+        @Override
+        public Integer call() {
+            try {
+                BootEntries entries = new BootEntries(where.esp);
+                ImageStore store = new ImageStore(where.persist, FsVerity.OFF);
+                String booted = Files.exists(where.bootedImage)
+                        ? Files.readString(where.bootedImage).strip()
+                        : "(unknown)";
+                System.out.println("booted   " + booted);
+                for (BootEntries.Entry e : entries.list()) {
+                    String tries = e.blessed()
+                            ? "good"
+                            : e.bad() ? "out of tries" : e.triesLeft() + " tries left, " + e.triesDone() + " done";
+                    System.out.println("entry    " + e.file() + "  sha256:" + e.image() + "  " + tries
+                            + (store.hasImage(e.image()) ? "" : "  (image missing on persist)"));
+                }
+                System.out.println("persist  " + store.listImages().size() + " image(s), "
+                        + store.usableSpace() / 1048576 + " MiB free");
+                return 0;
+            } catch (AgentException e) {
+                return fail(e);
+            } catch (IOException e) {
+                System.err.println("powernode-agent: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}
