@@ -381,6 +381,10 @@ public final class Agent {
             throw new AgentException(AgentException.Kind.IO, "cannot read " + files.get(2), e);
         }
         store.addImage(files.get(0), image);
+        // the ESP holds two UKIs: the booted one (what a failed trial falls back to) and the new one;
+        // the previous image's entry goes now, before the write that needs its room
+        String booted = booted();
+        entries.prune(Set.of(booted, image));
         BootEntries.Entry entry =
                 entries.install(files.get(1), image, config.bootTries(), "Powernode " + c.publicationId());
         downloads.clear();
@@ -388,11 +392,13 @@ public final class Agent {
                 + (clock.millis() - start) + " ms: " + added.added() + " new objects (" + added.bytesWritten() / 1048576
                 + " MiB), " + added.present() + " already here; boot entry " + entry.file() + " (" + config.bootTries()
                 + " tries)");
-        // keep the running image, the one before it and the new one
-        prune(booted(), image);
+        prune(booted, image);
     }
 
-    /** Keeps {@code keep}, the newest blessed image below them, and removes the rest from ESP and persist. */
+    /**
+     * Keeps {@code keep} (the booted image first) and the newest blessed image below the booted one
+     * (the previous image, while nothing new is staged), and removes the rest from ESP and persist.
+     */
     private void prune(String... keep) {
         Set<String> kept = new LinkedHashSet<>(List.of(keep));
         String booted = keep[0];

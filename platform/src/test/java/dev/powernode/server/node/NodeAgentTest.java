@@ -423,7 +423,11 @@ class NodeAgentTest {
         Build v3 = build(shared, 1);
         publish(v3, key);
         assertThat(agent("run", "--once").all()).contains("once: staged");
-        assertThat(entries()).containsExactly("powernode-1.conf", "powernode-2.conf", "powernode-3+1.conf");
+        assertThat(entries())
+                .as("the ESP keeps the booted image and the new one")
+                .containsExactly("powernode-2.conf", "powernode-3+1.conf");
+        assertThat(esp.resolve("EFI/powernode/" + v1.image() + ".efi")).doesNotExist();
+        assertThat(persist.resolve("powernode/images/" + v1.image() + ".cfs")).doesNotExist();
         assertThat(boot()).isEqualTo(v3.image());
         healthCheck(false);
         Run failed = agent("run", "--once");
@@ -443,7 +447,7 @@ class NodeAgentTest {
                 .contains("fell back to " + v2.image().substring(0, 12))
                 .contains("once: current");
         assertThat(reports()).endsWith("fell_back " + sha(3), "healthy " + sha(2));
-        assertThat(entries()).as("the failed entry is pruned").containsExactly("powernode-1.conf", "powernode-2.conf");
+        assertThat(entries()).as("the failed entry is pruned").containsExactly("powernode-2.conf");
 
         // an operator promotes v3 again: a fresh try (the platform's pointer moved away and back)
         String v3Id = jdbc.sql("select id::text from disk_image_publication where git_sha = :s")
@@ -455,7 +459,7 @@ class NodeAgentTest {
                 "{\"publication_id\":\"" + v3Id + "\"}");
         assertThat(promoted.status()).as(promoted.body()).isLessThan(300);
         assertThat(agent("run", "--once").all()).contains("once: staged");
-        assertThat(entries()).containsExactly("powernode-1.conf", "powernode-2.conf", "powernode-3+1.conf");
+        assertThat(entries()).containsExactly("powernode-2.conf", "powernode-3+1.conf");
         healthCheck(false);
         assertThat(boot()).isEqualTo(v3.image());
         assertThat(agent("run", "--once").all()).contains("FAILED its health checks");
@@ -468,7 +472,7 @@ class NodeAgentTest {
         Run declined = agent("run", "--once");
         assertThat(declined.exit()).isZero();
         assertThat(declined.all()).contains("failed its trial on this node").contains("once: declined");
-        assertThat(entries()).containsExactly("powernode-1.conf", "powernode-2.conf");
+        assertThat(entries()).containsExactly("powernode-2.conf");
     }
 
     @Test
