@@ -16,6 +16,11 @@
 #                          dracut initramfs that mounts it, a UKI made with ukify; families
 #                          kernel, uki, img, qcow2, iso (amd64), ipxe (amd64; netboot: the
 #                          initramfs fetches the image over HTTP), oci, composefs
+#   --agent-jar FILE       with --build-script: the powernode CLI jar (cli/target/powernode-cli-exec.jar)
+#                          installed as the node agent (/usr/lib/powernode/powernode.jar); the
+#                          build_script must bring a Java runtime, fsverity and
+#                          /usr/lib/powernode/agent.json (docs/cli.md); see
+#                          examples/agent.build-script.json
 #   --offline              with --build-script: no network; the root comes from the .debs
 #                          earlier builds kept (.cache/apt-archives/<suite>-<arch>, a flat
 #                          file mirror) and the cached build environment
@@ -77,6 +82,7 @@ PERSIST_MIB=""
 # with --persist-mib auto: free room on persist beyond the image (for /etc, /var and the next image)
 PERSIST_ROOM_MIB="${POWERNODE_PERSIST_ROOM_MIB:-64}"
 BUILD_SCRIPT=""
+AGENT_JAR=""
 OFFLINE=0
 
 while [ $# -gt 0 ]; do
@@ -86,6 +92,7 @@ while [ $# -gt 0 ]; do
     --family) FAMILIES="${2:?--family needs a value}"; shift ;;
     --initramfs) INITRAMFS="${2:?--initramfs needs a value}"; shift ;;
     --build-script) BUILD_SCRIPT="${2:?--build-script needs a value}"; shift ;;
+    --agent-jar) AGENT_JAR="${2:?--agent-jar needs a value}"; shift ;;
     --offline) OFFLINE=1 ;;
     --kernel) KERNEL_SRC="${2:?--kernel needs a value}"; shift ;;
     --cmdline) CMDLINE="${2:?--cmdline needs a value}"; shift ;;
@@ -117,6 +124,10 @@ if [ -n "$BUILD_SCRIPT" ]; then
   [ -f "$BUILD_SCRIPT" ] || die "--build-script $BUILD_SCRIPT: no such file"
   BUILD_SCRIPT="$(cd "$(dirname "$BUILD_SCRIPT")" && pwd)/$(basename "$BUILD_SCRIPT")"
   check_build_script "$BUILD_SCRIPT"
+  if [ -n "$AGENT_JAR" ]; then
+    [ -f "$AGENT_JAR" ] || die "--agent-jar $AGENT_JAR: no such file (./mvnw -pl cli -am package builds it)"
+    AGENT_JAR="$(cd "$(dirname "$AGENT_JAR")" && pwd)/$(basename "$AGENT_JAR")"
+  fi
   INITRAMFS=system
   CMDLINE_OVERRIDE="$CMDLINE"
   PERSIST_MIB="${PERSIST_MIB:-auto}"
@@ -149,6 +160,8 @@ if [ -n "$BUILD_SCRIPT" ]; then
   require_tools mmdebstrap unshare apt-ftparchive
 elif [ "$OFFLINE" = 1 ]; then
   die "--offline needs --build-script"
+elif [ -n "$AGENT_JAR" ]; then
+  die "--agent-jar needs --build-script"
 fi
 require_tools "$OBJCOPY" "$OBJDUMP" jq sgdisk mformat mcopy mkfs.ext4 cpio zstd qemu-img readelf od dd sha256sum
 if want iso; then require_tools xorriso; fi

@@ -10,7 +10,8 @@ usage() {
 usage: scripts/test.sh [--slow] [--no-buildkit] [-- MAVEN_ARGS...]
   --slow          also the dracut fixture build and its QEMU boot matrix, the arm64 real system
                   (built under qemu-user-static, its UEFI disk booted under AAVMF) and an offline
-                  rebuild of the amd64 system from the kept .debs
+                  rebuild of the amd64 system from the kept .debs, and the node loop under QEMU
+                  (scripts/node-loop.sh: agent, boot counting, fallback, auto-rollback)
   --no-buildkit   skip the build kit's builds and boots (Java suites only)
   MAVEN_ARGS are passed to ./mvnw, e.g. -- -Dtest=PublicationApiTest -Dsurefire.failIfNoSpecifiedTests=false
 USAGE
@@ -76,6 +77,8 @@ testkit/sigstore/install.sh
 # the whole loop (build -> publish -> ingest -> promote -> rollback -> retention) on the jars just
 # built, the real registry binary and its own throwaway database; the kit's amd64 build is the first
 if ((buildkit)); then scripts/e2e.sh --no-build --first-build "${POWERNODE_TEST_OUT:-buildkit/out/test}/amd64"; fi
+# the node side end to end: a VM's agent follows v1 -> v2, falls back from a failing v3
+if ((buildkit && slow)); then scripts/node-loop.sh --no-build; fi
 leftovers=$(comm -13 <(printf '%s\n' "$tmp_before") <(tmp_ours) | sed '/^$/d')
 if [[ -n "$leftovers" ]]; then
   printf '%s\n' "$leftovers" >&2

@@ -56,7 +56,13 @@ build_rootfs() {
   pkgs="$(jq -r --arg k "$kernel" '[$k] + .packages | join(",")' "$script")"
   while IFS= read -r p; do dpkgopts+=(--dpkgopt="path-exclude=$p"); done < <(jq -r '.exclude_paths // [] | .[]' "$script")
   # keep the licences even when docs are excluded
-  if [ "${#dpkgopts[@]}" -gt 0 ]; then dpkgopts+=(--dpkgopt='path-include=/usr/share/doc/*/copyright'); fi
+  if [ "${#dpkgopts[@]}" -gt 0 ]; then
+    dpkgopts+=(--dpkgopt='path-include=/usr/share/doc/*/copyright')
+    # with the man pages excluded, update-alternatives fails on a slave link into a missing
+    # /usr/share/man/manN (openjdk's postinst: "error creating symbolic link …java.1.gz.dpkg-tmp")
+    # shellcheck disable=SC2016 # $1 is mmdebstrap's hook argument (the root), not ours
+    dpkgopts+=(--essential-hook='mkdir -p "$1/usr/share/man/man1" "$1/usr/share/man/man5" "$1/usr/share/man/man8"')
+  fi
   local sources=("deb $MIRROR $suite main") runner=()
   if [ "${OFFLINE:-0}" = 1 ]; then
     # the kept .debs as a flat file mirror, and no network at all: a package the cache lacks is an
@@ -108,6 +114,20 @@ build_rootfs() {
     tar -C "$root" -xf - --no-overwrite-dir --no-same-permissions --same-owner
   in_root "$root" systemctl enable powernode-booted.service powernode-ssh-host-keys.service >/dev/null 2>&1 ||
     die "cannot enable the powernode units in the root"
+  # the node agent (build.sh --agent-jar): the jar, a Java runtime and its config must all be there
+  local has_config=0
+  [ ! -f "$root/usr/lib/powernode/agent.json" ] || has_config=1
+  if [ -n "${AGENT_JAR:-}" ]; then
+    [ "$has_config" = 1 ] ||
+      die "--agent-jar: the build_script has no /usr/lib/powernode/agent.json (files); the agent needs its signer policy (docs/cli.md)"
+    in_root "$root" sh -c 'command -v java && command -v fsverity' >/dev/null 2>&1 ||
+      die "--agent-jar: the build_script's packages must bring java and fsverity (e.g. openjdk-21-jre-headless, fsverity)"
+    install -m 0644 "$AGENT_JAR" "$root/usr/lib/powernode/powernode.jar"
+    in_root "$root" systemctl enable powernode-agent.service >/dev/null 2>&1 ||
+      die "cannot enable powernode-agent.service in the root"
+  elif [ "$has_config" = 1 ]; then
+    die "the build_script writes /usr/lib/powernode/agent.json but build.sh got no --agent-jar"
+  fi
   while IFS= read -r p; do
     in_root "$root" systemctl enable -- "$p" >>"$log" 2>&1 ||
       { tail -n 5 "$log" >&2; die "enable_units: cannot enable $p"; }
@@ -132,7 +152,7 @@ build_rootfs() {
   # - apt's lists and caches and build logs are not part of an immutable root.
   # shellcheck disable=SC2016,SC2034 # the inner shell's script; ROOT_KVER is read by lib/system.sh
   ROOT_KVER="$(in_root "$root" /bin/sh -ec '
-    mkdir -p /persist /var /etc
+    mkdir -p /persist /var /etc /efi
     : >/etc/machine-id
     rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed /etc/ssh/ssh_host_*
     v="$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort | tail -n 1)"

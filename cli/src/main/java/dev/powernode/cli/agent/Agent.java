@@ -449,8 +449,17 @@ public final class Agent {
         String reportId = UUID.nameUUIDFromBytes(
                         ("powernode-report " + identity.deviceId() + " " + key).getBytes(StandardCharsets.UTF_8))
                 .toString();
-        platform.report(
-                new PlatformLink.Report(reportId, known.publicationId(), known.sha256(), result, version, uptime()));
+        try {
+            platform.report(new PlatformLink.Report(
+                    reportId, known.publicationId(), known.sha256(), result, version, uptime()));
+        } catch (AgentException e) {
+            // a report never holds up what the boot needs (a failed trial must still reboot); it is
+            // sent again, with the same id, on the next poll
+            log("report " + result + " for publication " + known.publicationId() + " not sent ("
+                    + e.kind().label() + ": " + e.getMessage() + "); retrying on the next poll");
+            pendingUnknown.add(image + " " + result);
+            return;
+        }
         state.reported.put(key, reportId);
         state.save();
         log("reported " + result + " for publication " + known.publicationId());
@@ -458,7 +467,7 @@ public final class Agent {
 
     private final Set<String> pendingUnknown = new LinkedHashSet<>();
 
-    /** Sends the reports that waited for the platform to name their publication. */
+    /** Sends the reports that waited for the platform to name their publication, or to answer. */
     public void flushPending() {
         for (String p : List.copyOf(pendingUnknown)) {
             String[] parts = p.split(" ");
