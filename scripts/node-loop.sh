@@ -36,7 +36,8 @@ done
 
 pn_ensure_base_tools
 pn_demo_tools
-pn_ensure_packages qemu-system-x86:qemu-system-x86_64 ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd nc:netcat-openbsd
+# the kit's build tools, QEMU, OVMF and netcat (guestfwd)
+"$PN_ROOT/buildkit/setup.sh" --arch amd64 >/dev/null
 pn_ensure_postgres
 
 work=$(mktemp -d -t powernode-loop.XXXXXX)
