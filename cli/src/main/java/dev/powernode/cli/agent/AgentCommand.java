@@ -24,9 +24,15 @@ import picocli.CommandLine.Option;
             "The node agent: keeps this node on its platform's current image (runs on the node).",
             "run: settle this boot (health checks, bless or fall back, report), then poll and stage new images.",
             "apply: fetch and stage the current image now and reboot into it (any reboot policy).",
-            "status: what the node booted and what its ESP and persist hold."
+            "status: what the node booted and what its ESP and persist hold.",
+            "fetch: pull a publication's files, signature and SHA-256 checked, into a directory."
         },
-        subcommands = {AgentCommand.Run.class, AgentCommand.Apply.class, AgentCommand.Status.class})
+        subcommands = {
+            AgentCommand.Run.class,
+            AgentCommand.Apply.class,
+            AgentCommand.Status.class,
+            AgentCommand.Fetch.class
+        })
 public final class AgentCommand {
     /** Where the node's parts are; the defaults are the booted system's. */
     static final class Where {
@@ -227,6 +233,104 @@ public final class AgentCommand {
                 return outcome == Agent.Outcome.DECLINED ? 1 : 0;
             } catch (AgentException e) {
                 return fail(e);
+            }
+        }
+    }
+
+    @Command(
+            name = "fetch",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Pull every file of an artifact (OCI_REF by digest) into DIR, each checked against its SHA-256;"
+                        + " an interrupted fetch resumes where it stopped when run again.",
+                "The cosign signature is checked against --config's signers unless --skip-signature."
+            })
+    static final class Fetch implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "OCI_REF", description = "host[:port]/repository@sha256:<hex>")
+        String ref;
+
+        @Option(names = "--out", required = true, description = "Directory for the files (created)")
+        Path out;
+
+        @Option(names = "--config", description = "Agent config whose signers must have signed it")
+        Path config;
+
+        @Option(names = "--skip-signature", description = "Do not check the signature (transfer and digests only)")
+        boolean skipSignature;
+
+        @Option(names = "--plain-http", description = "Reach the registry over http (loopback development registries)")
+        boolean plainHttp;
+
+        @Override
+        public Integer call() {
+            try {
+                dev.powernode.common.oci.OciRef image;
+                try {
+                    image = dev.powernode.common.oci.OciRef.parse(ref);
+                } catch (IllegalArgumentException e) {
+                    throw new AgentException(AgentException.Kind.CONFIG, "invalid OCI reference " + ref);
+                }
+                if (image.digest() == null) {
+                    throw new AgentException(AgentException.Kind.CONFIG, "fetch needs a reference by digest: " + ref);
+                }
+                if (config == null && !skipSignature) {
+                    throw new AgentException(
+                            AgentException.Kind.CONFIG,
+                            "give --config (whose signers must have signed it) or --skip-signature");
+                }
+                RegistryClient.Builder b = RegistryClient.builder().allowAnyRegistry();
+                if (plainHttp) {
+                    b.plainHttp(java.util.Set.of(image.registry()));
+                }
+                RegistryClient client = b.build();
+                dev.powernode.common.oci.Manifest m;
+                try {
+                    m = client.getManifest(image);
+                } catch (dev.powernode.common.oci.RegistryException e) {
+                    throw new AgentException(AgentException.Kind.REGISTRY, e.getMessage());
+                }
+                if (!skipSignature) {
+                    AgentConfig settings = AgentConfig.read(config);
+                    try {
+                        SigstoreVerifier verifier = settings.trustedRoot() == null
+                                ? SigstoreVerifier.publicGood()
+                                : SigstoreVerifier.fromFile(settings.trustedRoot());
+                        var signed = new dev.powernode.common.sigstore.ImageSignatures(client, verifier)
+                                .verify(image, settings.signers());
+                        System.err.println("signed by " + signed.signer().signer());
+                    } catch (SigstoreException e) {
+                        throw new AgentException(AgentException.Kind.SIGNATURE, e.getMessage());
+                    }
+                }
+                Files.createDirectories(out);
+                Downloads downloads = new Downloads(out.resolve(".partial"), client);
+                for (var layer : m.layers()) {
+                    String name = layer.title() == null ? layer.digest().hex() : layer.title();
+                    if (name.contains("/") || name.startsWith(".")) {
+                        throw new AgentException(
+                                AgentException.Kind.NOT_UPDATABLE, "layer title is not a file name: " + name);
+                    }
+                    long t0 = System.nanoTime();
+                    Downloads.Fetched f = downloads.fetch(image.registry(), image.repository(), layer, null);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    BootEntries.move(f.file(), out.resolve(name));
+                    System.out.printf(
+                            java.util.Locale.ROOT,
+                            "%s  %d bytes  sha256:%s  %.2f s  %.1f MiB/s%s%n",
+                            name,
+                            layer.size(),
+                            layer.digest().hex(),
+                            s,
+                            (layer.size() - f.resumedFrom()) / 1048576.0 / Math.max(s, 1e-9),
+                            f.resumedFrom() > 0 ? "  (resumed from byte " + f.resumedFrom() + ")" : "");
+                }
+                Files.deleteIfExists(out.resolve(".partial"));
+                return 0;
+            } catch (AgentException e) {
+                return fail(e);
+            } catch (IOException e) {
+                System.err.println("powernode-agent: io: " + e.getMessage());
+                return 1;
             }
         }
     }

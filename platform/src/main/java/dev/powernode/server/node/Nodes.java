@@ -528,6 +528,26 @@ public class Nodes {
         UUID pubId =
                 r.publicationId() == null ? null : Text.uuid(r.publicationId()).orElse(null);
         boolean accepted = refusal == null;
+        if (accepted && BootResult.HEALTHY.value().equals(r.result())) {
+            // a heartbeat: healthy on the publication the node last reported healthy. It refreshes
+            // the node's row and adds none to node_report, whose rows are the boot events (every
+            // change of publication, every failure and fallback); so a fleet reporting every 30 s
+            // does not grow the table by a row per node per report.
+            int refreshed = jdbc.sql("""
+                    update node set last_report_at = :now, agent_version = :version, uptime_seconds = :uptime
+                    where id = :node and last_publication_id = :pub and last_result = 'healthy'
+                      and last_report_at <= :now
+                    """)
+                    .param("node", node.id())
+                    .param("pub", pubId)
+                    .param("now", Timestamp.from(now))
+                    .param("version", Text.printable(r.agentVersion(), MAX_AGENT_VERSION))
+                    .param("uptime", r.uptimeSeconds())
+                    .update();
+            if (refreshed == 1) {
+                return true;
+            }
+        }
         int rows = jdbc.sql("""
                 insert into node_report (node_id, report_id, received_at, publication_id, sha256, result, agent_version,
                                          uptime_seconds, refusal_code, refusal)

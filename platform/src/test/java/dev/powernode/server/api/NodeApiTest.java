@@ -196,6 +196,44 @@ class NodeApiTest {
     }
 
     @Test
+    void aHealthyRepeatRefreshesTheNodeWithoutARowAndEveryChangeIsKept() {
+        JsonNode e = enroll("n1");
+        UUID id = UUID.fromString(e.get("node").get("id").asString());
+        assertThat(node(e).post(
+                                "/api/v1/system/node_api/reports",
+                                report(UUID.randomUUID(), current, DIGEST, "healthy"))
+                        .status())
+                .isEqualTo(201);
+        clock.advance(Duration.ofSeconds(30));
+        Api.Response heartbeat =
+                node(e).post("/api/v1/system/node_api/reports", """
+                {"report_id": "%s", "publication_id": "%s", "sha256": "%s", "result": "healthy",
+                 "agent_version": "0.2.0", "uptime_seconds": 72}
+                """.formatted(UUID.randomUUID(), current, DIGEST));
+        assertThat(heartbeat.status()).as(heartbeat.body()).isEqualTo(201);
+        assertThat(rows(id)).as("a heartbeat adds no row").isEqualTo(1);
+        assertThat(jdbc.sql("select uptime_seconds from node where id = :n")
+                        .param("n", id)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(72);
+
+        node(e).post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), current, DIGEST, "failed"));
+        node(e).post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), current, DIGEST, "healthy"));
+        node(e).post("/api/v1/system/node_api/reports", report(UUID.randomUUID(), retired, DIGEST, "healthy"));
+        assertThat(rows(id))
+                .as("a failure, the recovery and another publication are events")
+                .isEqualTo(4);
+    }
+
+    private long rows(UUID node) {
+        return jdbc.sql("select count(*) from node_report where node_id = :n")
+                .param("n", node)
+                .query(Long.class)
+                .single();
+    }
+
+    @Test
     void aReportIsAcceptedOnceAndARetryGetsTheSameAnswer() {
         JsonNode e = enroll("n1");
         UUID reportId = UUID.randomUUID();

@@ -1,0 +1,143 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Load generator for bench/fleet-reports.sh: NODES simulated nodes (tokens pnn_bench_<i>), each
+ * reporting every INTERVAL seconds, spread evenly (an open-loop schedule: latency counts from the
+ * moment a report was due, so a slow server cannot hide by slowing the generator), for DURATION
+ * seconds; meanwhile the platform's convergence is queried CONVERGENCE_PER_S times a second.
+ * JDK only, launched as a single-file program.
+ * Args: BASE_URL ADMIN_TOKEN NODES INTERVAL_S DURATION_S PUBLICATION_ID SHA256 PLATFORM CONVERGENCE_PER_S
+ */
+public class FleetReports {
+    public static void main(String[] a) throws Exception {
+        String base = a[0];
+        String admin = a[1];
+        int nodes = Integer.parseInt(a[2]);
+        int interval = Integer.parseInt(a[3]);
+        int duration = Integer.parseInt(a[4]);
+        String publication = a[5];
+        String sha = a[6];
+        String platform = a[7];
+        int convergencePerS = Integer.parseInt(a[8]);
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newFixedThreadPool(8))
+                .build();
+
+        int total = (int) ((long) nodes * duration / interval);
+        long[] reportNanos = new long[total];
+        Arrays.fill(reportNanos, -1);
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        AtomicLong errors = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(total);
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        double gapNanos = (double) TimeUnit.SECONDS.toNanos(interval) / nodes;
+        for (int i = 0; i < total; i++) {
+            int seq = i;
+            int node = i % nodes;
+            long due = start + (long) (i * gapNanos);
+            timer.schedule(
+                    () -> {
+                        String body = "{\"report_id\":\"" + UUID.randomUUID() + "\",\"publication_id\":\"" + publication
+                                + "\",\"sha256\":\"" + sha + "\",\"result\":\"healthy\",\"agent_version\":\"bench\","
+                                + "\"uptime_seconds\":" + (1000 + seq / nodes * interval) + "}";
+                        HttpRequest r = HttpRequest.newBuilder(URI.create(base + "/api/v1/system/node_api/reports"))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("Authorization", "Bearer pnn_bench_" + node)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build();
+                        http.sendAsync(r, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
+                            if (err != null) {
+                                errors.incrementAndGet();
+                            } else {
+                                statuses.computeIfAbsent(resp.statusCode(), k -> new AtomicInteger())
+                                        .incrementAndGet();
+                                reportNanos[seq] = System.nanoTime() - due;
+                            }
+                            done.countDown();
+                        });
+                    },
+                    Math.max(0, due - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        List<Long> convergence = new ArrayList<>();
+        HttpRequest conv = HttpRequest.newBuilder(
+                        URI.create(base + "/api/v1/system/node_platforms/" + platform + "/convergence"))
+                .header("Authorization", "Bearer " + admin)
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        long end = start + TimeUnit.SECONDS.toNanos(duration);
+        int convergenceErrors = 0;
+        String lastBody = "";
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> resp = http.send(conv, HttpResponse.BodyHandlers.ofString());
+            long t = System.nanoTime() - t0;
+            if (resp.statusCode() == 200) {
+                convergence.add(t);
+                lastBody = resp.body();
+            } else {
+                convergenceErrors++;
+            }
+            long sleep = TimeUnit.SECONDS.toNanos(1) / convergencePerS - (System.nanoTime() - t0);
+            if (sleep > 0) {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
+        }
+        if (!done.await(120, TimeUnit.SECONDS)) {
+            System.out.println("WARNING: " + done.getCount() + " reports still outstanding after 120 s");
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        timer.shutdownNow();
+
+        long[] ok = Arrays.stream(reportNanos).filter(n -> n >= 0).sorted().toArray();
+        System.out.printf(
+                "reports: %d due over %d s (%d nodes every %d s = %.0f/s); answered %d (%s), transport errors %d;"
+                        + " achieved %.0f/s%n",
+                total,
+                duration,
+                nodes,
+                interval,
+                (double) nodes / interval,
+                ok.length,
+                statuses,
+                errors.get(),
+                ok.length / elapsed);
+        System.out.printf(
+                "report latency from due time: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                pct(ok, 50), pct(ok, 99), ok.length == 0 ? 0 : ok[ok.length - 1] / 1e6);
+        long[] c = convergence.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(
+                "convergence query (%d nodes, under that load): %d queries, p50 %.1f ms, p99 %.1f ms, errors %d%n",
+                nodes, c.length, pct(c, 50), pct(c, 99), convergenceErrors);
+        System.out.println("last convergence: " + lastBody.substring(0, Math.min(400, lastBody.length())));
+        System.exit(0);
+    }
+
+    static double pct(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+}
