@@ -83,33 +83,39 @@ public final class AgentCommand {
             } catch (SigstoreException e) {
                 throw new AgentException(AgentException.Kind.CONFIG, "trusted root: " + e.getMessage());
             }
-            RegistryClient.Builder b = RegistryClient.builder()
-                    .allowAnyRegistry()
-                    .plainHttp(settings.plainHttpRegistries())
-                    .readTimeout(Duration.ofSeconds(30));
-            settings.registryEndpoints().forEach(b::endpoint);
-            settings.registryCredentials().forEach((registry, c) -> {
-                try {
-                    b.credentials(
-                            registry,
-                            c.username(),
-                            Files.readString(c.passwordFile()).strip());
-                } catch (IOException e) {
-                    throw new AgentException(
-                            AgentException.Kind.CONFIG,
-                            "registry password for " + registry + ": cannot read " + c.passwordFile());
-                }
-            });
+            RegistryClient client = registryClient(settings);
             return new Agent(
                     settings,
                     paths,
-                    b.build(),
+                    client,
                     verifier,
                     settings.fsVerity() ? FsVerity.command() : FsVerity.OFF,
                     Clock.systemUTC(),
                     log,
                     version());
         }
+    }
+
+    /** The registry client a config describes: plain http, endpoints and credentials per registry. */
+    static RegistryClient registryClient(AgentConfig settings) {
+        RegistryClient.Builder b = RegistryClient.builder()
+                .allowAnyRegistry()
+                .plainHttp(settings.plainHttpRegistries())
+                .readTimeout(Duration.ofSeconds(30));
+        settings.registryEndpoints().forEach(b::endpoint);
+        settings.registryCredentials().forEach((registry, c) -> {
+            try {
+                b.credentials(
+                        registry,
+                        c.username(),
+                        Files.readString(c.passwordFile()).strip());
+            } catch (IOException e) {
+                throw new AgentException(
+                        AgentException.Kind.CONFIG,
+                        "registry password for " + registry + ": cannot read " + c.passwordFile());
+            }
+        });
+        return b.build();
     }
 
     static String version() {
@@ -252,7 +258,9 @@ public final class AgentCommand {
         @Option(names = "--out", required = true, description = "Directory for the files (created)")
         Path out;
 
-        @Option(names = "--config", description = "Agent config whose signers must have signed it")
+        @Option(
+                names = "--config",
+                description = "Agent config: whose signers must have signed it, and how to reach the registry")
         Path config;
 
         @Option(names = "--skip-signature", description = "Do not check the signature (transfer and digests only)")
@@ -278,11 +286,17 @@ public final class AgentCommand {
                             AgentException.Kind.CONFIG,
                             "give --config (whose signers must have signed it) or --skip-signature");
                 }
-                RegistryClient.Builder b = RegistryClient.builder().allowAnyRegistry();
-                if (plainHttp) {
-                    b.plainHttp(java.util.Set.of(image.registry()));
+                AgentConfig settings = config == null ? null : AgentConfig.read(config);
+                RegistryClient client;
+                if (settings != null) {
+                    client = registryClient(settings);
+                } else {
+                    RegistryClient.Builder b = RegistryClient.builder().allowAnyRegistry();
+                    if (plainHttp) {
+                        b.plainHttp(java.util.Set.of(image.registry()));
+                    }
+                    client = b.build();
                 }
-                RegistryClient client = b.build();
                 dev.powernode.common.oci.Manifest m;
                 try {
                     m = client.getManifest(image);
@@ -290,7 +304,6 @@ public final class AgentCommand {
                     throw new AgentException(AgentException.Kind.REGISTRY, e.getMessage());
                 }
                 if (!skipSignature) {
-                    AgentConfig settings = AgentConfig.read(config);
                     try {
                         SigstoreVerifier verifier = settings.trustedRoot() == null
                                 ? SigstoreVerifier.publicGood()

@@ -522,6 +522,39 @@ class NodeAgentTest {
     }
 
     @Test
+    void fetchPullsEveryFileOfAPublicationVerifiedAndRefusesAnUntrustedSigner() throws Exception {
+        Build v1 = build(Map.of(), 2);
+        String out = publish(v1, key).out();
+        String ref = jdbc.sql("select oci_ref from disk_image_publication where git_sha = :s")
+                .param("s", sha(1))
+                .query(String.class)
+                .single();
+        Path into = dir.resolve("fetched");
+
+        Run fetched = cli("agent", "fetch", ref, "--out", into.toString(), "--config", config.toString());
+
+        assertThat(fetched.exit()).as(fetched.all() + out).isZero();
+        assertThat(fetched.err()).contains("signed by key[0]");
+        for (String f : v1.files()) {
+            Path p = Path.of(f);
+            assertThat(into.resolve(p.getFileName())).hasSameBinaryContentAs(p);
+        }
+        assertThat(into.resolve(".partial")).doesNotExist();
+
+        Build rogue = build(Map.of(), 1);
+        publish(rogue, otherKey);
+        String rogueRef = jdbc.sql("select oci_ref from disk_image_publication where git_sha = :s")
+                .param("s", sha(2))
+                .query(String.class)
+                .single();
+        Run refused = cli(
+                "agent", "fetch", rogueRef, "--out", dir.resolve("rogue").toString(), "--config", config.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("powernode-agent: signature:");
+        assertThat(dir.resolve("rogue")).doesNotExist();
+    }
+
+    @Test
     void anUnreachablePlatformAndABadConfigAreClearErrors() throws Exception {
         Build v1 = build(Map.of(), 1);
         publish(v1, key);
