@@ -69,8 +69,14 @@ t0=$(date +%s)
 elapsed() { echo $(($(date +%s) - t0)); }
 
 if ((build)); then pn_build; fi
-jar="$PN_ROOT/cli/target/powernode-cli-exec.jar"
-[[ -f "$jar" && -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_die "the jars are not built"
+[[ -f "$PN_ROOT/cli/target/powernode-cli-exec.jar" && -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] ||
+  pn_die "the jars are not built"
+# copies: a rebuild in the checkout during this long run must not change the running platform's
+# jar under it (a JVM loads classes from its jar lazily) or what goes into the next image
+cp "$PN_ROOT/cli/target/powernode-cli-exec.jar" "$PN_ROOT/platform/target/powernode-platform.jar" "$work/"
+jar="$work/powernode-cli-exec.jar"
+export PN_PLATFORM_JAR="$work/powernode-platform.jar"
+powernode() { java -jar "$jar" "$@"; }
 
 # ---- registry, database, platform ------------------------------------------------------------
 registry="127.0.0.1:$(pn_free_port)"
@@ -91,7 +97,7 @@ export POWERNODE_LOG_FORMAT=logstash
 mkdir -p "$POWERNODE_HOME"
 pn_start_platform "$work/platform.log"
 platform_pid=$PN_PLATFORM_PID
-POWERNODE_TOKEN=$("$PN_ROOT/bin/powernode" token mint --subject node-loop --scope system:admin --ttl 2h)
+POWERNODE_TOKEN=$(powernode token mint --subject node-loop --scope system:admin --ttl 2h)
 export POWERNODE_TOKEN
 pn_signing_key "$work/keys"
 pn_ensure_key_platform loop "Node loop" "$work/keys/cosign.pub"
@@ -138,7 +144,7 @@ d2=$(sed 's/^sha256://' "$work/v2/image-digest")
 d3=$(sed 's/^sha256://' "$work/v3/image-digest")
 
 publish() { # N: publishes vN's uefi_disk; prints the publication id
-  "$PN_ROOT/bin/powernode" publish --platform loop --build-dir "$work/v$1" --family uefi_disk \
+  powernode publish --platform loop --build-dir "$work/v$1" --family uefi_disk \
     --registry "$registry/loop/disk" --plain-http --sign-key "$work/keys/cosign.key" \
     --webhook-url "$webhook_url" --webhook-secret-file "$work/webhook-secret" --wait --wait-timeout 5m \
     2>"$work/publish-$1.log" | awk '$1 == "uefi_disk" { print $2 }' ||
@@ -149,7 +155,7 @@ convergence() { pn_api GET /api/v1/system/node_platforms/loop/convergence | jq -
 # ---- v1: enrol, flash, boot ------------------------------------------------------------------
 p1=$(publish 1)
 pn_log "published v1 ($p1)"
-"$PN_ROOT/bin/powernode" nodes enroll loop-node --platform loop --family uefi_disk --arch amd64 \
+powernode nodes enroll loop-node --platform loop --family uefi_disk --arch amd64 \
   --identity-out "$work/identity.cfg" >/dev/null
 cp --sparse=always "$work/v1/powernode-amd64.img" "$work/node.img"
 "$PN_ROOT/buildkit/identity.sh" "$work/node.img" "$work/identity.cfg" >/dev/null

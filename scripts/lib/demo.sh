@@ -97,14 +97,15 @@ pn_registry_gc() {
   fi
 }
 
-# pn_start_platform LOG: starts the platform jar with the current POWERNODE_* environment, sets
-# PN_PLATFORM_PID and waits (up to 180 s) until it is ready on 127.0.0.1:$POWERNODE_PORT.
+# pn_start_platform LOG: starts the platform jar (PN_PLATFORM_JAR, default the built one) with the
+# current POWERNODE_* environment, sets PN_PLATFORM_PID and waits (up to 180 s) until it is ready on
+# 127.0.0.1:$POWERNODE_PORT.
 pn_start_platform() {
   local log=$1 tmp="${POWERNODE_HOME:?}/tmp"
   # Tomcat's scratch directories go under POWERNODE_HOME, not /tmp: e2e.sh deletes its home at
   # the end, and run.sh keeps them with the rest of its state
   mkdir -p "$tmp"
-  java -Djava.io.tmpdir="$tmp" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$log" 2>&1 &
+  java -Djava.io.tmpdir="$tmp" -jar "${PN_PLATFORM_JAR:-$PN_ROOT/platform/target/powernode-platform.jar}" >"$log" 2>&1 &
   PN_PLATFORM_PID=$!
   pn_await_platform "$PN_PLATFORM_PID" "$log"
 }
