@@ -17,6 +17,8 @@
 #             anything mounts it ("the fetched image is corrupt or tampered")
 # qcow2 and iso-usb boot the disk's content again in another container: not in the default list
 # (--only all, or name them).
+#   tampered-trial   the same, booted as a counted trial (its boot entry renamed +1): the initramfs
+#                    reboots instead of halting, so that the boot loader's counter runs down
 #   tampered-image   one byte of the metadata image on persist changed: refused before mounting,
 #             "POWERNODE-BOOT-FAILED: composefs image … is corrupt or tampered" on the console
 #   tampered-object  one byte of an object (the file behind /usr/lib/powernode/booted.sh) changed:
@@ -74,8 +76,8 @@ FAILS=0
 RESULTS=()
 pass() { RESULTS+=("PASS  $*"); echo "PASS  $*"; }
 fail() { RESULTS+=("FAIL  $*"); echo "FAIL  $*" >&2; FAILS=$((FAILS + 1)); }
-ONLY="${ONLY:-disk,kernel,iso-cd,ipxe-efi,tampered-image,tampered-object,swapped-object,netboot-tampered}"
-[ "$ONLY" != all ] || ONLY="disk,qcow2,kernel,iso-cd,iso-usb,ipxe-efi,ipxe-bios,tampered-image,tampered-object,swapped-object,netboot-tampered"
+ONLY="${ONLY:-disk,kernel,iso-cd,ipxe-efi,tampered-image,tampered-trial,tampered-object,swapped-object,netboot-tampered}"
+[ "$ONLY" != all ] || ONLY="disk,qcow2,kernel,iso-cd,iso-usb,ipxe-efi,ipxe-bios,tampered-image,tampered-trial,tampered-object,swapped-object,netboot-tampered"
 selected() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 check() {
   local name="$1"; shift
@@ -297,6 +299,18 @@ track_a() {
     run_boot tampered-image "POWERNODE-BOOT-FAILED: composefs image $DIGEST is corrupt or tampered" "POWERNODE-MULTI-USER" "${a[@]}" "${NET[@]}"
     rm -f "$WORK/tampered-image.img"
   fi
+  if selected tampered-trial; then
+    cp --sparse=always "$IMG" "$WORK/tampered-trial.img"
+    flip_byte "$WORK/tampered-trial.img" "/powernode/images/$DIGEST.cfs" 1200
+    esp_off="$(part_offset "$WORK/tampered-trial.img" 1)"
+    MTOOLS_SKIP_CHECK=1 mren -i "$WORK/tampered-trial.img@@$esp_off" ::/loader/entries/powernode-1.conf \
+      ::/loader/entries/powernode-1+1.conf
+    mapfile -t a < <(fw tampered-trial; disk raw "$WORK/tampered-trial.img")
+    run_boot tampered-trial "POWERNODE-TRIAL-FAILED" "POWERNODE-MULTI-USER|the node cannot boot this image; halting" "${a[@]}" "${NET[@]}"
+    # systemd-boot counted the try down before booting it
+    MTOOLS_SKIP_CHECK=1 mdir -b -i "$WORK/tampered-trial.img@@$esp_off" ::/loader/entries/ >"$WORK/tampered-trial.entries" 2>&1 || true
+    rm -f "$WORK/tampered-trial.img"
+  fi
   if selected qcow2 && [ -f "$OUT/powernode-$ARCH.qcow2" ]; then
     mapfile -t a < <(fw qcow2; disk qcow2 "$OUT/powernode-$ARCH.qcow2" snapshot=on)
     run_boot qcow2 "$marker identity=none boot=1" "POWERNODE-BOOT-FAILED|$failed_unit" "${a[@]}" "${NET[@]}"
@@ -356,7 +370,7 @@ if [ -f "$FW_CODE" ]; then
   PIDS+=($!)
   wait "${PIDS[@]}" || true
   PIDS=()
-  for n in disk-boot1 disk-boot2 qcow2 swapped-object netboot-tampered iso-usb tampered-image tampered-object kernel iso-cd ipxe-efi ipxe-bios; do
+  for n in disk-boot1 disk-boot2 qcow2 swapped-object netboot-tampered iso-usb tampered-image tampered-trial tampered-object kernel iso-cd ipxe-efi ipxe-bios; do
     [ -f "$WORK/$n.result" ] || continue
     case "$n" in
       disk-boot1)
@@ -384,6 +398,10 @@ if [ -f "$FW_CODE" ]; then
         fi
         ;;
       tampered-image) verdict "$n" "refusal of the tampered metadata image before mounting" ;;
+      tampered-trial)
+        verdict "$n" "a counted trial of a tampered image reboots instead of halting"
+        check "systemd-boot counted the trial down before booting it (powernode-1+0-1.conf)" \
+          grep -q 'powernode-1+0-1.conf' "$WORK/tampered-trial.entries" ;;
       ipxe-efi|ipxe-bios)
         verdict "$n" "netboot ($n): image fetched over HTTP, sha256 checked, multi-user marker"
         grep -aoE 'netboot: fetched [0-9]+ MiB in [0-9]+ s' "$LOGS/$n.log" | head -n1 | sed 's/^/      /'

@@ -17,8 +17,18 @@ STATE=$P/powernode/state
 RUN=/run/powernode
 
 say() { echo "powernode: $*" >/dev/console; echo "powernode: $*"; }
+# systemd-boot sets this (volatile) variable when it booted a counted entry: a trial of a new image
+COUNTED=/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
 fail() {
     say "POWERNODE-BOOT-FAILED: $*"
+    if [ -e "$COUNTED" ]; then
+        # a trial boot: halting would keep the node on a broken image for good; rebooting lets the
+        # boot loader's counter run down, and then the last good image boots (docs/decisions/006)
+        say "POWERNODE-TRIAL-FAILED: this was a counted trial boot; rebooting so that the last good image boots"
+        sync
+        systemctl reboot --force --force
+        sleep 60
+    fi
     say "the node cannot boot this image; halting (the console keeps this message)"
     exit 1
 }
