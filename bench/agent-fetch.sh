@@ -29,7 +29,7 @@ location=$(curl -fsS -X POST -D - -o /dev/null "http://$registry/v2/bench/disk/b
   tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
 case "$location" in http*) ;; *) location="http://$registry$location" ;; esac
 sep='?'; [[ "$location" == *'?'* ]] && sep='&'
-curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$work/blob" \
+curl -fsS -X PUT -H 'Content-Type: application/octet-stream' -T "$work/blob" \
   "$location${sep}digest=$digest" >/dev/null
 config='{}'
 config_digest="sha256:$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
