@@ -26,6 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class FleetReports {
     public static void main(String[] a) throws Exception {
+        try {
+            run(a);
+        } finally {
+            System.exit(0); // the scheduler and client pools are not daemons
+        }
+    }
+
+    static void run(String[] a) throws Exception {
         String base = a[0];
         String admin = a[1];
         int nodes = Integer.parseInt(a[2]);
@@ -90,13 +98,17 @@ public class FleetReports {
         String lastBody = "";
         while (System.nanoTime() < end) {
             long t0 = System.nanoTime();
-            HttpResponse<String> resp = http.send(conv, HttpResponse.BodyHandlers.ofString());
-            long t = System.nanoTime() - t0;
-            if (resp.statusCode() == 200) {
-                convergence.add(t);
-                lastBody = resp.body();
-            } else {
-                convergenceErrors++;
+            try {
+                HttpResponse<String> resp = http.send(conv, HttpResponse.BodyHandlers.ofString());
+                long t = System.nanoTime() - t0;
+                if (resp.statusCode() == 200) {
+                    convergence.add(t);
+                    lastBody = resp.body();
+                } else {
+                    convergenceErrors++;
+                }
+            } catch (java.io.IOException e) {
+                convergenceErrors++; // a timeout (30 s) counts as an error, not a latency
             }
             long sleep = TimeUnit.SECONDS.toNanos(1) / convergencePerS - (System.nanoTime() - t0);
             if (sleep > 0) {
@@ -130,7 +142,6 @@ public class FleetReports {
                 "convergence query (%d nodes, under that load): %d queries, p50 %.1f ms, p99 %.1f ms, errors %d%n",
                 nodes, c.length, pct(c, 50), pct(c, 99), convergenceErrors);
         System.out.println("last convergence: " + lastBody.substring(0, Math.min(400, lastBody.length())));
-        System.exit(0);
     }
 
     static double pct(long[] sorted, int p) {
