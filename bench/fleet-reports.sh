@@ -74,8 +74,10 @@ after_bytes=$(psql_db -c "select pg_total_relation_size('node_report')")
 rows=$((after_rows - before_rows))
 bytes=$((after_bytes - before_bytes))
 per_day=$((nodes * 86400 / interval))
-awk -v rows="$rows" -v bytes="$bytes" -v day="$per_day" -v nodes="$nodes" -v iv="$interval" 'BEGIN {
+awk -v rows="$rows" -v bytes="$bytes" -v day="$per_day" -v nodes="$nodes" -v iv="$interval" -v dur="$duration" 'BEGIN {
   per = rows > 0 ? bytes / rows : 0
-  printf "node_report: %d rows, %.0f bytes each with indexes; %d nodes every %d s = %d reports/day -> %d rows, %.1f GB/day if every report were kept\n",
-    rows, per, nodes, iv, day, (rows > 0 ? day * rows / (rows) : 0), day * per / 1e9
+  due = int(nodes * dur / iv)
+  printf "node_report: %d rows added for %d reports due (a heartbeat adds none), %.0f bytes per row with indexes;\n", rows, due, per
+  printf "  at %d nodes every %d s (%d reports/day) the table grows only by boot events: a row per node per new\n", nodes, iv, day
+  printf "  publication, failure or fallback (10,000 nodes x one rollout a day = %.1f MB/day), not %.1f GB/day\n", nodes * per / 1e6, day * per / 1e9
 }'
