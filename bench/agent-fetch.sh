@@ -54,7 +54,7 @@ run_curl() {
   t0=$(date +%s.%N)
   got=$(curl -fsS "http://$registry/v2/bench/disk/blobs/$digest" | sha256sum | cut -d' ' -f1)
   t1=$(date +%s.%N)
-  [[ "sha256:$got" == "$digest" ]] || pn_die "curl | sha256sum: digest mismatch"
+  [[ "sha256:$got" == "$digest" ]] || return 1
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
 run_agent() {
@@ -62,13 +62,14 @@ run_agent() {
   rm -rf "$work/out"
   t0=$(date +%s.%N)
   java -XX:+UseSerialGC -jar "$PN_ROOT/cli/target/powernode-cli-exec.jar" agent fetch "$ref" --out "$work/out" \
-    --skip-signature --plain-http >"$work/agent.out"
+    --skip-signature --plain-http >"$work/agent.out" || return 1
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
 curl_s=() agent_s=()
 for i in 1 2 3; do
-  c=$(run_curl); a=$(run_agent)
+  c=$(run_curl) || pn_die "curl | sha256sum failed"
+  a=$(run_agent) || pn_die "powernode agent fetch failed"
   curl_s+=("$c") agent_s+=("$a")
   printf 'run %d: curl|sha256sum %6.2f s (%6.1f MiB/s)   agent fetch %6.2f s wall (%6.1f MiB/s), in-process: %s\n' \
     "$i" "$c" "$(awk -v m="$mib" -v s="$c" 'BEGIN{print m/s}')" "$a" "$(awk -v m="$mib" -v s="$a" 'BEGIN{print m/s}')" \

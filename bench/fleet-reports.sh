@@ -17,19 +17,19 @@ pn_ensure_base_tools
 pn_ensure_postgres
 user=powernode_test password=powernode_test
 db="powernode_bench_$(date +%s)_$$"
-pn_ensure_role "$user" "$password"
-pn_ensure_database "$db" "$user"
 [[ -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_build
-
 secret=$(head -c 32 /dev/urandom | base64)
 home=$(mktemp -d)
-pid=
+pid='' db_created=''
 cleanup() {
   if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  pn_drop_database "$db"
+  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
   rm -rf "$home"
 }
 trap cleanup EXIT
+pn_ensure_role "$user" "$password"
+pn_ensure_database "$db" "$user"
+db_created=1
 psql_db() { PGPASSWORD=$password psql -qAtX -v ON_ERROR_STOP=1 -h 127.0.0.1 -U $user -d "$db" "$@"; }
 
 POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
@@ -37,11 +37,13 @@ POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE
   POWERNODE_HOME=$home POWERNODE_LOG_FORMAT=ecs \
   java "-Djava.io.tmpdir=$home" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
+ready=0
 for _ in $(seq 1 90); do
-  curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break
+  if curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1; then ready=1; break; fi
   kill -0 "$pid" 2>/dev/null || { tail -n 30 "$home/platform.log" >&2; pn_die "platform exited"; }
   sleep 1
 done
+((ready)) || pn_die "the platform did not become ready in 90 s (log: $home/platform.log)"
 
 pn_log "seeding one platform, its current uefi_disk publication and $nodes enrolled nodes"
 publication=$(psql_db <<SQL

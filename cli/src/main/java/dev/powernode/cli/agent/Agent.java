@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +41,7 @@ import java.util.regex.Pattern;
  * <p>Nothing half-installed is ever booted: the boot entry that makes systemd-boot choose an image
  * is written last, after its UKI, metadata image and objects are complete and synced.
  */
-public final class Agent {
+public final class Agent implements AutoCloseable {
     /** Where the node keeps things; the defaults are the booted system's. */
     public record NodePaths(
             Path persist, Path esp, Path identity, Path bootedImage, Path bootId, Path uptime, List<Path> healthDirs) {
@@ -65,7 +64,9 @@ public final class Agent {
         /** the current publication failed its trial here; the node stays on its image */
         DECLINED,
         /** a new image is staged and waits for a reboot */
-        STAGED
+        STAGED,
+        /** this boot is an unsettled trial: nothing is staged until it is blessed or falls back */
+        TRIAL
     }
 
     private static final Pattern IMAGE = Pattern.compile("sha256:([0-9a-f]{64})");
@@ -87,6 +88,40 @@ public final class Agent {
     private final String version;
     private String etag;
     private PlatformLink.Current current;
+    private final java.nio.channels.FileChannel lock;
+
+    /** One agent per node: the service and an operator's {@code apply} must not stage at once. */
+    private static java.nio.channels.FileChannel lock(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                    file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock held;
+            try {
+                held = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                held = null;
+            }
+            if (held == null) {
+                ch.close();
+                throw new AgentException(
+                        AgentException.Kind.IO,
+                        "another powernode agent holds " + file + " (the service is running? stop it, or wait)");
+            }
+            return ch;
+        } catch (IOException e) {
+            throw new AgentException(AgentException.Kind.IO, "cannot lock " + file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            // the lock goes with the process anyway
+        }
+    }
 
     public Agent(
             AgentConfig config,
@@ -106,6 +141,7 @@ public final class Agent {
         this.verifier = verifier;
         this.entries = new BootEntries(paths.esp());
         this.store = new ImageStore(paths.persist(), verity);
+        this.lock = lock(store.agentDir().resolve("lock"));
         this.state = AgentState.load(store.agentDir().resolve("state.json"));
         this.clock = clock;
         this.log = log;
@@ -141,6 +177,8 @@ public final class Agent {
      * Returns whether the node must reboot at once (a failed trial boot).
      */
     public Settled settle() {
+        // what an earlier run could not send goes first: the platform sees events in their order
+        flushPending();
         String booted = booted();
         List<BootEntries.Entry> all = entries.list();
         Optional<BootEntries.Entry> mine =
@@ -234,8 +272,21 @@ public final class Agent {
                     + ") failed its trial on this node; staying on " + shortId(booted) + " until the platform moves");
             return Outcome.DECLINED;
         }
-        Optional<BootEntries.Entry> staged = entries.find(image);
-        if (staged.isPresent() && !staged.get().bad() && store.hasImage(image)) {
+        List<BootEntries.Entry> all = entries.list();
+        Optional<BootEntries.Entry> mine =
+                all.stream().filter(e -> e.image().equals(booted)).findFirst();
+        if (mine.isPresent() && !mine.get().blessed()) {
+            // staging now would drop the last good entry a failing trial falls back to
+            log("this boot is a trial of " + shortId(booted) + " that is not settled yet; not staging " + shortId(image)
+                    + " until it is blessed or has fallen back");
+            return Outcome.TRIAL;
+        }
+        // staged and not yet tried: the newest entry is a counted one for this image
+        if (!all.isEmpty()
+                && all.get(0).image().equals(image)
+                && !all.get(0).blessed()
+                && all.get(0).triesDone() == 0
+                && store.hasImage(image)) {
             return Outcome.STAGED;
         }
         stage(current, image);
@@ -365,28 +416,34 @@ public final class Agent {
                             + need / 1048576 + " MiB; not installed");
         }
         Downloads downloads = new Downloads(store.downloads(), registry);
-        List<Descriptor> blobs = List.of(erofs, uki, objects);
-        List<Path> files = new ArrayList<>();
-        for (Descriptor d : blobs) {
-            Downloads.Fetched f = downloads.fetch(ref.registry(), ref.repository(), d, progress(d));
-            if (f.resumedFrom() > 0 && f.resumedFrom() < d.size()) {
-                log("resumed " + d.title() + " from byte " + f.resumedFrom());
+        // partial downloads of another publication only take room
+        downloads.keepOnly(Set.of(
+                erofs.digest().hex(), uki.digest().hex(), objects.digest().hex()));
+        ImageStore.ObjectsAdded added = new ImageStore.ObjectsAdded(0, 0, 0);
+        // an image staged before (an earlier pointer, a rollback to the previous image) is on
+        // persist already, with its objects: only its UKI and a new entry are needed
+        boolean here = store.hasImage(image);
+        Path ukiFile = fetch(downloads, ref, uki);
+        if (!here) {
+            Path erofsFile = fetch(downloads, ref, erofs);
+            Path objectsFile = fetch(downloads, ref, objects);
+            try (InputStream in = Files.newInputStream(objectsFile)) {
+                added = store.addObjects(in);
+            } catch (IOException e) {
+                throw new AgentException(AgentException.Kind.IO, "cannot read " + objectsFile, e);
             }
-            files.add(f.file());
+            store.addImage(erofsFile, image);
         }
-        ImageStore.ObjectsAdded added;
-        try (InputStream in = Files.newInputStream(files.get(2))) {
-            added = store.addObjects(in);
-        } catch (IOException e) {
-            throw new AgentException(AgentException.Kind.IO, "cannot read " + files.get(2), e);
-        }
-        store.addImage(files.get(0), image);
+        List<Path> files = List.of(ukiFile);
         // the ESP holds two UKIs: the booted one (what a failed trial falls back to) and the new one;
-        // the previous image's entry goes now, before the write that needs its room
+        // every other entry goes now, before the write that needs its room
         String booted = booted();
-        entries.prune(Set.of(booted, image));
+        entries.list().stream()
+                .filter(e -> e.image().equals(booted))
+                .findFirst()
+                .ifPresent(e -> entries.pruneFiles(Set.of(e.file())));
         BootEntries.Entry entry =
-                entries.install(files.get(1), image, config.bootTries(), "Powernode " + c.publicationId());
+                entries.install(files.get(0), image, config.bootTries(), "Powernode " + c.publicationId());
         downloads.clear();
         log("staged image " + shortId(image) + " of publication " + c.publicationId() + " in "
                 + (clock.millis() - start) + " ms: " + added.added() + " new objects (" + added.bytesWritten() / 1048576
@@ -396,30 +453,54 @@ public final class Agent {
     }
 
     /**
-     * Keeps {@code keep} (the booted image first) and the newest blessed image below the booted one
-     * (the previous image, while nothing new is staged), and removes the rest from ESP and persist.
+     * Keeps the entry the node booted (the newest for {@code booted}), the newest entry with tries
+     * left for each image in {@code staged}, and, when nothing is staged, the newest blessed entry
+     * below the booted one (the previous image). Every other entry goes, bad ones included, and
+     * with them the UKIs and metadata images no kept entry names.
      */
-    private void prune(String... keep) {
-        Set<String> kept = new LinkedHashSet<>(List.of(keep));
-        String booted = keep[0];
+    private void prune(String booted, String... staged) {
         List<BootEntries.Entry> all = entries.list();
-        int bootedVersion = all.stream()
-                .filter(e -> e.image().equals(booted))
-                .mapToInt(BootEntries.Entry::version)
-                .max()
-                .orElse(Integer.MAX_VALUE);
-        all.stream()
-                .filter(e -> e.blessed() && e.version() < bootedVersion && !kept.contains(e.image()))
-                .findFirst()
-                .ifPresent(e -> kept.add(e.image()));
-        Set<String> gone = entries.prune(kept);
-        List<String> images = store.pruneImages(kept);
-        if (!gone.isEmpty() || !images.isEmpty()) {
-            Set<String> all2 = new LinkedHashSet<>(gone);
-            all2.addAll(images);
-            log("pruned image(s) " + all2.stream().map(Agent::shortId).toList() + "; kept "
-                    + kept.stream().map(Agent::shortId).toList());
+        Set<String> files = new LinkedHashSet<>();
+        Set<String> images = new LinkedHashSet<>();
+        Optional<BootEntries.Entry> mine =
+                all.stream().filter(e -> e.image().equals(booted)).findFirst();
+        mine.ifPresent(e -> files.add(e.file()));
+        images.add(booted);
+        for (String image : staged) {
+            all.stream()
+                    .filter(e -> e.image().equals(image) && !e.bad())
+                    .findFirst()
+                    .ifPresent(e -> files.add(e.file()));
+            images.add(image);
         }
+        if (staged.length == 0) {
+            int bootedVersion = mine.map(BootEntries.Entry::version).orElse(Integer.MAX_VALUE);
+            all.stream()
+                    .filter(e -> e.blessed()
+                            && e.version() < bootedVersion
+                            && !e.image().equals(booted))
+                    .findFirst()
+                    .ifPresent(e -> {
+                        files.add(e.file());
+                        images.add(e.image());
+                    });
+        }
+        Set<String> gone = entries.pruneFiles(files);
+        List<String> removed = store.pruneImages(images);
+        if (!gone.isEmpty() || !removed.isEmpty()) {
+            Set<String> both = new LinkedHashSet<>(gone);
+            both.addAll(removed);
+            log("pruned image(s) " + both.stream().map(Agent::shortId).toList() + "; kept "
+                    + images.stream().map(Agent::shortId).toList());
+        }
+    }
+
+    private Path fetch(Downloads downloads, OciRef ref, Descriptor d) {
+        Downloads.Fetched f = downloads.fetch(ref.registry(), ref.repository(), d, progress(d));
+        if (f.resumedFrom() > 0 && f.resumedFrom() < d.size()) {
+            log("resumed " + d.title() + " from byte " + f.resumedFrom());
+        }
+        return f.file();
     }
 
     private RegistryClient.Progress progress(Descriptor d) {
@@ -435,15 +516,22 @@ public final class Agent {
 
     /** Reports {@code result} for {@code image}'s publication once per boot (the id is derived, so retries match). */
     private void report(String image, String result) {
-        Known known = known(image);
-        if (known == null) {
-            log("cannot report " + result + " for image " + shortId(image)
-                    + ": no publication known for it yet (the next poll learns it when the platform points at it)");
-            pendingUnknown.add(image + " " + result);
+        report(bootId(), image, result);
+    }
+
+    private void report(String bootId, String image, String result) {
+        String key = bootId + " " + image + " " + result;
+        if (state.reported.containsKey(key)) {
+            state.pending.remove(key);
             return;
         }
-        String key = bootId() + " " + image + " " + result;
-        if (state.reported.containsKey(key)) {
+        Known known = known(image);
+        if (known == null) {
+            if (state.pending.add(key)) {
+                state.save();
+                log("cannot report " + result + " for image " + shortId(image)
+                        + " yet: no publication known for it (the next poll learns it when the platform points at it)");
+            }
             return;
         }
         String reportId = UUID.nameUUIDFromBytes(
@@ -453,27 +541,36 @@ public final class Agent {
             platform.report(new PlatformLink.Report(
                     reportId, known.publicationId(), known.sha256(), result, version, uptime()));
         } catch (AgentException e) {
+            if (e.kind() == AgentException.Kind.PLATFORM_REFUSED) {
+                // the platform refused it for good (and recorded why): sending it again changes nothing
+                log("report " + result + " for publication " + known.publicationId() + " refused: " + e.getMessage());
+                state.pending.remove(key);
+                state.save();
+                return;
+            }
             // a report never holds up what the boot needs (a failed trial must still reboot); it is
-            // sent again, with the same id, on the next poll
+            // kept on persist and sent again, with the same id, on the next poll, after a restart too
+            if (state.pending.add(key)) {
+                state.save();
+            }
             log("report " + result + " for publication " + known.publicationId() + " not sent ("
                     + e.kind().label() + ": " + e.getMessage() + "); retrying on the next poll");
-            pendingUnknown.add(image + " " + result);
             return;
         }
         state.reported.put(key, reportId);
+        state.pending.remove(key);
         state.save();
         log("reported " + result + " for publication " + known.publicationId());
     }
 
-    private final Set<String> pendingUnknown = new LinkedHashSet<>();
-
-    /** Sends the reports that waited for the platform to name their publication, or to answer. */
+    /** Sends the reports kept for later: their publication was unknown or the platform did not answer. */
     public void flushPending() {
-        for (String p : List.copyOf(pendingUnknown)) {
-            String[] parts = p.split(" ");
-            if (known(parts[0]) != null) {
-                pendingUnknown.remove(p);
-                report(parts[0], parts[1]);
+        for (String key : List.copyOf(state.pending)) {
+            String[] parts = key.split(" ");
+            if (parts.length == 3) {
+                report(parts[0], parts[1], parts[2]);
+            } else {
+                state.pending.remove(key);
             }
         }
     }

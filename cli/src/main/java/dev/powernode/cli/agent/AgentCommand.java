@@ -147,6 +147,12 @@ public final class AgentCommand {
             } catch (AgentException e) {
                 return fail(e);
             }
+            try (agent) {
+                return loop(agent);
+            }
+        }
+
+        private Integer loop(Agent agent) throws InterruptedException {
             agent.log("node " + agent.identity() + "; reboot policy "
                     + agent.config().reboot());
             boolean settled = false;
@@ -222,12 +228,12 @@ public final class AgentCommand {
 
         @Override
         public Integer call() {
-            try {
-                Agent agent = where.agent(System.out);
+            try (Agent agent = where.agent(System.out)) {
                 Agent.Outcome outcome = agent.check();
                 switch (outcome) {
                     case CURRENT -> agent.log("the node already runs the current publication");
                     case DECLINED -> agent.log("the current publication failed its trial here; not applied");
+                    case TRIAL -> agent.log("this boot is an unsettled trial: run powernode agent run first");
                     case STAGED -> {
                         if (noReboot) {
                             agent.log("staged; the next reboot boots it");
@@ -236,7 +242,7 @@ public final class AgentCommand {
                         }
                     }
                 }
-                return outcome == Agent.Outcome.DECLINED ? 1 : 0;
+                return outcome == Agent.Outcome.DECLINED || outcome == Agent.Outcome.TRIAL ? 1 : 0;
             } catch (AgentException e) {
                 return fail(e);
             }

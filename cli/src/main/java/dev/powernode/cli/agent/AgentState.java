@@ -27,6 +27,8 @@ final class AgentState {
     final Map<String, String> failed = new LinkedHashMap<>();
     /** "bootId image result" of reports already accepted */
     final Map<String, String> reported = new LinkedHashMap<>();
+    /** "bootId image result" of reports not sent yet (publication unknown, platform unreachable) */
+    final java.util.Set<String> pending = new java.util.LinkedHashSet<>();
 
     private final Path file;
 
@@ -60,6 +62,9 @@ final class AgentState {
         for (String k : failed.propertyNames()) {
             s.failed.put(k, failed.get(k).asString());
         }
+        for (JsonNode p : root.path("pending")) {
+            s.pending.add(p.asString());
+        }
         JsonNode reported = root.path("reported");
         for (String k : reported.propertyNames()) {
             s.reported.put(k, reported.get(k).asString());
@@ -76,6 +81,8 @@ final class AgentState {
                 .put("oci_ref", v.ociRef()));
         ObjectNode failed = root.putObject("failed");
         this.failed.forEach(failed::put);
+        var pendingArray = root.putArray("pending");
+        this.pending.forEach(pendingArray::add);
         ObjectNode reported = root.putObject("reported");
         // the last few only: one boot's reports matter until the next boot
         this.reported.entrySet().stream()

@@ -113,7 +113,7 @@ final class BootEntries {
         try {
             Files.createDirectories(ukis());
             Path target = ukis().resolve(image + ".efi");
-            if (!Files.exists(target) || Files.size(target) != Files.size(uki)) {
+            if (!Files.exists(target) || !sameContent(target, uki)) {
                 long need = Files.size(uki) + 1024 * 1024;
                 long free = Files.getFileStore(esp).getUsableSpace();
                 if (free < need) {
@@ -139,6 +139,41 @@ final class BootEntries {
         } catch (IOException e) {
             throw new AgentException(AgentException.Kind.IO, "cannot install the boot entry for " + image, e);
         }
+    }
+
+    private static boolean sameContent(Path a, Path b) throws IOException {
+        return Files.size(a) == Files.size(b) && Files.mismatch(a, b) == -1;
+    }
+
+    /** Removes the entries whose file name is not in {@code keepFiles}, then the UKIs no remaining entry names. */
+    Set<String> pruneFiles(Set<String> keepFiles) {
+        Set<String> removed = new HashSet<>();
+        Set<String> named = new HashSet<>();
+        try {
+            for (Entry e : list()) {
+                if (keepFiles.contains(e.file())) {
+                    named.add(e.image());
+                } else {
+                    Files.deleteIfExists(entries().resolve(e.file()));
+                    removed.add(e.image());
+                }
+            }
+            removed.removeAll(named);
+            if (Files.isDirectory(ukis())) {
+                try (DirectoryStream<Path> dir = Files.newDirectoryStream(ukis())) {
+                    for (Path p : dir) {
+                        String n = p.getFileName().toString();
+                        String image = n.endsWith(".efi") ? n.substring(0, n.length() - 4) : null;
+                        if (image == null || !named.contains(image)) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new AgentException(AgentException.Kind.IO, "cannot prune boot entries on " + esp, e);
+        }
+        return removed;
     }
 
     /** Makes {@code entry} permanent: renamed without its counter (what systemd-bless-boot does). */

@@ -33,6 +33,23 @@ final class Downloads {
     }
 
     Fetched fetch(String registry, String repository, Descriptor blob, RegistryClient.Progress progress) {
+        try {
+            return fetchOnce(registry, repository, blob, progress);
+        } catch (AgentException e) {
+            // a registry that ignores Range cannot continue a partial file: start it over, once
+            if (e.getCause() instanceof RegistryException r && r.getMessage().contains("ignored the Range request")) {
+                try {
+                    Files.deleteIfExists(dir.resolve(blob.digest().hex() + ".part"));
+                } catch (IOException io) {
+                    throw new AgentException(AgentException.Kind.IO, "cannot remove a partial download", io);
+                }
+                return fetchOnce(registry, repository, blob, progress);
+            }
+            throw e;
+        }
+    }
+
+    private Fetched fetchOnce(String registry, String repository, Descriptor blob, RegistryClient.Progress progress) {
         Path done = dir.resolve(blob.digest().hex());
         Path part = dir.resolve(blob.digest().hex() + ".part");
         try {
@@ -94,6 +111,24 @@ final class Downloads {
                     AgentException.Kind.IO,
                     "cannot write " + part + ": " + e.getCause().getMessage(),
                     e);
+        }
+    }
+
+    /** Removes the finished and partial downloads of every blob but {@code hexes}. */
+    void keepOnly(java.util.Set<String> hexes) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                String hex = name.endsWith(".part") ? name.substring(0, name.length() - 5) : name;
+                if (!hexes.contains(hex)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new AgentException(AgentException.Kind.IO, "cannot clear " + dir, e);
         }
     }
 

@@ -53,17 +53,22 @@ final class HealthChecks {
     }
 
     private String runOne(Path check) {
+        Path output = null;
         try {
+            // output to a file: a check that writes more than a pipe holds must not block on it
+            output = Files.createTempFile("powernode-health-", ".out");
             Process p = new ProcessBuilder(check.toString())
                     .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
-            p.getOutputStream().close();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 return "did not finish in " + timeout.toSeconds() + " s";
             }
-            String out = new String(p.getInputStream().readNBytes(2000), StandardCharsets.UTF_8).strip();
             if (p.exitValue() != 0) {
+                String out = tail(output);
                 String last = out.isEmpty()
                         ? ""
                         : " (" + out.lines().reduce((a, b) -> b).orElse("") + ")";
@@ -75,6 +80,20 @@ final class HealthChecks {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException e) {
+                    // a temp file left behind is not worth failing a health check over
+                }
+            }
         }
+    }
+
+    private static String tail(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        int from = Math.max(0, all.length - 2000);
+        return new String(all, from, all.length - from, StandardCharsets.UTF_8).strip();
     }
 }

@@ -127,6 +127,8 @@ final class ImageStore {
                 }
                 Files.createDirectories(dir);
                 Path tmp = dir.resolve("." + m.group(2) + ".tmp");
+                // a crash after sealing leaves a sealed temp file, which cannot be opened for writing
+                Files.deleteIfExists(tmp);
                 BootEntries.writeSynced(tmp, in);
                 verity.seal(tmp);
                 BootEntries.move(tmp, target);

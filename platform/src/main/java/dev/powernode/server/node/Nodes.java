@@ -621,7 +621,13 @@ public class Nodes {
      */
     @Transactional
     public int purgeOldReports() {
-        return jdbc.sql("delete from node_report where received_at < :cutoff")
+        // a node's reports on the publication it runs stay: the first of them is its verdict on
+        // that rollout (auto-rollback's tally), and heartbeats add no later rows to fall back on
+        return jdbc.sql("""
+                        delete from node_report r where received_at < :cutoff
+                        and not exists (select 1 from node n
+                                        where n.id = r.node_id and n.last_publication_id = r.publication_id)
+                        """)
                 .param("cutoff", Timestamp.from(clock.instant().minus(config.reportMaxAge())))
                 .update();
     }

@@ -316,6 +316,10 @@ class NodeApiTest {
         clock.advance(Duration.ofDays(11));
 
         assertThat(nodes.purgeOldReports()).isEqualTo(1);
+        clock.advance(Duration.ofDays(40));
+        assertThat(nodes.purgeOldReports())
+                .as("the reports on the publication the node runs stay: its first one is that rollout's verdict")
+                .isZero();
 
         assertThat(jdbc.sql("select count(*) from node_report")
                         .query(Long.class)

@@ -476,6 +476,67 @@ class NodeAgentTest {
     }
 
     @Test
+    void goesBackToThePreviousImageWithoutFetchingItAgainWhenThePlatformRollsBack() throws Exception {
+        Build v1 = build(Map.of(), 2);
+        publish(v1, key);
+        flash(v1);
+        agent("run", "--once");
+        Build v2 = build(Map.of(), 1);
+        publish(v2, key);
+        agent("run", "--once");
+        boot();
+        assertThat(agent("run", "--once").all()).contains("once: current");
+        assertThat(entries()).containsExactly("powernode-1.conf", "powernode-2.conf");
+
+        String v1Id = jdbc.sql("select id::text from disk_image_publication where git_sha = :s")
+                .param("s", sha(1))
+                .query(String.class)
+                .single();
+        Api.Response back = admin.post(
+                "/api/v1/system/node_platforms/fleet/default_disk_image_publication",
+                "{\"publication_id\":\"" + v1Id + "\"}");
+        assertThat(back.status()).as(back.body()).isLessThan(300);
+        Run staged = agent("run", "--once");
+
+        assertThat(staged.all()).contains("once: staged").contains("0 new objects (0 MiB), 0 already here");
+        assertThat(entries())
+                .as("a new, counted entry for the previous image, above the booted one")
+                .containsExactly("powernode-2.conf", "powernode-3+3.conf");
+        assertThat(boot()).isEqualTo(v1.image());
+        assertThat(agent("run", "--once").all()).contains("passed 1 health check(s) on trial boot 1");
+        assertThat(reports()).endsWith("healthy " + sha(1));
+    }
+
+    @Test
+    void aFallbackReportThePlatformMissedIsSentAfterARestart() throws Exception {
+        config = writeConfig(1);
+        Build v1 = build(Map.of(), 2);
+        publish(v1, key);
+        flash(v1);
+        agent("run", "--once");
+        Build v2 = build(Map.of(), 1);
+        publish(v2, key);
+        agent("run", "--once");
+        boot();
+        healthCheck(false);
+        assertThat(agent("run", "--once").all()).contains("FAILED its health checks");
+        healthCheck(true);
+        assertThat(boot()).isEqualTo(v1.image());
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("http://127.0.0.1:" + port, "http://127.0.0.1:9"));
+
+        Run offline = agent("run", "--once");
+        assertThat(offline.exit()).isEqualTo(1);
+        assertThat(offline.all()).contains("fell back to").contains("report fell_back for publication");
+        assertThat(entries()).as("the failed entry is gone from the ESP").containsExactly("powernode-1.conf");
+
+        Files.writeString(config, good);
+        Run online = agent("run", "--once");
+        assertThat(online.all()).contains("reported fell_back for publication");
+        assertThat(reports()).endsWith("failed " + sha(2), "fell_back " + sha(2), "healthy " + sha(1));
+    }
+
+    @Test
     void refusesAnImageItsBakedPolicyDoesNotTrustEvenWhenThePlatformAcceptedIt() throws Exception {
         Build v1 = build(Map.of(), 2);
         publish(v1, key);
