@@ -219,11 +219,12 @@ printf '  ok  audit: %s\n' "$reason"
 expect "nodes on the current publication (v2 again)" "$(convergence on_current)" 1
 
 # ---- retention with count 1 keeps what the node boots -------------------------------------------
-pn_api PATCH /api/v1/system/node_platforms/loop '{"retention_count":1}' >/dev/null
+pn_api PATCH /api/v1/system/node_platforms/loop '{"disk_image_retention_count":1}' >/dev/null
 plan=$(pn_api GET "/api/v1/system/retention_plan?platform=loop")
 action=$(jq -r --arg p "$p2" '[.. | objects | select(.publication_id? == $p) | .action] | .[0] // "not a candidate"' <<<"$plan")
 [[ "$action" != purge ]] || fail "retention would purge v2, which the node boots"
-printf '  ok  retention (count 1) on v2: %s\n' "$action"
+printf '  ok  retention (count 1) on v2: %s; the plan: %s\n' "$action" \
+  "$(jq -c '[.data[] | {publication_id, action}]' <<<"$plan")"
 
 ok=1
 pn_log "node loop passed in $(elapsed) s"
