@@ -187,7 +187,15 @@ OUT="$(cd "$OUT" && pwd)"
 rm -rf "$OUT"/kernel "$OUT"/initramfs.cpio.zst "$OUT"/initramfs-net.cpio.zst "$OUT"/build-id "$OUT"/image-digest "$OUT"/packages.tsv \
   "$OUT"/rootfs.log "$OUT"/manifest.json "$OUT"/powernode-"$ARCH".*
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/powernode-build.XXXXXX")"
-trap 'rm -rf "$WORK_DIR"' EXIT
+# a build killed mid-way can leave mounts under WORK_DIR (mmdebstrap's file-mirror-automount bind
+# of the .deb cache): unmount them first, and never let rm cross into one
+cleanup_work() {
+  [ -d "$WORK_DIR" ] || return 0
+  awk -v d="$WORK_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf --one-file-system "$WORK_DIR"
+}
+trap cleanup_work EXIT
 TIMINGS_FILE="$OUT/timings.tsv"
 : >"$TIMINGS_FILE"
 
