@@ -190,39 +190,6 @@ final class BootEntries {
         return new Entry(name, entry.version(), null, 0, entry.image());
     }
 
-    /**
-     * Removes the entries whose image is not in {@code keep}, then the UKIs no entry names. Returns
-     * the removed images.
-     */
-    Set<String> prune(Set<String> keep) {
-        Set<String> removed = new HashSet<>();
-        Set<String> named = new HashSet<>();
-        try {
-            for (Entry e : list()) {
-                if (keep.contains(e.image())) {
-                    named.add(e.image());
-                } else {
-                    Files.deleteIfExists(entries().resolve(e.file()));
-                    removed.add(e.image());
-                }
-            }
-            if (Files.isDirectory(ukis())) {
-                try (DirectoryStream<Path> dir = Files.newDirectoryStream(ukis())) {
-                    for (Path p : dir) {
-                        String n = p.getFileName().toString();
-                        String image = n.endsWith(".efi") ? n.substring(0, n.length() - 4) : null;
-                        if (image == null || !named.contains(image)) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new AgentException(AgentException.Kind.IO, "cannot prune boot entries on " + esp, e);
-        }
-        return removed;
-    }
-
     /** Writes {@code in} to {@code file} (replacing it) and syncs it to the device. */
     static void writeSynced(Path file, InputStream in) throws IOException {
         try (FileChannel ch = FileChannel.open(
