@@ -37,7 +37,7 @@ scripts/lint-shell.sh
 scripts/tests/env-test.sh
 # The testkit runs the real registry binary as a child process per test class; the package's own
 # system service is neither needed nor used.
-pn_ensure_packages docker-registry:docker-registry
+pn_ensure_packages docker-registry:docker-registry sgdisk:gdisk mcopy:mtools qemu-img:qemu-utils mkfs.ext4:e2fsprogs
 pn_ensure_postgres
 
 user=powernode_test

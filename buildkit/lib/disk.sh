@@ -80,6 +80,7 @@ build_disk() {
 
   local esp_off=$((esp_start * SECTOR))
   format_esp "$out@@$esp_off" "$esp_sectors" "$(det_hex32 esp-serial)"
+  write_identity_slot "$out@@$esp_off"
   if [ -n "$bootloader" ]; then
     populate_esp_sdboot "$out@@$esp_off" "$uki" "$efi_name" "$bootloader" "$image_digest"
   else
@@ -107,6 +108,26 @@ format_esp() {
   # -T total sectors, -h/-s a geometry that divides nothing (LBA firmware
   # ignores it); -F forces FAT32 as UEFI specifies for the ESP.
   MTOOLS_SKIP_CHECK=1 mformat -i "$target" -F -T "$sectors" -h 64 -s 32 -v BOOT -N "$serial" ::
+}
+
+# The identity slot: BOOT's identity.cfg, IDENTITY_SLOT_BYTES of a comment line and newlines, written
+# first on the empty ESP so its clusters sit right after the root directory. Provisioning
+# (dev.powernode.common.disk.IdentitySlot) finds it through GPT and FAT32 and overwrites those bytes
+# with a node's identity padded with newlines, while it streams the published disk (or writes them
+# into a qcow2 overlay): one generic image, one identity per node, no mount and no second copy. The
+# file size stays the slot's, so the FAT needs no change. The initramfs copies identity.cfg only
+# when it names a device_id, so an unprovisioned disk boots as one without identity.
+IDENTITY_SLOT_BYTES=4096
+IDENTITY_SLOT_MARKER='# powernode identity slot: unprovisioned'
+write_identity_slot() {
+  local target="$1" slot="$WORK_DIR/identity-slot/identity.cfg"
+  mkdir -p "${slot%/*}"
+  { printf '%s\n' "$IDENTITY_SLOT_MARKER"
+    head -c $(( IDENTITY_SLOT_BYTES - ${#IDENTITY_SLOT_MARKER} - 1 )) /dev/zero | tr '\0' '\n'
+  } >"$slot"
+  [ "$(stat -c %s "$slot")" = "$IDENTITY_SLOT_BYTES" ] || die "identity slot is not $IDENTITY_SLOT_BYTES bytes"
+  touch_tree "${slot%/*}"
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$target" -m -Q "$slot" ::/identity.cfg
 }
 
 # populate_esp IMG@@OFFSET UKI EFI_NAME: the removable-media fallback path

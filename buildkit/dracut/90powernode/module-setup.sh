@@ -23,7 +23,7 @@ installkernel() {
 
 install() {
     inst_multiple losetup sha256sum find mkdir cp cat mount umount sync sed head tail tr date sleep touch rm \
-        blkid realpath stat chmod
+        blkid realpath stat chmod grep
     inst_script "$moddir/powernode-root.sh" /usr/lib/powernode/powernode-root.sh
     inst_script "$moddir/powernode-cdrom.sh" /usr/lib/powernode/powernode-cdrom.sh
     inst_simple "$moddir/powernode-root.service" "$systemdsystemunitdir/powernode-root.service"

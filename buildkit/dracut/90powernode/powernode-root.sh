@@ -105,7 +105,8 @@ if [ "$netboot" = 0 ] && [ -e /dev/disk/by-label/BOOT ]; then
     if mount -t vfat -o ro /dev/disk/by-label/BOOT "$RUN/boot" 2>/dev/null; then
         # it carries the node's token (powernode nodes enroll): root's alone, 0600 (a copy would
         # keep the FAT mount's 0755 less the umask)
-        if [ -f "$RUN/boot/identity.cfg" ]; then
+        # an unprovisioned disk's identity.cfg is the empty slot (lib/disk.sh): no device_id, no identity
+        if grep -q '^device_id=' "$RUN/boot/identity.cfg" 2>/dev/null; then
             (umask 077 && cat "$RUN/boot/identity.cfg" >"$RUN/identity") || say "cannot copy identity.cfg from BOOT"
         fi
         umount "$RUN/boot"

@@ -157,6 +157,59 @@ final class BlobDownload {
         return new RegistryClient.BlobResult(actual, done, resumes);
     }
 
+    /**
+     * Bytes {@code [offset, offset + length)} of a blob, with one {@code Range} request; nothing is
+     * hashed (a part cannot be): callers check what they read against a verified pass over the
+     * whole blob. A registry that answers without a 206 for exactly that range is INVALID.
+     */
+    byte[] readRange(String registry, String repository, Digest digest, long offset, int length) {
+        String what = "read bytes " + offset + "+" + length + " of blob " + registry + "/" + repository + "@" + digest;
+        if (offset < 0 || length <= 0) {
+            throw new IllegalArgumentException("bad range " + offset + "+" + length);
+        }
+        URI uri = transport.url(registry, "/v2/" + RegistryTransport.repository(repository) + "/blobs/" + digest);
+        RegistryTransport.Call call = transport.call(registry, what).uri(uri).pull(repository);
+        call.header("Range", "bytes=" + offset + "-" + (offset + length - 1));
+        HttpResponse<InputStream> response;
+        try {
+            response = transport.exchange(call);
+        } catch (IOException e) {
+            throw transport.unreachable(call, e);
+        }
+        int status = response.statusCode();
+        if (status == 416) {
+            RegistryTransport.discard(response);
+            throw new RegistryException(
+                    RegistryException.Kind.INVALID, what + ": the blob ends before that range", 416, null);
+        }
+        if (status == 200) {
+            RegistryTransport.discard(response);
+            throw new RegistryException(
+                    RegistryException.Kind.INVALID, what + ": the registry ignored the Range request", 200, null);
+        }
+        if (status != 206) {
+            throw transport.failure(call, response);
+        }
+        long start = contentRangeStart(call, response);
+        if (start != offset) {
+            RegistryTransport.discard(response);
+            throw new RegistryException(
+                    RegistryException.Kind.INVALID, what + ": the registry sent bytes from " + start);
+        }
+        byte[] out = new byte[length];
+        try (InputStream in = new StallGuardedInputStream(response.body(), transport.readTimeout())) {
+            int done = in.readNBytes(out, 0, length);
+            if (done != length) {
+                throw new RegistryException(
+                        RegistryException.Kind.TRANSIENT, what + ": the body ended after " + done + " bytes");
+            }
+        } catch (IOException e) {
+            throw new RegistryException(
+                    RegistryException.Kind.TRANSIENT, what + ": " + RegistryTransport.describe(e), 0, e);
+        }
+        return out;
+    }
+
     private static long contentRangeStart(RegistryTransport.Call call, HttpResponse<InputStream> response) {
         String range = response.headers().firstValue("Content-Range").orElse("");
         Matcher m = CONTENT_RANGE.matcher(range);

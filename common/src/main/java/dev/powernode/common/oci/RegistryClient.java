@@ -153,6 +153,15 @@ public final class RegistryClient {
                 registry, repository, blob, offset, prefix, sink, progress == null ? Progress.NONE : progress);
     }
 
+    /**
+     * Bytes {@code [offset, offset + length)} of a blob by one {@code Range} request, unverified:
+     * check them against a later {@link #fetchBlob} of the whole blob (as provisioning does).
+     */
+    public byte[] readBlobRange(String registry, String repository, Digest digest, long offset, int length) {
+        Objects.requireNonNull(digest, "digest");
+        return downloads.readRange(registry, repository, digest, offset, length);
+    }
+
     /** HEAD a blob: true when present. */
     public boolean blobExists(String registry, String repository, Digest digest) {
         Call call = transport
