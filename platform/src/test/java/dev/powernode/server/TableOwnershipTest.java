@@ -53,6 +53,8 @@ class TableOwnershipTest {
             Set.of("api_token"),
             "node",
             Set.of("node", "node_report", "node_rollback_policy", "node_rollback_trip"),
+            "provision",
+            Set.of("node_template"),
             "events",
             Set.of("event_subscription", "outbound_event", "event_delivery"));
 

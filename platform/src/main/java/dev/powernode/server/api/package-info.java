@@ -9,6 +9,7 @@
             "events",
             "node",
             "platform",
+            "provision",
             "publication",
             "retention",
             "shared",

@@ -106,6 +106,9 @@ class SecurityConfiguration {
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.DELETE, "/api/v1/system/nodes/*")
                                 .hasAuthority(ADMIN)
+                                // an instance from a template is an enrolment
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/node_templates/*/instances")
+                                .hasAuthority(ADMIN)
                                 // the fleet's safety policy: who may let node reports move pointers
                                 .requestMatchers(HttpMethod.PUT, "/api/v1/system/node_platforms/*/auto_rollback")
                                 .hasAuthority(ADMIN)

@@ -214,6 +214,32 @@ public class Nodes {
     }
 
     /**
+     * The live node {@code id} when {@code token} is its token (an identity.cfg handed back for
+     * provisioning); otherwise INVALID {@code node/identity-mismatch}, without saying which part is
+     * wrong. Unlike {@link #authenticate} it records nothing: the node itself did not call.
+     */
+    @Transactional(readOnly = true)
+    public Node holding(UUID id, String token) {
+        Node node = get(id);
+        boolean ok = token != null
+                && token.startsWith(TOKEN_PREFIX)
+                && token.length() <= 100
+                && node.revokedAt() == null
+                && jdbc.sql("select token_sha256 = :hash from node where id = :id")
+                        .param("hash", sha256(token))
+                        .param("id", id)
+                        .query(Boolean.class)
+                        .single();
+        if (!ok) {
+            throw new DomainException(
+                    ErrorKind.INVALID,
+                    "node/identity-mismatch",
+                    "the identity.cfg is not node " + id + "'s (another node's, an old token, or the node is revoked)");
+        }
+        return node;
+    }
+
+    /**
      * The publication {@code node} should run: its triple's current one, or NOT_FOUND {@code
      * node/no-current-publication} while the triple has none.
      */

@@ -40,6 +40,15 @@ public class LocalArtifactStore {
         this.objects = props.home().resolve("objects").resolve("sha256");
     }
 
+    /** The stored artifact whose SHA-256 is {@code sha256} (hex), if this store holds it. */
+    public Optional<Path> object(String sha256) {
+        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+            return Optional.empty();
+        }
+        Path p = objects.resolve(sha256);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
     /** Bytes received so far for this publication (0 when nothing yet). */
     public long received(UUID publicationId) {
         try {
