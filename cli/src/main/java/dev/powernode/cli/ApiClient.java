@@ -1,13 +1,23 @@
 package dev.powernode.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -59,6 +69,97 @@ final class ApiClient {
 
     JsonNode delete(String path) {
         return send(request(path).DELETE());
+    }
+
+    /**
+     * Streams a file answer into {@code target}: through {@code target.part}, renamed only once it has
+     * {@code size} bytes (and, when {@code sha256} is given, that hash), so a broken or refused
+     * transfer never leaves a file that looks whole. {@code text} non-null: POSTed as text/plain.
+     * {@code size} -1: the answer's Content-Length. One progress line per 10 % on {@code err}. Returns
+     * the answer's headers.
+     */
+    java.net.http.HttpHeaders download(
+            String path, String text, Path target, long size, String sha256, PrintWriter err) {
+        HttpRequest.Builder b = request(path).header("Accept", "application/octet-stream, application/json");
+        if (text != null) {
+            b.header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(text));
+        } else {
+            b.GET();
+        }
+        HttpRequest request = b.build();
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new CliException("cannot reach " + request.uri() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+        if (response.statusCode() >= 400) {
+            String body;
+            try (InputStream in = response.body()) {
+                body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw new CliException(problem(response.statusCode(), request.uri().getPath(), body));
+        }
+        if (size < 0) {
+            size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        }
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        long done = 0;
+        long started = System.nanoTime();
+        int lastTenth = 0;
+        try (InputStream in = response.body();
+                OutputStream out = Files.newOutputStream(part)) {
+            byte[] buf = new byte[256 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                sha.update(buf, 0, n);
+                done += n;
+                int tenth = size > 0 ? (int) (done * 10 / size) : 10;
+                if (size > 8L * 1024 * 1024 && tenth > lastTenth) {
+                    lastTenth = tenth;
+                    double secs = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+                    err.printf(
+                            Locale.ROOT,
+                            "  %s %d%% (%d / %d MiB, %.0f MiB/s)%n",
+                            target.getFileName(),
+                            tenth * 10,
+                            done >> 20,
+                            size >> 20,
+                            done / 1048576.0 / secs);
+                    err.flush();
+                }
+            }
+        } catch (IOException e) {
+            throw new CliException("the download of " + target.getFileName() + " broke after " + done + " of " + size
+                    + " bytes (" + e.getMessage() + "); " + part + " is incomplete: run the command again");
+        }
+        if (size >= 0 && done != size) {
+            throw new CliException("the download of " + target.getFileName() + " ended after " + done + " of " + size
+                    + " bytes: the platform stopped it (see its log); " + part + " is incomplete");
+        }
+        String got = HexFormat.of().formatHex(sha.digest());
+        if (sha256 != null && !sha256.equals(got)) {
+            throw new CliException(target.getFileName() + " hashes to " + got + ", not the published " + sha256 + "; "
+                    + part + " is kept for inspection");
+        }
+        try {
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CliException("cannot move " + part + " to " + target + ": " + e.getMessage());
+        }
+        return response.headers();
     }
 
     private HttpRequest.Builder request(String path) {

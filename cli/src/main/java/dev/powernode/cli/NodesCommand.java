@@ -18,6 +18,7 @@ import tools.jackson.databind.node.ObjectNode;
             NodesCommand.ListNodes.class,
             NodesCommand.Show.class,
             NodesCommand.Revoke.class,
+            NodesCommand.Disk.class,
             NodesCommand.Convergence.class,
             NodesCommand.AutoRollback.class
         })
@@ -126,6 +127,66 @@ final class NodesCommand extends CommandGroup {
         @Override
         public void run() {
             output.record(api.client().delete(BASE + "/" + ApiClient.enc(id)));
+        }
+    }
+
+    @Command(
+            name = "disk",
+            description = {
+                "Fetch node ID's disk into --out DIR with its identity.cfg (from templates provision or enroll) in "
+                        + "BOOT: a uefi_disk node's DIR/NAME.img (POST " + BASE + "/ID/disk), a qcow2 node's overlay "
+                        + "DIR/NAME.qcow2 (POST " + BASE + "/ID/qcow2_overlay) over the published qcow2, which must be "
+                        + "in DIR under the name it prints.",
+                "Its current publication's disk: after a promotion this is the new one. Existing files are never "
+                        + "overwritten."
+            })
+    static final class Disk extends ApiCommand {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Option(names = "--identity", required = true, paramLabel = "FILE", description = "The node's identity.cfg.")
+        Path identity;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "An existing folder.")
+        Path out;
+
+        @Override
+        public void run() {
+            if (!java.nio.file.Files.isDirectory(out) || !java.nio.file.Files.isWritable(out)) {
+                throw new CliException("--out " + out + " is not a writable folder", 2);
+            }
+            String cfg;
+            try {
+                cfg = java.nio.file.Files.readString(identity);
+            } catch (java.io.IOException e) {
+                throw new CliException("cannot read --identity " + identity + ": " + e.getMessage(), 2);
+            }
+            JsonNode node = api.client().get(BASE + "/" + ApiClient.enc(id));
+            boolean qcow2 = "qcow2".equals(node.get("artifact_family").asString());
+            Path target = out.resolve(node.get("name").asString() + (qcow2 ? ".qcow2" : ".img"));
+            if (java.nio.file.Files.exists(target)) {
+                throw new CliException("will not overwrite " + target + ": it exists", 2);
+            }
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            java.net.http.HttpHeaders h = api.client()
+                    .download(
+                            BASE + "/" + ApiClient.enc(id) + (qcow2 ? "/qcow2_overlay" : "/disk"),
+                            cfg,
+                            target,
+                            -1,
+                            null,
+                            err);
+            output.note("disk: " + target);
+            h.firstValue("Powernode-Backing-File").ifPresent(base -> {
+                if (!java.nio.file.Files.exists(out.resolve(base))) {
+                    output.note("its base " + base + " is not in " + out
+                            + ": templates provision downloads it, or GET /api/v1/system/disk_image_publications/"
+                            + "<current publication>/file");
+                }
+            });
         }
     }
 

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             WebhooksCommand.class,
             WorkersCommand.class,
             NodesCommand.class,
+            TemplatesCommand.class,
             EventsCommand.class,
             PublishCommand.class,
             VerifyCommand.class,

@@ -250,6 +250,84 @@ class ProvisioningTest {
         assertThat(nodes()).isEqualTo(before);
     }
 
+    @Test
+    void theCliProvisionsIntoAFolderAndFetchesADiskAgainWithTheIdentity() throws Exception {
+        Path img = disk();
+        publish("uefi_disk", img);
+        Path qcow2 = dir.resolve("powernode-amd64.qcow2");
+        run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-c", img.toString(), qcow2.toString());
+        publish("qcow2", qcow2);
+        String api = "http://127.0.0.1:" + port;
+        String token = Api.token(Scope.SYSTEM_ADMIN);
+        Run made = cli("templates", "create", "metal", "--platform", "fleet", "--api-url", api, "--token", token);
+        assertThat(made.exit()).as(made.out() + made.err()).isZero();
+        assertThat(cli(
+                                "templates",
+                                "create",
+                                "vm",
+                                "--platform",
+                                "fleet",
+                                "--family",
+                                "qcow2",
+                                "--api-url",
+                                api,
+                                "--token",
+                                token)
+                        .exit())
+                .isZero();
+        assertThat(cli("templates", "list", "--api-url", api, "--token", token).out())
+                .contains("metal", "vm");
+
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Run p = cli(
+                "templates", "provision", "metal", "n1", "--out", out.toString(), "--api-url", api, "--token", token);
+        assertThat(p.exit()).as(p.out() + p.err()).isZero();
+        assertThat(p.out()).doesNotContain("pnn_").contains("n1.img");
+        Path cfg = out.resolve("n1.identity.cfg");
+        assertThat(Files.getPosixFilePermissions(cfg)).hasToString("[OWNER_READ, OWNER_WRITE]");
+        assertThat(mtype(out.resolve("n1.img")))
+                .startsWith(Files.readString(cfg).strip());
+        assertThat(out.resolve("n1.img.part")).doesNotExist();
+
+        Run again = cli(
+                "templates", "provision", "metal", "n1", "--out", out.toString(), "--api-url", api, "--token", token);
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).contains("will not overwrite");
+
+        String id = jdbc.sql("select id::text from node where name = 'n1'")
+                .query(String.class)
+                .single();
+        Path out2 = Files.createDirectories(dir.resolve("out2"));
+        Run d = cli(
+                "nodes",
+                "disk",
+                id,
+                "--identity",
+                cfg.toString(),
+                "--out",
+                out2.toString(),
+                "--api-url",
+                api,
+                "--token",
+                token);
+        assertThat(d.exit()).as(d.out() + d.err()).isZero();
+        assertThat(Files.readAllBytes(out2.resolve("n1.img"))).isEqualTo(Files.readAllBytes(out.resolve("n1.img")));
+
+        Run v = cli("templates", "provision", "vm", "v1", "--out", out.toString(), "--api-url", api, "--token", token);
+        assertThat(v.exit()).as(v.out() + v.err()).isZero();
+        assertThat(run("qemu-img", "check", out.resolve("v1.qcow2").toString())).contains("No errors were found");
+        assertThat(Files.readString(out.resolve("v1.xml"))).contains("<name>v1</name>");
+        Path flat = out.resolve("v1-flat.img");
+        run("qemu-img", "convert", "-O", "raw", out.resolve("v1.qcow2").toString(), flat.toString());
+        assertThat(mtype(flat))
+                .startsWith(Files.readString(out.resolve("v1.identity.cfg")).strip());
+
+        Run missing = cli(
+                "templates", "provision", "nope", "n2", "--out", out.toString(), "--api-url", api, "--token", token);
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("template/not-found");
+    }
+
     // --- helpers -------------------------------------------------------------------------------------
 
     Api.Response template(String name, String family) {
