@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The node loop under QEMU (issue 15), against the real things: the platform jar on a throwaway
 # PostgreSQL database, the docker-registry binary, and a node that is a QEMU (TCG) VM booted from
-# the published UEFI disk with its own identity.cfg. The guest's only network is user-mode
-# `restrict=on` with guestfwd to the platform (10.0.2.100:80) and the registry (10.0.2.101:5000).
+# the published UEFI disk, provisioned from a template with its own identity.cfg. The guest's only
+# network is user-mode `restrict=on` with guestfwd to the platform (10.0.2.100:80) and the registry
+# (10.0.2.101:5000).
 #
 #   v1 published -> the node boots it and reports healthy
 #   v2 published -> its agent stages v2, reboots into it (systemd-boot, counted entry), blesses it,
@@ -155,16 +156,18 @@ convergence() { pn_api GET /api/v1/system/node_platforms/loop/convergence | jq -
 # ---- v1: enrol, flash, boot ------------------------------------------------------------------
 p1=$(publish 1)
 pn_log "published v1 ($p1)"
-powernode nodes enroll loop-node --platform loop --family uefi_disk --arch amd64 \
-  --identity-out "$work/identity.cfg" >/dev/null
-cp --sparse=always "$work/v1/powernode-amd64.img" "$work/node.img"
-"$PN_ROOT/buildkit/identity.sh" "$work/node.img" "$work/identity.cfg" >/dev/null
+# provisioned from a template: the platform streams the published disk with the node's identity in
+# BOOT's slot (the CLI writes it sparse)
+powernode templates create loop-metal --platform loop --family uefi_disk --arch amd64 >/dev/null
+powernode templates provision loop-metal loop-node --out "$work" >"$work/provision.log" 2>&1 ||
+  { cat "$work/provision.log" >&2; fail "provisioning loop-node failed"; }
+pn_log "provisioned loop-node: $(du -h --apparent-size "$work/loop-node.img" | cut -f1) disk, $(du -h "$work/loop-node.img" | cut -f1) on disk"
 cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
 : >"$work/serial.log"
 qemu-system-x86_64 -machine q35 -m 1536 -smp "${POWERNODE_TEST_SMP:-2}" -nographic \
   -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
   -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd" \
-  -drive "if=none,id=d0,format=raw,file=$work/node.img" -device virtio-blk-pci,drive=d0 \
+  -drive "if=none,id=d0,format=raw,file=$work/loop-node.img" -device virtio-blk-pci,drive=d0 \
   -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:nc 127.0.0.1 $POWERNODE_PORT,guestfwd=tcp:10.0.2.101:5000-cmd:nc ${registry/:/ }" \
   -device virtio-net-pci,netdev=n0 </dev/null >"$work/serial.log" 2>&1 &
 qemu_pid=$!

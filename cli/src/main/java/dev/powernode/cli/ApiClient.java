@@ -2,17 +2,19 @@ package dev.powernode.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -119,11 +121,21 @@ final class ApiClient {
         long started = System.nanoTime();
         int lastTenth = 0;
         try (InputStream in = response.body();
-                OutputStream out = Files.newOutputStream(part)) {
+                FileChannel out = FileChannel.open(
+                        part,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
             byte[] buf = new byte[256 * 1024];
             int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                // a disk is mostly zeros: those runs become holes, as cp --sparse=always would make them
+                if (!isZero(buf, n)) {
+                    ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
+                    while (chunk.hasRemaining()) {
+                        out.write(chunk, done + chunk.position());
+                    }
+                }
                 sha.update(buf, 0, n);
                 done += n;
                 int tenth = size > 0 ? (int) (done * 10 / size) : 10;
@@ -141,6 +153,10 @@ final class ApiClient {
                     err.flush();
                 }
             }
+            if (out.size() < done) {
+                out.write(ByteBuffer.wrap(new byte[1]), done - 1);
+            }
+            out.force(true);
         } catch (IOException e) {
             throw new CliException("the download of " + target.getFileName() + " broke after " + done + " of " + size
                     + " bytes (" + e.getMessage() + "); " + part + " is incomplete: run the command again");
@@ -160,6 +176,15 @@ final class ApiClient {
             throw new CliException("cannot move " + part + " to " + target + ": " + e.getMessage());
         }
         return response.headers();
+    }
+
+    private static boolean isZero(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private HttpRequest.Builder request(String path) {
