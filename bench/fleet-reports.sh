@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Bench (not a test): a fleet of simulated nodes (a load generator, not VMs) reporting to one
 # platform replica. Default: 10,000 nodes each reporting every 30 s (333 reports/s) for 90 s, while
-# the platform's convergence is queried 5 times a second. Prints achieved reports/s, report p50/p99
-# (from the moment each report was due), convergence p50/p99 at that fleet size (target < 50 ms),
-# and node_report's growth: rows and bytes per report, and what a day at this rate adds.
-# usage: bench/fleet-reports.sh [NODES] [INTERVAL_S] [DURATION_S]
+# the platform's convergence is queried 5 times a second, after a warm-up (WARMUP_S, default 120 s,
+# the same load: every node's first report and the JIT's work) whose numbers are printed apart.
+# Prints achieved reports/s, report p50/p99 (from the moment each report was due), convergence
+# p50/p99 at that fleet size (target < 50 ms), and node_report's growth: rows and bytes per report,
+# and what a day at this rate adds.
+# usage: bench/fleet-reports.sh [NODES] [INTERVAL_S] [DURATION_S] [WARMUP_S]
+#   BENCH_PLATFORM_OPTS: more JVM options for the platform, e.g. a JFR recording:
+#   -XX:StartFlightRecording=filename=/tmp/fleet.jfr,settings=profile
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/env.sh"
 
 nodes=${1:-10000}
 interval=${2:-30}
 duration=${3:-90}
+warmup=${4:-120}
+read -r -a platform_opts <<<"${BENCH_PLATFORM_OPTS:-}"
 port=${BENCH_PORT:-18182}
 
 pn_ensure_base_tools
@@ -35,7 +41,7 @@ psql_db() { PGPASSWORD=$password psql -qAtX -v ON_ERROR_STOP=1 -h 127.0.0.1 -U $
 POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
   POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$port POWERNODE_JWT_SECRET=$secret \
   POWERNODE_HOME=$home POWERNODE_LOG_FORMAT=ecs \
-  java "-Djava.io.tmpdir=$home" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
+  java "-Djava.io.tmpdir=$home" "${platform_opts[@]}" -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
 pid=$!
 ready=0
 for _ in $(seq 1 90); do
@@ -69,14 +75,14 @@ token=$(POWERNODE_JWT_SECRET=$secret "$PN_ROOT/bin/powernode" token mint --subje
 before_rows=$(psql_db -c 'select count(*) from node_report')
 before_bytes=$(psql_db -c "select pg_total_relation_size('node_report')")
 java -Xmx512m "$PN_ROOT/bench/FleetReports.java" "http://127.0.0.1:$port" "$token" "$nodes" "$interval" "$duration" \
-  "$publication" "$sha" fleet 5
+  "$publication" "$sha" fleet 5 "$warmup"
 psql_db -c 'vacuum analyze node_report' >/dev/null
 after_rows=$(psql_db -c 'select count(*) from node_report')
 after_bytes=$(psql_db -c "select pg_total_relation_size('node_report')")
 rows=$((after_rows - before_rows))
 bytes=$((after_bytes - before_bytes))
 per_day=$((nodes * 86400 / interval))
-awk -v rows="$rows" -v bytes="$bytes" -v day="$per_day" -v nodes="$nodes" -v iv="$interval" -v dur="$duration" 'BEGIN {
+awk -v rows="$rows" -v bytes="$bytes" -v day="$per_day" -v nodes="$nodes" -v iv="$interval" -v dur="$((duration + warmup))" 'BEGIN {
   per = rows > 0 ? bytes / rows : 0
   due = int(nodes * dur / iv)
   printf "node_report: %d rows added for %d reports due (a heartbeat adds none), %.0f bytes per row with indexes;\n", rows, due, per

@@ -58,6 +58,12 @@ public class Nodes {
     static final Pattern NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
     private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
     private static final int MAX_AGENT_VERSION = 100;
+    /**
+     * How stale {@code last_seen_at} may get before a request that writes nothing else refreshes it:
+     * longer than a reporting node's interval (30 s), so its reports keep it fresh without a write
+     * of their own; far shorter than {@code stale-after} (10 min).
+     */
+    static final java.time.Duration SEEN_GRANULARITY = java.time.Duration.ofSeconds(60);
 
     private final JdbcClient jdbc;
     private final NodePlatforms platforms;
@@ -197,20 +203,29 @@ public class Nodes {
         return get(id);
     }
 
-    /** The live node holding {@code token}, or empty (unknown, malformed or revoked); records that it was seen. */
-    @Transactional
+    /**
+     * The live node holding {@code token}, or empty (unknown, malformed or revoked). Records that it
+     * was seen, at most once per {@link #SEEN_GRANULARITY}: a report records it anyway (in the same
+     * statement as the report), so a reporting node costs one write per report, not two.
+     */
     public Optional<Node> authenticate(String token) {
         if (token == null || !token.startsWith(TOKEN_PREFIX) || token.length() > 100) {
             return Optional.empty();
         }
-        return jdbc.sql("""
-                update node set last_seen_at = :now where token_sha256 = :hash and revoked_at is null
-                returning *
-                """)
+        Optional<Node> node = jdbc.sql("select * from node where token_sha256 = :hash and revoked_at is null")
                 .param("hash", sha256(token))
-                .param("now", Timestamp.from(clock.instant()))
                 .query(Nodes::node)
                 .optional();
+        Instant now = clock.instant();
+        node.filter(n -> n.lastSeenAt() == null || n.lastSeenAt().isBefore(now.minus(SEEN_GRANULARITY)))
+                .ifPresent(n -> jdbc.sql("""
+                                update node set last_seen_at = :now
+                                where id = :id and (last_seen_at is null or last_seen_at < :now)
+                                """)
+                        .param("id", n.id())
+                        .param("now", Timestamp.from(now))
+                        .update());
+        return node;
     }
 
     /**
@@ -560,7 +575,8 @@ public class Nodes {
             // change of publication, every failure and fallback); so a fleet reporting every 30 s
             // does not grow the table by a row per node per report.
             int refreshed = jdbc.sql("""
-                    update node set last_report_at = :now, agent_version = :version, uptime_seconds = :uptime
+                    update node set last_report_at = :now, last_seen_at = greatest(last_seen_at, :now),
+                                    agent_version = :version, uptime_seconds = :uptime
                     where id = :node and last_publication_id = :pub and last_result = 'healthy'
                       and last_report_at <= :now
                     """)
@@ -599,6 +615,7 @@ public class Nodes {
                     update node set last_publication_id = case when :result = 'fell_back'
                                                                then coalesce(last_publication_id, :pub) else :pub end,
                                     last_result = :result, last_report_at = :now,
+                                    last_seen_at = greatest(last_seen_at, :now),
                                     agent_version = :version, uptime_seconds = :uptime
                     where id = :node and (last_report_at is null or last_report_at <= :now)
                     """)

@@ -226,6 +226,53 @@ class NodeApiTest {
                 .isEqualTo(4);
     }
 
+    @Test
+    void aNodeIsSeenByEveryReportAndByAPollAtMostOnceAMinute() {
+        JsonNode e = enroll("n1");
+        UUID id = UUID.fromString(e.get("node").get("id").asString());
+        assertThat(seen(id)).isNull();
+        Instant before = clock.instant();
+        assertThat(node(e).get("/api/v1/system/node_api/current").status()).isEqualTo(200);
+        Instant first = seen(id);
+        assertThat(first).isBetween(before.minusMillis(1), clock.instant());
+
+        clock.advance(Duration.ofSeconds(20));
+        node(e).get("/api/v1/system/node_api/current");
+        assertThat(seen(id)).as("a poll within a minute writes nothing").isEqualTo(first);
+
+        clock.advance(Duration.ofSeconds(5));
+        before = clock.instant();
+        report(e, current, "healthy");
+        assertThat(seen(id))
+                .as("a report records it in its own write")
+                .isBetween(before.minusMillis(1), clock.instant());
+
+        clock.advance(Duration.ofSeconds(30));
+        before = clock.instant();
+        report(e, current, "healthy"); // a heartbeat
+        Instant heartbeat = seen(id);
+        assertThat(heartbeat).isBetween(before.minusMillis(1), clock.instant());
+
+        clock.advance(Duration.ofSeconds(40));
+        node(e).get("/api/v1/system/node_api/current");
+        assertThat(seen(id)).as("the heartbeat 40 s ago still counts").isEqualTo(heartbeat);
+        clock.advance(Duration.ofSeconds(21));
+        before = clock.instant();
+        node(e).get("/api/v1/system/node_api/current");
+        assertThat(seen(id))
+                .as("a poll a minute after the last sighting")
+                .isBetween(before.minusMillis(1), clock.instant());
+    }
+
+    private Instant seen(UUID node) {
+        return jdbc.sql("select last_seen_at from node where id = :n")
+                .param("n", node)
+                .query((rs, i) -> java.util.Optional.ofNullable(rs.getTimestamp(1)))
+                .single()
+                .map(java.sql.Timestamp::toInstant)
+                .orElse(null);
+    }
+
     private long rows(UUID node) {
         return jdbc.sql("select count(*) from node_report where node_id = :n")
                 .param("n", node)
