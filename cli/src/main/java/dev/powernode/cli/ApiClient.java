@@ -2,6 +2,7 @@ package dev.powernode.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,10 +14,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -82,7 +81,10 @@ final class ApiClient {
      */
     java.net.http.HttpHeaders download(
             String path, String text, Path target, long size, String sha256, PrintWriter err) {
-        HttpRequest.Builder b = request(path).header("Accept", "application/octet-stream, application/json");
+        // no 30 s limit: an overlay's answer comes after the platform re-hashed the whole base
+        HttpRequest.Builder b = request(path)
+                .timeout(Duration.ofHours(2))
+                .header("Accept", "application/octet-stream, application/json");
         if (text != null) {
             b.header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(text));
         } else {
@@ -110,13 +112,17 @@ final class ApiClient {
         if (size < 0) {
             size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         }
-        Path part = target.resolveSibling(target.getFileName() + ".part");
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        if (size < 0 && sha256 == null) {
+            try (InputStream in = response.body()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException ignored) {
+                // refused below either way
+            }
+            throw new CliException("the platform did not say how long " + target.getFileName()
+                    + " is (no Content-Length): a short transfer could not be told from a whole one; not saved");
         }
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        MessageDigest sha = dev.powernode.common.oci.Digest.hasher();
         long done = 0;
         long started = System.nanoTime();
         int lastTenth = 0;
@@ -171,7 +177,7 @@ final class ApiClient {
                     + part + " is kept for inspection");
         }
         try {
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(part, target); // refuses a target that appeared meanwhile: never overwritten
         } catch (IOException e) {
             throw new CliException("cannot move " + part + " to " + target + ": " + e.getMessage());
         }

@@ -166,7 +166,8 @@ final class NodesCommand extends CommandGroup {
             }
             JsonNode node = api.client().get(BASE + "/" + ApiClient.enc(id));
             boolean qcow2 = "qcow2".equals(node.get("artifact_family").asString());
-            Path target = out.resolve(node.get("name").asString() + (qcow2 ? ".qcow2" : ".img"));
+            Path target =
+                    out.resolve(TemplatesCommand.plainName(node.get("name").asString() + (qcow2 ? ".qcow2" : ".img")));
             if (java.nio.file.Files.exists(target)) {
                 throw new CliException("will not overwrite " + target + ": it exists", 2);
             }

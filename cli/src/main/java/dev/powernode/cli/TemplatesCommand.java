@@ -27,6 +27,17 @@ import tools.jackson.databind.node.ObjectNode;
 final class TemplatesCommand extends CommandGroup {
     static final String BASE = "/api/v1/system/node_templates";
 
+    /** A file name from the platform, refused unless it is a plain name (nothing outside --out). */
+    static String plainName(String name) {
+        if (name == null
+                || name.isEmpty()
+                || name.startsWith(".")
+                || !name.equals(Path.of(name).getFileName().toString())) {
+            throw new CliException("the platform named a file '" + name + "', which is not a plain file name");
+        }
+        return name;
+    }
+
     @Command(name = "create", description = "Make template NAME (POST " + BASE + ").")
     static final class Create extends ApiCommand {
         @Parameters(paramLabel = "NAME", description = "1-128 of A-Z a-z 0-9 . _ -.")
@@ -156,10 +167,10 @@ final class TemplatesCommand extends CommandGroup {
             err.println("enrolled node " + node + " ("
                     + made.get("node").get("id").asString() + "); its identity.cfg is in " + identity + " (mode 600)");
             err.flush();
-            Path disk = out.resolve(made.get("disk_file").asString());
+            Path disk = out.resolve(plainName(made.get("disk_file").asString()));
             try {
                 if (made.hasNonNull("base_file")) {
-                    Path base = out.resolve(made.get("base_file").asString());
+                    Path base = out.resolve(plainName(made.get("base_file").asString()));
                     if (!Files.exists(base)) {
                         api.client()
                                 .download(
@@ -170,7 +181,13 @@ final class TemplatesCommand extends CommandGroup {
                                         made.get("sha256").asString(),
                                         err);
                     }
-                    api.client().download(made.get("disk_href").asString(), cfg, disk, -1, null, err);
+                    java.net.http.HttpHeaders h =
+                            api.client().download(made.get("disk_href").asString(), cfg, disk, -1, null, err);
+                    String backing = h.firstValue("Powernode-Backing-File").orElse("");
+                    if (!backing.equals(base.getFileName().toString())) {
+                        throw new CliException("the overlay is backed by '" + backing + "', not the base "
+                                + base.getFileName() + " the domain names; " + disk + " is kept for inspection");
+                    }
                     Files.writeString(
                             out.resolve(node + ".xml"), made.get("domain_xml").asString());
                 } else {

@@ -34,7 +34,8 @@ public interface DiskReader {
 
             @Override
             public byte[] read(long offset, int length) {
-                DiskFormatException.check(offset >= 0 && offset + length <= size, "read past the end of " + file);
+                DiskFormatException.check(
+                        offset >= 0 && length >= 0 && offset <= size - length, "read past the end of " + file);
                 ByteBuffer buf = ByteBuffer.allocate(length);
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                     while (buf.hasRemaining()) {

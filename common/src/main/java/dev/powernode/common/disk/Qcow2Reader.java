@@ -37,6 +37,7 @@ public final class Qcow2Reader implements DiskReader {
         DiskFormatException.check(clusterBits >= 9 && clusterBits <= 21, "qcow2 cluster_bits out of range");
         clusterSize = 1 << clusterBits;
         size = h.getLong(24);
+        DiskFormatException.check(size >= 0, "the qcow2 image has a negative size");
         DiskFormatException.check(h.getInt(32) == 0, "the qcow2 image is encrypted");
         int l1Size = h.getInt(36);
         long l1Offset = h.getLong(40);
@@ -45,6 +46,9 @@ public final class Qcow2Reader implements DiskReader {
             DiskFormatException.check((incompatible & 0x2) == 0, "the qcow2 image is marked corrupt");
             DiskFormatException.check((incompatible & 0x4) == 0, "the qcow2 image uses an external data file");
             DiskFormatException.check((incompatible & 0x10) == 0, "the qcow2 image uses extended L2 entries");
+            DiskFormatException.check(
+                    (incompatible & ~0x1fL) == 0,
+                    "the qcow2 image uses incompatible features this reader does not know");
             if ((incompatible & 0x8) != 0) {
                 int headerLength = h.getInt(100);
                 int type = headerLength > 104 ? Byte.toUnsignedInt(host.read(104, 1)[0]) : 0;
@@ -53,7 +57,8 @@ public final class Qcow2Reader implements DiskReader {
         }
         long needed = (size + ((long) clusterSize * (clusterSize / 8)) - 1) / ((long) clusterSize * (clusterSize / 8));
         DiskFormatException.check(
-                l1Size >= needed && l1Size <= 1 << 20 && l1Offset > 0, "the qcow2 L1 table does not cover the disk");
+                l1Size >= 0 && l1Size >= needed && l1Size <= 1 << 20 && l1Offset > 0,
+                "the qcow2 L1 table does not cover the disk");
         ByteBuffer t = ByteBuffer.wrap(host.read(l1Offset, l1Size * 8));
         l1 = new long[l1Size];
         for (int i = 0; i < l1Size; i++) {
@@ -68,7 +73,8 @@ public final class Qcow2Reader implements DiskReader {
 
     @Override
     public byte[] read(long offset, int length) {
-        DiskFormatException.check(offset >= 0 && offset + length <= size, "read past the end of the qcow2 disk");
+        DiskFormatException.check(
+                offset >= 0 && length >= 0 && offset <= size - length, "read past the end of the qcow2 disk");
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
@@ -112,6 +118,8 @@ public final class Qcow2Reader implements DiskReader {
             long hostOffset = entry & ((1L << x) - 1);
             long sectors = ((entry >>> x) & ((1L << (clusterBits - 8)) - 1)) + 1;
             long compressed = sectors * 512 - (hostOffset & 511);
+            DiskFormatException.check(
+                    hostOffset < host.size(), "compressed qcow2 cluster " + index + " lies past the end of the file");
             int len = (int) Math.min(compressed, host.size() - hostOffset);
             data = inflate(host.read(hostOffset, len), index);
         } else {

@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -106,7 +107,8 @@ class ProvisionController {
                     i.publication().sha256(),
                     i.publication().sizeBytes(),
                     i.diskFile(),
-                    "/api/v1/system/nodes/" + node + (overlay ? "/qcow2_overlay" : "/disk"),
+                    "/api/v1/system/nodes/" + node + (overlay ? "/qcow2_overlay" : "/disk") + "?publication_id="
+                            + i.publication().id(),
                     i.baseFile(),
                     overlay
                             ? "/api/v1/system/disk_image_publications/"
@@ -150,15 +152,29 @@ class ProvisionController {
 
     /** The node's raw disk, streamed with its identity.cfg (the request body, text/plain) in BOOT. */
     @PostMapping(path = "/api/v1/system/nodes/{id}/disk", consumes = MediaType.TEXT_PLAIN_VALUE)
-    void disk(@PathVariable String id, @RequestBody String identityCfg, HttpServletResponse response)
+    void disk(
+            @PathVariable String id,
+            @RequestParam(name = "publication_id", required = false) String publication,
+            @RequestBody String identityCfg,
+            HttpServletResponse response)
             throws IOException {
-        stream(provisioning.disk(Params.pathId("node/not-found", "node", id), identityCfg), response);
+        stream(
+                provisioning.disk(Params.pathId("node/not-found", "node", id), identityCfg, publication(publication)),
+                response);
+    }
+
+    private static @Nullable UUID publication(@Nullable String id) {
+        return id == null || id.isEmpty() ? null : Params.pathId("publication/not-found", "publication", id);
     }
 
     /** The node's qcow2 overlay with its identity.cfg (the request body, text/plain) in BOOT. */
     @PostMapping(path = "/api/v1/system/nodes/{id}/qcow2_overlay", consumes = MediaType.TEXT_PLAIN_VALUE)
-    ResponseEntity<byte[]> overlay(@PathVariable String id, @RequestBody String identityCfg) {
-        Provisioning.Overlay o = provisioning.overlay(Params.pathId("node/not-found", "node", id), identityCfg);
+    ResponseEntity<byte[]> overlay(
+            @PathVariable String id,
+            @RequestParam(name = "publication_id", required = false) String publication,
+            @RequestBody String identityCfg) {
+        Provisioning.Overlay o = provisioning.overlay(
+                Params.pathId("node/not-found", "node", id), identityCfg, publication(publication));
         return ResponseEntity.ok()
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .header(HttpHeaders.CONTENT_DISPOSITION, attachment(o.fileName()))
@@ -174,7 +190,9 @@ class ProvisionController {
 
     /**
      * Streams {@code d}. Its last bytes go out only once the whole file verified; a failure part way
-     * leaves the client with fewer bytes than Content-Length said, so no complete file is ever wrong.
+     * leaves the client with fewer bytes than Content-Length said (the exception reaches Tomcat,
+     * which closes the connection), so no complete file is ever wrong. A failure before anything
+     * was sent (the registry unreachable) is an ordinary problem+json answer.
      */
     private static void stream(Download d, HttpServletResponse response) throws IOException {
         response.setStatus(HttpStatus.OK.value());
@@ -186,6 +204,9 @@ class ProvisionController {
             d.writeTo(out);
         } catch (RuntimeException | IOException e) {
             log.warn("streaming {} stopped: {}", d.fileName(), e.getMessage());
+            if (!response.isCommitted()) {
+                response.reset(); // the disk's headers must not go out with the problem
+            }
             throw e;
         }
     }

@@ -141,6 +141,14 @@ public class Nodes {
         return new EnrolledNode(node, token, identityCfg(node, p, token));
     }
 
+    /**
+     * The identity.cfg of {@code node} with {@code token} (checked by {@link #holding}): the same
+     * text enrolment returned, so provisioning writes the canonical file, never a caller's variant.
+     */
+    public String identityCfg(Node node, String token) {
+        return identityCfg(node, platforms.get(node.nodePlatformId()), token);
+    }
+
     private String identityCfg(Node node, NodePlatform p, String token) {
         return """
                 # Powernode node identity: identity.cfg on the node's BOOT partition (buildkit/identity.sh)

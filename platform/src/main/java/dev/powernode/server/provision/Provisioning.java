@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -108,41 +109,63 @@ public class Provisioning {
     }
 
     /**
-     * Node {@code nodeId}'s raw UEFI disk with {@code identityCfg} (the node's, as enrolment gave it)
-     * in BOOT's slot: the node's current publication, streamed.
+     * Node {@code nodeId}'s raw UEFI disk with its identity.cfg in BOOT's slot. {@code identityCfg}
+     * is the node's own (enrolment's): it proves the caller holds the node's token, and the
+     * canonical file is written. The disk is {@code publicationId}'s when given (the one provisioning
+     * named: a published, not purged publication of the node's triple), else the node's current one.
      */
-    public Download disk(UUID nodeId, String identityCfg) {
-        Node node = identified(nodeId, identityCfg, ArtifactFamily.UEFI_DISK);
-        DiskImagePublication pub = nodes.currentFor(node);
+    public Download disk(UUID nodeId, String identityCfg, @Nullable UUID publicationId) {
+        Identified id = identified(nodeId, identityCfg, ArtifactFamily.UEFI_DISK);
+        DiskImagePublication pub = publicationFor(id.node(), publicationId);
         PublishedFile file = file(pub);
-        List<Patch> patches = fill(slot(pub, file.reader()), identityCfg);
-        return download(node.name() + ".img", file, patches);
+        List<Patch> patches = fill(slot(pub, file.reader()), id.canonical());
+        return download(id.node().name() + ".img", file, patches);
     }
 
     /**
-     * Node {@code nodeId}'s qcow2 overlay with {@code identityCfg} in BOOT's slot, over its current
-     * publication's qcow2 (named as {@link ProvisionedInstance#baseFile()}). The whole base is
-     * re-hashed before the overlay is returned, since the overlay copies some of its clusters.
+     * Node {@code nodeId}'s qcow2 overlay with its identity.cfg in BOOT's slot, over {@code
+     * publicationId}'s qcow2 (or the node's current one), named as {@link
+     * ProvisionedInstance#baseFile()}. The whole base is re-hashed before the overlay is returned,
+     * since the overlay copies some of its clusters.
      */
-    public Overlay overlay(UUID nodeId, String identityCfg) {
-        Node node = identified(nodeId, identityCfg, ArtifactFamily.QCOW2);
-        DiskImagePublication pub = nodes.currentFor(node);
+    public Overlay overlay(UUID nodeId, String identityCfg, @Nullable UUID publicationId) {
+        Identified id = identified(nodeId, identityCfg, ArtifactFamily.QCOW2);
+        DiskImagePublication pub = publicationFor(id.node(), publicationId);
         PublishedFile file = file(pub);
         DiskReader guest = guest(pub, file);
-        List<Patch> patches = fill(slot(pub, guest), identityCfg);
+        List<Patch> patches = fill(slot(pub, guest), id.canonical());
         String base = baseFile(platforms.get(pub.nodePlatformId()), pub);
         byte[] bytes;
         try {
             bytes = Qcow2Overlay.write(guest, base, patches);
-        } catch (DiskFormatException e) {
-            throw notProvisionable(pub, e);
+        } catch (DiskFormatException | IllegalArgumentException e) {
+            throw notProvisionable(pub, new DiskFormatException(e.getMessage(), e));
         }
         try {
             file.stream(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return new Overlay(node.name() + ".qcow2", base, bytes);
+        return new Overlay(id.node().name() + ".qcow2", base, bytes);
+    }
+
+    /** The publication a node's disk is made from: the one asked for, if it may be, else the current one. */
+    private DiskImagePublication publicationFor(Node node, @Nullable UUID publicationId) {
+        if (publicationId == null) {
+            return nodes.currentFor(node);
+        }
+        DiskImagePublication p = publications
+                .find(publicationId)
+                .orElseThrow(() -> DomainException.notFound(
+                        "publication/not-found", "no disk image publication '" + publicationId + "'"));
+        if (!p.nodePlatformId().equals(node.nodePlatformId())
+                || p.artifactFamily() != node.artifactFamily()
+                || p.arch() != node.arch()) {
+            throw DomainException.conflict(
+                    "provision/foreign-publication",
+                    "publication " + p.id() + " is not of node " + node.name() + "'s platform, family and arch");
+        }
+        return p;
     }
 
     /** Publication {@code id}'s primary file as published (a qcow2 template's base), verified on the way. */
@@ -216,8 +239,13 @@ public class Provisioning {
                 "publication " + pub.id() + "'s disk cannot carry a node identity: " + e.getMessage());
     }
 
-    /** The node the identity.cfg belongs to, of {@code family}; the checks say what is wrong. */
-    private Node identified(UUID nodeId, String identityCfg, ArtifactFamily family) {
+    private record Identified(Node node, String canonical) {}
+
+    /**
+     * The node the identity.cfg belongs to, of {@code family}, and its canonical identity.cfg; the
+     * checks say what is wrong. Only {@code device_id} and {@code token} are read (once each).
+     */
+    private Identified identified(UUID nodeId, String identityCfg, ArtifactFamily family) {
         if (identityCfg == null || identityCfg.isBlank()) {
             throw DomainException.invalid(
                     "identity_cfg", "is required: the node's identity.cfg as enrolment returned it");
@@ -230,9 +258,13 @@ public class Provisioning {
         for (String line : identityCfg.split("\n")) {
             String l = line.strip();
             int eq = l.indexOf('=');
-            if (!l.isEmpty() && !l.startsWith("#") && eq > 0) {
-                values.putIfAbsent(
-                        l.substring(0, eq).strip(), l.substring(eq + 1).strip());
+            if (l.isEmpty() || l.startsWith("#") || eq <= 0) {
+                continue;
+            }
+            String key = l.substring(0, eq).strip();
+            if (values.put(key, l.substring(eq + 1).strip()) != null
+                    && (key.equals("device_id") || key.equals("token"))) {
+                throw DomainException.invalid("identity_cfg", "names " + key + " twice");
             }
         }
         if (!nodeId.toString().equals(values.get("device_id"))) {
@@ -248,6 +280,6 @@ public class Provisioning {
                     "node " + node.name() + " boots " + node.artifactFamily().value() + ", not " + family.value()
                             + (family == ArtifactFamily.QCOW2 ? ": ask for its disk" : ": ask for its qcow2 overlay"));
         }
-        return node;
+        return new Identified(node, nodes.identityCfg(node, values.get("token")));
     }
 }

@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A publication's primary file where it is kept (its registry blob, or the local store for a direct
@@ -40,7 +39,7 @@ final class PublishedFile {
     private final DiskImagePublication publication;
     private final RegistryClient registry;
     private final Path local;
-    private final Map<Long, byte[]> reads = new TreeMap<>();
+    private final List<Map.Entry<Long, byte[]>> reads = new ArrayList<>();
 
     private PublishedFile(DiskImagePublication publication, RegistryClient registry, Path local) {
         this.publication = publication;
@@ -49,9 +48,15 @@ final class PublishedFile {
     }
 
     static PublishedFile of(DiskImagePublication p, RegistryClient registry, java.util.Optional<Path> local) {
-        if (p.sha256() == null || p.sizeBytes() == null) {
+        if (p.sha256() == null || p.sizeBytes() == null || p.publishedAt() == null) {
             throw DomainException.conflict(
-                    "provision/no-artifact", "publication " + p.id() + " has no verified artifact to provision from");
+                    "provision/not-published",
+                    "publication " + p.id() + " was never published ("
+                            + p.status().value() + "): its artifact is not verified");
+        }
+        if (p.purgedAt() != null) {
+            throw DomainException.conflict(
+                    "provision/artifact-gone", "publication " + p.id() + " was purged: its artifact is gone");
         }
         if (p.ociRef() == null && local.isEmpty()) {
             throw DomainException.conflict(
@@ -79,12 +84,12 @@ final class PublishedFile {
 
             @Override
             public byte[] read(long offset, int length) {
-                if (offset < 0 || offset + length > size()) {
+                if (offset < 0 || length < 0 || offset > size() - length) {
                     throw new DiskFormatException("read past the end of the published file");
                 }
                 byte[] b = direct != null ? direct.read(offset, length) : range(offset, length);
                 synchronized (reads) {
-                    reads.merge(offset, b, (old, neu) -> old.length >= neu.length ? old : neu);
+                    reads.add(Map.entry(offset, b));
                 }
                 return b;
             }
@@ -107,7 +112,7 @@ final class PublishedFile {
     void stream(OutputStream sink) throws IOException {
         Checking checking = new Checking(sink, reads, size());
         if (local != null) {
-            MessageDigest sha = dev.powernode.common.oci.Digest.hasher();
+            MessageDigest sha = Digest.hasher();
             try (InputStream in = Files.newInputStream(local)) {
                 byte[] buf = new byte[256 * 1024];
                 int n;
@@ -167,10 +172,10 @@ final class PublishedFile {
         private final long tailStart;
         private long position;
 
-        Checking(OutputStream out, Map<Long, byte[]> reads, long total) {
+        Checking(OutputStream out, List<Map.Entry<Long, byte[]>> reads, long total) {
             this.out = out;
             synchronized (reads) {
-                this.pending = new ArrayList<>(reads.entrySet());
+                this.pending = new ArrayList<>(reads);
             }
             this.total = total;
             this.tailStart = Math.max(0, total - HELD_BACK);
@@ -185,6 +190,9 @@ final class PublishedFile {
         public void write(byte[] b, int off, int len) throws IOException {
             long start = position;
             long end = start + len;
+            if (end > total) {
+                throw mismatch("it has more than " + total + " bytes");
+            }
             for (Map.Entry<Long, byte[]> r : pending) {
                 long rs = r.getKey();
                 long re = rs + r.getValue().length;

@@ -150,6 +150,16 @@ class ProvisioningTest {
         }
         assertThat(differ).isPositive().isLessThanOrEqualTo(identity.length());
 
+        // the canonical identity goes into the disk, not the posted variant; a doubled key is refused
+        HttpResponse<byte[]> variant = postBytes(href, "# mine\nextra=1\n" + identity);
+        assertThat(variant.statusCode()).isEqualTo(200);
+        assertThat(mtype(Files.write(dir.resolve("variant.img"), variant.body())))
+                .startsWith(identity)
+                .doesNotContain("extra=1");
+        Api.Response doubled = postText(href, identity + "token=pnn_other\n");
+        assertThat(doubled.status()).isEqualTo(422);
+        assertThat(doubled.body()).contains("token twice");
+
         // the identity is the credential: another node's, a changed token, a revoked node
         String other = provision("metal", "rack1-n2").json().get("identity_cfg").asString();
         assertThat(postText(href, other).body()).contains("node/identity-mismatch");
@@ -197,6 +207,14 @@ class ProvisioningTest {
         Path flat = host.resolve("flat.img");
         run("qemu-img", "convert", "-O", "raw", overlay.toString(), flat.toString());
         assertThat(mtype(flat)).startsWith(m.get("identity_cfg").asString());
+
+        // only a published, not purged publication's file is served
+        jdbc.sql("update disk_image_publication set purged_at = now() where id = :id")
+                .param("id", java.util.UUID.fromString(m.get("publication_id").asString()))
+                .update();
+        Api.Response gone = admin.get(m.get("base_href").asString());
+        assertThat(gone.status()).isEqualTo(409);
+        assertThat(gone.body()).contains("provision/artifact-gone");
 
         Document xml = DocumentBuilderFactory.newInstance()
                 .newDocumentBuilder()
@@ -284,7 +302,10 @@ class ProvisioningTest {
         assertThat(p.exit()).as(p.out() + p.err()).isZero();
         assertThat(p.out()).doesNotContain("pnn_").contains("n1.img");
         Path cfg = out.resolve("n1.identity.cfg");
-        assertThat(Files.getPosixFilePermissions(cfg)).hasToString("[OWNER_READ, OWNER_WRITE]");
+        assertThat(Files.getPosixFilePermissions(cfg))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
         assertThat(mtype(out.resolve("n1.img")))
                 .startsWith(Files.readString(cfg).strip());
         assertThat(out.resolve("n1.img.part")).doesNotExist();
