@@ -70,15 +70,6 @@ class ProvisionController {
         }
     }
 
-    record TemplateRequest(
-            @Nullable String name,
-            @Nullable String platform,
-            @Nullable String artifactFamily,
-            @Nullable String arch,
-            @Nullable Integer memoryMib,
-            @Nullable Integer vcpus,
-            @Nullable String imageDir) {}
-
     record InstanceRequest(@Nullable String name) {}
 
     /** The token and identity.cfg are in this response only; the disk is fetched with the identity.cfg. */
@@ -119,11 +110,8 @@ class ProvisionController {
     }
 
     @PostMapping(BASE)
-    ResponseEntity<TemplateView> create(@RequestBody TemplateRequest b, Authentication auth) {
-        NodeTemplate t = templates.create(
-                new Templates.NewTemplate(
-                        b.name(), b.platform(), b.artifactFamily(), b.arch(), b.memoryMib(), b.vcpus(), b.imageDir()),
-                auth.getName());
+    ResponseEntity<TemplateView> create(@RequestBody Templates.NewTemplate b, Authentication auth) {
+        NodeTemplate t = templates.create(b, auth.getName());
         return ResponseEntity.status(HttpStatus.CREATED).body(TemplateView.of(t));
     }
 
