@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Load generator for bench/fleet-reports.sh: NODES simulated nodes (tokens pnn_bench_<i>), each
  * reporting every INTERVAL seconds, spread evenly (an open-loop schedule: latency counts from the
  * moment a report was due, so a slow server cannot hide by slowing the generator), for DURATION
- * seconds; meanwhile the platform's convergence is queried CONVERGENCE_PER_S times a second.
+ * seconds; meanwhile the platform's convergence is queried CONVERGENCE_PER_S times a second, each
+ * query followed by a baseline read of one platform row (the machine's own tail under that load).
  * JDK only, launched as a single-file program.
  * A warm-up of WARMUP_S seconds at the same rate comes first (each node's first report, which adds a
  * row, and the JIT's compilation of the hot path): its numbers are printed apart, the measured ones
@@ -98,6 +99,21 @@ public class FleetReports {
                 .header("Authorization", "Bearer " + admin)
                 .timeout(Duration.ofSeconds(30))
                 .build();
+        // The baseline: the cheapest authenticated read (one platform row), sent right after each
+        // convergence query, so both see the same load and the machine's own tail is visible apart.
+        HttpRequest baselineRequest = HttpRequest.newBuilder(
+                        URI.create(base + "/api/v1/system/node_platforms/" + platform))
+                .header("Authorization", "Bearer " + admin)
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        List<Long> baseline = new ArrayList<>();
+        // the queries get a client of their own: through the reports' client a response would wait
+        // in its executor's queue behind hundreds of report completions, which is the generator's
+        // delay, not the platform's
+        HttpClient reader = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newSingleThreadExecutor())
+                .build();
         long measured = start + TimeUnit.SECONDS.toNanos(warmup);
         while (System.nanoTime() < measured) {
             TimeUnit.MILLISECONDS.sleep(50);
@@ -108,7 +124,7 @@ public class FleetReports {
         while (System.nanoTime() < end) {
             long t0 = System.nanoTime();
             try {
-                HttpResponse<String> resp = http.send(conv, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> resp = reader.send(conv, HttpResponse.BodyHandlers.ofString());
                 long t = System.nanoTime() - t0;
                 if (resp.statusCode() == 200) {
                     convergence.add(t);
@@ -118,6 +134,15 @@ public class FleetReports {
                 }
             } catch (java.io.IOException e) {
                 convergenceErrors++; // a timeout (30 s) counts as an error, not a latency
+            }
+            long b0 = System.nanoTime();
+            try {
+                HttpResponse<Void> resp = reader.send(baselineRequest, HttpResponse.BodyHandlers.discarding());
+                if (resp.statusCode() == 200) {
+                    baseline.add(System.nanoTime() - b0);
+                }
+            } catch (java.io.IOException e) {
+                // counted by its absence: the row prints how many were answered
             }
             long sleep = TimeUnit.SECONDS.toNanos(1) / convergencePerS - (System.nanoTime() - t0);
             if (sleep > 0) {
@@ -157,6 +182,11 @@ public class FleetReports {
         System.out.printf(
                 "convergence query (%d nodes, under that load): %d queries, p50 %.1f ms, p99 %.1f ms, errors %d%n",
                 nodes, c.length, pct(c, 50), pct(c, 99), convergenceErrors);
+        long[] b = baseline.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(
+                "baseline read (one platform row, sent after each convergence query, same load): %d answered,"
+                        + " p50 %.1f ms, p99 %.1f ms%n",
+                b.length, pct(b, 50), pct(b, 99));
         System.out.println("last convergence: " + lastBody.substring(0, Math.min(400, lastBody.length())));
     }
 

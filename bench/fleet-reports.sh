@@ -4,7 +4,8 @@
 # the platform's convergence is queried 5 times a second, after a warm-up (WARMUP_S, default 120 s,
 # the same load: every node's first report and the JIT's work) whose numbers are printed apart.
 # Prints achieved reports/s, report p50/p99 (from the moment each report was due), convergence
-# p50/p99 at that fleet size (target < 50 ms), and node_report's growth: rows and bytes per report,
+# p50/p99 at that fleet size (target < 50 ms) beside a baseline read's (the machine's own tail under the
+# same load), and node_report's growth: rows and bytes per report,
 # and what a day at this rate adds.
 # usage: bench/fleet-reports.sh [NODES] [INTERVAL_S] [DURATION_S] [WARMUP_S]
 #   BENCH_PLATFORM_OPTS: more JVM options for the platform, e.g. a JFR recording:

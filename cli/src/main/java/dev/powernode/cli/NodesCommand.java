@@ -245,7 +245,8 @@ final class NodesCommand extends CommandGroup {
             description = {
                 "Where a platform's live nodes are, per family and arch: on the current publication, on others, "
                         + "never reported; unhealthy (last report not healthy) and stale (not seen for "
-                        + "POWERNODE_NODES_STALE_AFTER).",
+                        + "POWERNODE_NODES_STALE_AFTER; counted at most 30 s before the answer, at "
+                        + "stale_counted_at).",
                 "GET /api/v1/system/node_platforms/PLATFORM/convergence."
             })
     static final class Convergence extends ApiCommand {

@@ -52,7 +52,7 @@ class TableOwnershipTest {
             "auth",
             Set.of("api_token"),
             "node",
-            Set.of("node", "node_report", "node_rollback_policy", "node_rollback_trip"),
+            Set.of("node", "node_fleet_count", "node_report", "node_rollback_policy", "node_rollback_trip"),
             "provision",
             Set.of("node_template"),
             "events",

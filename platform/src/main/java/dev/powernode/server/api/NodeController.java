@@ -90,7 +90,8 @@ class NodeController {
             List<CountView> onOther,
             long neverReported,
             long unhealthy,
-            long stale) {
+            long stale,
+            Instant staleCountedAt) {
         static ConvergenceView of(Convergence c) {
             return new ConvergenceView(
                     c.family().value(),
@@ -103,7 +104,8 @@ class NodeController {
                             .toList(),
                     c.neverReported(),
                     c.unhealthy(),
-                    c.stale());
+                    c.stale(),
+                    c.staleCountedAt());
         }
     }
 

@@ -26,11 +26,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -64,6 +66,14 @@ public class Nodes {
      * of their own; far shorter than {@code stale-after} (10 min).
      */
     static final java.time.Duration SEEN_GRANULARITY = java.time.Duration.ofSeconds(60);
+    /**
+     * How old the stale count a convergence answer carries may be: a small part of {@code
+     * stale-after} (10 min), long enough that a dashboard polling every second scans the fleet's
+     * nodes once in 30 s, not once a second.
+     */
+    public static final java.time.Duration STALE_RECOUNT = java.time.Duration.ofSeconds(30);
+    /** {@code node_fleet_count.publication_id} of the nodes that never reported. */
+    private static final UUID NEVER_REPORTED = new UUID(0, 0);
 
     private final JdbcClient jdbc;
     private final NodePlatforms platforms;
@@ -74,6 +84,8 @@ public class Nodes {
     private final NodeProperties config;
     private final TokenBuckets reportLimits;
     private final SecureRandom random = new SecureRandom();
+    /** Per replica, per platform: a cache of a count, so no replica needs another's. */
+    private final Map<UUID, StaleCount> staleCounts = new ConcurrentHashMap<>();
 
     Nodes(
             JdbcClient jdbc,
@@ -709,33 +721,34 @@ public class Nodes {
 
     /**
      * The convergence of each triple of a platform that has live nodes or a current publication:
-     * nodes on the current publication, on others, never reported, unhealthy and stale (not seen
-     * for {@code powernode.nodes.stale-after}).
+     * nodes on the current publication, on others, never reported and unhealthy, read from {@code
+     * node_fleet_count} (kept exact by a trigger on {@code node}: a few rows per triple, whatever the
+     * fleet's size), and stale (not seen for {@code powernode.nodes.stale-after}), which only the
+     * passing of time changes: it is counted from the nodes at most {@link #STALE_RECOUNT} before it
+     * is served, and the answer says when ({@link Convergence#staleCountedAt()}).
      */
     @Transactional(readOnly = true)
     public List<Convergence> convergence(String platform) {
         NodePlatform p = platforms.resolve(platform);
-        Instant staleBefore = clock.instant().minus(config.staleAfter());
-        record Group(ArtifactFamily family, Arch arch) {}
-        record Row(Group group, @Nullable UUID publication, long nodes, long unhealthy, long stale) {}
+        record Row(Group group, @Nullable UUID publication, long nodes, long unhealthy) {}
         List<Row> rows = jdbc.sql("""
-                select artifact_family, arch, last_publication_id, count(*) as nodes,
-                       count(*) filter (where last_result is not null and last_result <> 'healthy') as unhealthy,
-                       count(*) filter (where last_seen_at is null or last_seen_at < :stale) as stale
-                from node where node_platform_id = :platform and revoked_at is null
-                group by artifact_family, arch, last_publication_id
+                select artifact_family, arch, nullif(publication_id, :never) as publication_id,
+                       sum(nodes) as nodes, coalesce(sum(nodes) filter (where unhealthy), 0) as unhealthy
+                from node_fleet_count where node_platform_id = :platform
+                group by artifact_family, arch, publication_id
+                having sum(nodes) > 0
                 """)
                 .param("platform", p.id())
-                .param("stale", Timestamp.from(staleBefore))
+                .param("never", NEVER_REPORTED)
                 .query((rs, n) -> new Row(
                         new Group(
                                 ArtifactFamily.parse("artifact_family", rs.getString("artifact_family")),
                                 Arch.parse("arch", rs.getString("arch"))),
-                        rs.getObject("last_publication_id", UUID.class),
+                        rs.getObject("publication_id", UUID.class),
                         rs.getLong("nodes"),
-                        rs.getLong("unhealthy"),
-                        rs.getLong("stale")))
+                        rs.getLong("unhealthy")))
                 .list();
+        StaleCount stale = staleCount(p.id());
         Map<Group, UUID> currents = new LinkedHashMap<>();
         for (DiskImagePublication c : publications.current(p.id())) {
             currents.put(new Group(c.artifactFamily(), c.arch()), c.id());
@@ -753,12 +766,11 @@ public class Nodes {
         List<Convergence> out = new ArrayList<>();
         byGroup.forEach((g, of) -> {
             UUID current = currents.get(g);
-            long total = 0, onCurrent = 0, never = 0, unhealthy = 0, stale = 0;
+            long total = 0, onCurrent = 0, never = 0, unhealthy = 0;
             List<Convergence.Count> others = new ArrayList<>();
             for (Row r : of) {
                 total += r.nodes();
                 unhealthy += r.unhealthy();
-                stale += r.stale();
                 if (r.publication() == null) {
                     never += r.nodes();
                 } else if (r.publication().equals(current)) {
@@ -769,9 +781,55 @@ public class Nodes {
             }
             others.sort((x, y) -> Long.compare(y.nodes(), x.nodes()));
             out.add(new Convergence(
-                    g.family(), g.arch(), current, total, onCurrent, List.copyOf(others), never, unhealthy, stale));
+                    g.family(),
+                    g.arch(),
+                    current,
+                    total,
+                    onCurrent,
+                    List.copyOf(others),
+                    never,
+                    unhealthy,
+                    stale.nodes().getOrDefault(g, 0L),
+                    stale.countedAt()));
         });
         return out;
+    }
+
+    private record Group(ArtifactFamily family, Arch arch) {}
+
+    private record StaleCount(Instant countedAt, Map<Group, Long> nodes) {}
+
+    /**
+     * The platform's stale nodes per triple, counted again (one scan of its nodes) when the count
+     * this replica holds is {@link #STALE_RECOUNT} old, or from the future (the clock went back).
+     */
+    private StaleCount staleCount(UUID platformId) {
+        Instant now = clock.instant();
+        StaleCount held = staleCounts.get(platformId);
+        if (held != null
+                && !held.countedAt().isAfter(now)
+                && held.countedAt().plus(STALE_RECOUNT).isAfter(now)) {
+            return held;
+        }
+        Map<Group, Long> counts = new HashMap<>();
+        jdbc.sql("""
+                select artifact_family, arch, count(*) as stale from node
+                where node_platform_id = :platform and revoked_at is null
+                  and (last_seen_at is null or last_seen_at < :before)
+                group by artifact_family, arch
+                """)
+                .param("platform", platformId)
+                .param("before", Timestamp.from(now.minus(config.staleAfter())))
+                .query(rs -> {
+                    counts.put(
+                            new Group(
+                                    ArtifactFamily.parse("artifact_family", rs.getString("artifact_family")),
+                                    Arch.parse("arch", rs.getString("arch"))),
+                            rs.getLong("stale"));
+                });
+        StaleCount fresh = new StaleCount(now, Map.copyOf(counts));
+        staleCounts.put(platformId, fresh);
+        return fresh;
     }
 
     static String sha256(String token) {

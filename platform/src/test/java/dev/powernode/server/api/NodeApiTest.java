@@ -3,13 +3,20 @@ package dev.powernode.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.token.Scope;
+import dev.powernode.server.node.Nodes;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -32,7 +39,7 @@ class NodeApiTest {
     SettableClock clock;
 
     @Autowired
-    dev.powernode.server.node.Nodes nodes;
+    Nodes nodes;
 
     Fixtures fixtures;
     Api admin;
@@ -524,12 +531,94 @@ class NodeApiTest {
         assertThat(c.get("never_reported").asLong()).isEqualTo(1);
         assertThat(c.get("unhealthy").asLong()).isEqualTo(1);
         assertThat(c.get("stale").asLong()).as("c never called in").isEqualTo(1);
+        assertThat(Duration.between(Instant.parse(c.get("stale_counted_at").asString()), clock.instant()))
+                .isBetween(Duration.ZERO, Nodes.STALE_RECOUNT);
 
         clock.advance(Duration.ofMinutes(11));
         assertThat(convergence().get("stale").asLong()).isEqualTo(3);
         assertThat(reader.get("/api/v1/system/node_platforms/nowhere/convergence")
                         .status())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void fleetCountsStayExactWhileNodesMoveBothWaysAtOnce() throws Exception {
+        List<JsonNode> fleet = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            fleet.add(enroll("f" + i));
+        }
+        // every node moves current -> retired -> current (or the other way round) with a failure or
+        // a fallback in between, eight at a time, while a quarter of them is revoked: the counters
+        // each boot event moves (two rows, locked in key order) must neither deadlock nor drift
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (int i = 0; i < fleet.size(); i++) {
+                JsonNode n = fleet.get(i);
+                UUID first = i % 2 == 0 ? current : retired;
+                UUID second = i % 2 == 0 ? retired : current;
+                String middle = i % 3 == 0 ? "failed" : i % 3 == 1 ? "fell_back" : "healthy";
+                boolean revoke = i % 4 == 3;
+                work.add(pool.submit(() -> {
+                    report(n, first, "healthy");
+                    report(n, second, middle);
+                    report(n, first, "healthy");
+                    report(n, second, middle);
+                    if (revoke) {
+                        assertThat(admin.delete("/api/v1/system/nodes/"
+                                                + n.get("node").get("id").asString())
+                                        .status())
+                                .isEqualTo(200);
+                    }
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        // the oracle: the same figures counted from the nodes themselves
+        record Tally(UUID publication, long nodes, long unhealthy) {}
+        List<Tally> scanned = jdbc.sql("""
+                select last_publication_id, count(*),
+                       count(*) filter (where last_result <> 'healthy')
+                from node where node_platform_id = :p and revoked_at is null
+                group by 1 order by 1
+                """)
+                .param("p", platform)
+                .query((rs, n) -> new Tally(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3)))
+                .list();
+        List<Tally> counted = jdbc.sql("""
+                select publication_id, sum(nodes), coalesce(sum(nodes) filter (where unhealthy), 0)
+                from node_fleet_count where node_platform_id = :p
+                group by 1 having sum(nodes) > 0 order by 1
+                """)
+                .param("p", platform)
+                .query((rs, n) -> new Tally(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3)))
+                .list();
+        assertThat(counted).isEqualTo(scanned);
+        assertThat(scanned.stream().mapToLong(Tally::nodes).sum()).isEqualTo(18);
+        assertThat(scanned.stream().mapToLong(Tally::unhealthy).sum())
+                .as("the nodes that last reported a failure or a fallback")
+                .isEqualTo(12);
+        assertThat(jdbc.sql("select count(*) from node_fleet_count where nodes = 0")
+                        .query(Long.class)
+                        .single())
+                .as("a counter that falls to zero is deleted")
+                .isZero();
+
+        JsonNode c = convergence();
+        assertThat(c.get("total").asLong()).isEqualTo(18);
+        long onCurrent = scanned.stream()
+                .filter(t -> current.equals(t.publication()))
+                .mapToLong(Tally::nodes)
+                .sum();
+        assertThat(c.get("on_current").asLong()).isEqualTo(onCurrent);
+        assertThat(c.get("on_other").get(0).get("nodes").asLong()).isEqualTo(18 - onCurrent);
+        assertThat(c.get("unhealthy").asLong()).isEqualTo(12);
+        assertThat(c.get("never_reported").asLong()).isZero();
     }
 
     private JsonNode convergence() {
