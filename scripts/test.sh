@@ -69,6 +69,7 @@ if ((buildkit)); then
 fi
 scripts/lint-workflows.sh
 testkit/sigstore/install.sh
+testkit/gitea/install.sh
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \
   -Dpowernode.test.db.user="$user" \

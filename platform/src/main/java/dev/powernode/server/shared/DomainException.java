@@ -1,6 +1,8 @@
 package dev.powernode.server.shared;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one unchecked exception domain code throws. It carries a {@link ErrorKind}, a stable code
@@ -11,6 +13,7 @@ public class DomainException extends RuntimeException {
     private final ErrorKind kind;
     private final String code;
     private final List<FieldError> fieldErrors;
+    private final Map<String, Object> extensions = new LinkedHashMap<>();
 
     public DomainException(ErrorKind kind, String code, String message) {
         this(kind, code, message, List.of());
@@ -49,5 +52,18 @@ public class DomainException extends RuntimeException {
 
     public List<FieldError> fieldErrors() {
         return fieldErrors;
+    }
+
+    /**
+     * Adds a member to the problem document (RFC 9457 extension member), e.g. what a half-done
+     * operation did before it failed; {@code name} in snake_case, {@code value} JSON-serialisable.
+     */
+    public DomainException with(String name, Object value) {
+        extensions.put(name, value);
+        return this;
+    }
+
+    public Map<String, Object> extensions() {
+        return Map.copyOf(extensions);
     }
 }

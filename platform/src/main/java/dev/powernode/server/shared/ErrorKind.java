@@ -10,6 +10,8 @@ public enum ErrorKind {
     TOO_LARGE(413),
     INVALID(422),
     TOO_MANY_REQUESTS(429),
+    /** A service we call (Gitea) refused or failed a request in a way the caller cannot fix by retrying it as is. */
+    BAD_GATEWAY(502),
     UNAVAILABLE(503),
     /** Not enough free storage for what the request would write (HTTP 507). */
     INSUFFICIENT_STORAGE(507);

@@ -71,6 +71,7 @@ public class ProblemWriter {
                             .map(e -> Map.of("field", e.field(), "message", e.message()))
                             .toList());
         }
+        problem.extensions().forEach(p::setProperty);
         String requestId = MDC.get(REQUEST_ID);
         if (requestId != null) {
             p.setProperty(REQUEST_ID, requestId);

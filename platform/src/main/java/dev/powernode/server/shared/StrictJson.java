@@ -28,8 +28,12 @@ import tools.jackson.databind.type.LogicalType;
  */
 @Configuration(proxyBeanMethods = false)
 public class StrictJson {
-    /** Fields whose values are multi-line text: PEM public keys, build scripts, Sigstore bundles. */
-    public static final Set<String> MULTILINE_FIELDS = Set.of("build_script", "cosign_public_keys", "signature");
+    /**
+     * Fields whose values are multi-line text: PEM public keys, build scripts, Sigstore bundles, and a
+     * Gitea secret's {@code value} (a PEM private key, a JSON credential).
+     */
+    public static final Set<String> MULTILINE_FIELDS =
+            Set.of("build_script", "cosign_public_keys", "signature", "value");
 
     @Bean
     JsonMapperBuilderCustomizer strictJsonBinding() {
