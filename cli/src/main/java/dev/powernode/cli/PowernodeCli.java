@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             RetentionCommand.class,
             WebhooksCommand.class,
             WorkersCommand.class,
+            CiCommand.class,
             NodesCommand.class,
             TemplatesCommand.class,
             EventsCommand.class,

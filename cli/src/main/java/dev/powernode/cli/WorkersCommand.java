@@ -16,9 +16,10 @@ final class WorkersCommand extends CommandGroup {
     @Command(
             name = "provision",
             description = {
-                "Create the CI worker of LABEL, or rotate its token when it exists.",
-                "POST " + BASE + ", system:admin. The token (pnw_...) is shown only this once (or written to "
-                        + "--save-secret FILE)."
+                "provision_ci_worker: create the CI worker of LABEL, or rotate its upload token when it exists;"
+                        + " with --owner also a Gitea runner registration token (ci_worker_token) for act_runner.",
+                "POST " + BASE + ", system:admin. The tokens are shown only this once (the upload token, pnw_..., "
+                        + "may be written to --save-secret FILE)."
             })
     static final class Provision extends ApiCommand {
         @Parameters(paramLabel = "LABEL", description = "1-128 of A-Z a-z 0-9 . _ -, e.g. ubuntu-2404-amd64-builder.")
@@ -30,12 +31,36 @@ final class WorkersCommand extends CommandGroup {
                 description = "Write the worker token to this new file (mode 600) instead of printing it.")
         Path saveSecret;
 
+        @Option(
+                names = "--owner",
+                paramLabel = "OWNER",
+                description = "Also get a Gitea runner registration token (ci_worker_token) for this user's or"
+                        + " organisation's runners, or with --repo for one repository's.")
+        String owner;
+
+        @Option(
+                names = "--repo",
+                paramLabel = "REPO",
+                description = "The repository the runner serves (needs --owner).")
+        String repo;
+
         @Override
         public void run() {
             if (saveSecret != null) {
                 SecretFile.checkWritable(saveSecret);
             }
-            output.withSecret(api.client().post(BASE, Map.of("label", label)), "token", saveSecret, "the worker token");
+            if (repo != null && owner == null) {
+                throw new CliException("--repo needs --owner", 2);
+            }
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("label", label);
+            if (owner != null) {
+                body.put("owner", owner);
+            }
+            if (repo != null) {
+                body.put("repo", repo);
+            }
+            output.withSecret(api.client().post(BASE, body), "upload_token", saveSecret, "the worker's upload token");
         }
     }
 

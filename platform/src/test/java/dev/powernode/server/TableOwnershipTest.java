@@ -55,6 +55,8 @@ class TableOwnershipTest {
             Set.of("node", "node_fleet_count", "node_report", "node_rollback_policy", "node_rollback_trip"),
             "provision",
             Set.of("node_template"),
+            "bootstrap",
+            Set.of("ci_bootstrap"),
             "events",
             Set.of("event_subscription", "outbound_event", "event_delivery"));
 

@@ -1,9 +1,10 @@
 package dev.powernode.server.api;
 
-import dev.powernode.server.ci.ProvisionedWorker;
+import dev.powernode.server.bootstrap.CiBootstrap;
+import dev.powernode.server.bootstrap.CiWorkerRequest;
+import dev.powernode.server.bootstrap.ProvisionedCiWorker;
 import dev.powernode.server.ci.Worker;
 import dev.powernode.server.ci.WorkerRole;
-import dev.powernode.server.ci.Workers;
 import dev.powernode.server.publication.DiskImagePublication;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.upload.DirectUpload;
@@ -30,25 +31,31 @@ import org.springframework.web.bind.annotation.RestController;
 class WorkerApiController {
     static final String BASE = "/api/v1/system/worker_api/disk_image_publications";
 
-    private final Workers workers;
+    private final CiBootstrap bootstrap;
     private final DiskImageDirectUploadIngestService uploads;
 
-    WorkerApiController(Workers workers, DiskImageDirectUploadIngestService uploads) {
-        this.workers = workers;
+    WorkerApiController(CiBootstrap bootstrap, DiskImageDirectUploadIngestService uploads) {
+        this.bootstrap = bootstrap;
         this.uploads = uploads;
     }
 
-    record ProvisionRequest(String label, String role) {}
+    /** {@code role}: ci_worker, the only one (optional); the rest is {@link CiWorkerRequest}. */
+    record ProvisionRequest(String label, String role, String owner, String repo) {}
 
-    record ProvisionedView(UUID workerId, String label, String token, boolean rotated) {}
-
-    /** {@code provision_ci_worker}: idempotent on label; a new token every call (shown once). */
+    /**
+     * {@code provision_ci_worker}: idempotent on label; a new upload token every call, and a Gitea
+     * runner registration token ({@code ci_worker_token}) when {@code owner} (and {@code repo}) say
+     * where the runner registers. Both shown once.
+     */
     @PostMapping("/api/v1/workers")
-    ResponseEntity<ProvisionedView> provision(@RequestBody ProvisionRequest body) {
-        WorkerRole role = body.role() == null ? WorkerRole.CI_WORKER : WorkerRole.parse("role", body.role());
-        ProvisionedWorker w = workers.provision(role, body.label());
+    ResponseEntity<ProvisionedCiWorker> provision(@RequestBody ProvisionRequest body) {
+        if (body.role() != null) {
+            WorkerRole.parse("role", body.role());
+        }
+        ProvisionedCiWorker w =
+                bootstrap.provisionCiWorker(new CiWorkerRequest(body.label(), body.owner(), body.repo()));
         return ResponseEntity.status(w.rotated() ? HttpStatus.OK : HttpStatus.CREATED)
-                .body(new ProvisionedView(w.workerId(), w.label(), w.token(), w.rotated()));
+                .body(w);
     }
 
     record UploadView(

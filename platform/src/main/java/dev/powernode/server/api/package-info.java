@@ -5,8 +5,10 @@
 @ApplicationModule(
         allowedDependencies = {
             "auth",
+            "bootstrap",
             "ci",
             "events",
+            "gitea",
             "node",
             "platform",
             "provision",

@@ -101,6 +101,13 @@ class SecurityConfiguration {
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")
                                 .hasAuthority(ADMIN)
+                                // bootstrap mints a webhook, a worker, tokens and writes Gitea secrets
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/ci/bootstrap")
+                                .hasAuthority(ADMIN)
+                                .requestMatchers(
+                                        "/api/v1/system/gitea/repos/*/*/action_secrets",
+                                        "/api/v1/system/gitea/repos/*/*/action_secrets/*")
+                                .hasAuthority(ADMIN)
                                 // enrolment mints a node's credential, revocation voids it
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/nodes")
                                 .hasAuthority(ADMIN)

@@ -382,7 +382,7 @@ class OperatorCliTest {
         Run provisioned = admin("workers", "provision", "builder-1");
 
         assertThat(provisioned.exit()).as(provisioned.err()).isZero();
-        String token = provisioned.row("token").replaceAll(".* ", "");
+        String token = provisioned.row("upload_token").replaceAll(".* ", "");
         String id = provisioned.row("worker_id").replaceAll(".* ", "");
         assertThat(token).startsWith("pnw_");
 

@@ -461,7 +461,7 @@ class KeylessIngestTest {
     void aDirectUploadWithAKeylessBundleIsPublishedAndAWrongIdentityIsNot() throws Exception {
         Api.Response w = admin.post("/api/v1/workers", "{\"label\":\"runner-keyless\"}");
         assertThat(w.status()).as(w.body()).isEqualTo(201);
-        Api worker = admin.as(w.json().get("token").asString());
+        Api worker = admin.as(w.json().get("upload_token").asString());
         byte[] file = new byte[100_000];
         new java.util.Random(42).nextBytes(file);
 

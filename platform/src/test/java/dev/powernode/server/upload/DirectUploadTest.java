@@ -63,7 +63,7 @@ class DirectUploadTest {
                 .isEqualTo(201);
         Api.Response w = admin.post("/api/v1/workers", "{\"label\":\"runner-1\"}");
         assertThat(w.status()).as(w.body()).isEqualTo(201);
-        worker = admin.as(w.json().get("token").asString());
+        worker = admin.as(w.json().get("upload_token").asString());
     }
 
     String announce(byte[] content, String signature) throws Exception {
@@ -309,7 +309,7 @@ class DirectUploadTest {
                 .asString();
         Api other = admin.as(admin.post("/api/v1/workers", "{\"label\":\"runner-2\"}")
                 .json()
-                .get("token")
+                .get("upload_token")
                 .asString());
         assertThat(other.get(BASE + "/" + id).status()).isEqualTo(404);
         assertThat(admin.as(Api.token(Scope.DISK_IMAGES_WRITE))
