@@ -108,6 +108,18 @@ select format('drop database if exists %I with (force)', :'db') \gexec
 SQL
 }
 
+# pn_npm_ci DIR WHAT: installs DIR's node packages exactly as its package-lock.json pins them
+# (`npm ci`), once: a copy of the installed lock in node_modules makes the next call a no-op.
+pn_npm_ci() {
+  local dir=$1 what=$2
+  local stamp="$dir/node_modules/.installed-package-lock.json"
+  if cmp -s "$dir/package-lock.json" "$stamp"; then return 0; fi
+  pn_ensure_packages node:nodejs npm:npm
+  pn_log "installing $what (${dir#"$PN_ROOT"/})"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$dir/package-lock.json" "$stamp"
+}
+
 pn_build() {
   pn_log "building (./mvnw package, tests skipped)"
   (cd "$PN_ROOT" && ./mvnw -B -q -DskipTests package)

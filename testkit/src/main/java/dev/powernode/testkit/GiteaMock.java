@@ -187,11 +187,6 @@ public final class GiteaMock implements AutoCloseable {
         return url;
     }
 
-    /** The stub's own root URL, bypassing Prism (to see what an unvalidated call would do). */
-    public URI stubUrl() {
-        return URI.create("http://127.0.0.1:" + stub.getAddress().getPort());
-    }
-
     /**
      * What Prism found wrong with the requests it proxied: a request our client sends that Gitea's
      * description does not allow (a wrong path, parameter, type, body or authentication scheme).
@@ -208,13 +203,6 @@ public final class GiteaMock implements AutoCloseable {
     public GiteaMock forgetLog() {
         prismLog.clear();
         return this;
-    }
-
-    /** Everything Prism reported, answers included (an injected fault's status may not be in the description). */
-    public List<String> violations() {
-        synchronized (prismLog) {
-            return prismLog.stream().filter(l -> l.contains("Violation")).toList();
-        }
     }
 
     /** Every request the stub received, in order. */

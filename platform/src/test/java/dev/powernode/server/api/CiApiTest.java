@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
+import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.WebhookCaller;
@@ -310,16 +312,8 @@ class CiApiTest {
         assertThat(gone.json().get("code").asString()).isEqualTo("gitea/not-found");
     }
 
-    record Run(int exit, String out, String err) {}
-
     Run cli(Scope scope, String... args) {
-        java.util.List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--api-url", "http://127.0.0.1:" + port, "--token", Api.token(scope)));
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int exit = dev.powernode.cli.PowernodeCli.execute(
-                new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return Cli.api(port, scope, args);
     }
 
     @Test

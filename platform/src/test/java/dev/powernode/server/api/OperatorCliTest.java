@@ -2,21 +2,18 @@ package dev.powernode.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.powernode.cli.PowernodeCli;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
+import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,22 +45,6 @@ class OperatorCliTest {
     UUID platform;
     Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofDays(2));
 
-    record Run(int exit, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-
-        /** The table row that starts with {@code text}, else the first line that mentions it. */
-        String row(Object text) {
-            return out.lines()
-                    .filter(l -> l.startsWith(text.toString()))
-                    .findFirst()
-                    .or(() ->
-                            out.lines().filter(l -> l.contains(text.toString())).findFirst())
-                    .orElseThrow(() -> new AssertionError("no line with " + text + " in:\n" + out));
-        }
-    }
-
     @BeforeEach
     void setUp() {
         fixtures = new Fixtures(jdbc);
@@ -72,13 +53,7 @@ class OperatorCliTest {
     }
 
     Run cli(Scope scope, String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--api-url", "http://127.0.0.1:" + port, "--token", Api.token(scope)));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = PowernodeCli.execute(
-                new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return Cli.api(port, scope, args);
     }
 
     Run admin(String... args) {
@@ -424,15 +399,9 @@ class OperatorCliTest {
             {"webhooks", "deliveries"}, {"workers", "provision"}, {"workers", "list"}, {"events", "subscribe"},
             {"events", "list"}, {"events", "deliveries"}
         }) {
-            StringWriter out = new StringWriter();
-            int exit = PowernodeCli.execute(
-                    new PrintWriter(out, true),
-                    new PrintWriter(new StringWriter(), true),
-                    command[0],
-                    command[1],
-                    "--help");
-            assertThat(exit).isZero();
-            assertThat(out.toString()).contains("Usage: powernode " + command[0] + " " + command[1], "--json");
+            Run help = Cli.run(command[0], command[1], "--help");
+            assertThat(help.exit()).isZero();
+            assertThat(help.out()).contains("Usage: powernode " + command[0] + " " + command[1], "--json");
         }
     }
 

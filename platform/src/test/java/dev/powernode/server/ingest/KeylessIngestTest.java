@@ -9,6 +9,7 @@ import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.sigstore.ImageSignatures;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.PublicationProbe;
@@ -218,7 +219,7 @@ class KeylessIngestTest {
         new java.util.Random(99).nextBytes(disk);
         Path img = Files.write(dir.resolve("disk.img"), disk);
 
-        PublishCommandTest.Run run = PublishCommandTest.run(
+        Cli.Run run = PublishCommandTest.run(
                 "publish",
                 "--platform",
                 "keyless",
@@ -269,7 +270,7 @@ class KeylessIngestTest {
         assertThat(verifiedBy(p)).contains("cosign keyless: " + IDENTITY).contains(".sig[1]");
 
         // without a token: a usage error before anything is pushed
-        PublishCommandTest.Run noToken = PublishCommandTest.run(
+        Cli.Run noToken = PublishCommandTest.run(
                 "publish",
                 "--platform",
                 "keyless",

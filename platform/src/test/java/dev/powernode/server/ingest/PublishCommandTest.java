@@ -2,16 +2,15 @@ package dev.powernode.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.powernode.cli.PowernodeCli;
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
+import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.RegistryFixture;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -45,8 +44,6 @@ class PublishCommandTest {
     static void stop() {
         REGISTRY.close();
     }
-
-    record Run(int exit, String out, String err) {}
 
     @LocalServerPort
     int port;
@@ -122,21 +119,6 @@ class PublishCommandTest {
         args[args.length - 2] = img.toString();
         args[args.length - 1] = cmdline.toString();
         return run(args);
-    }
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            return new Run(PowernodeCli.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 
     @Test
@@ -292,5 +274,9 @@ class PublishCommandTest {
         args[1] = password.toString();
         System.arraycopy(extra, 0, args, 2, extra.length);
         return publish(args);
+    }
+
+    static Run run(String... args) {
+        return Cli.runOnSystemStreams(args);
     }
 }

@@ -2,15 +2,14 @@ package dev.powernode.server.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.powernode.cli.PowernodeCli;
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
+import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.RegistryFixture;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +62,6 @@ class NodeAgentTest {
     @AfterAll
     static void stop() {
         REGISTRY.close();
-    }
-
-    record Run(int exit, String out, String err) {
-        String all() {
-            return out + err;
-        }
     }
 
     /** One build of the node image: its files and the composefs digest they boot. */
@@ -633,29 +626,15 @@ class NodeAgentTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Run(
-                    PowernodeCli.execute(args),
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     static byte[] sha256(byte[] b) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(b);
     }
 
     static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
+    }
+
+    static Run cli(String... args) {
+        return Cli.runOnSystemStreams(args);
     }
 }

@@ -2,16 +2,15 @@ package dev.powernode.server.provision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.powernode.cli.PowernodeCli;
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Cli;
+import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.RegistryFixture;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -433,26 +432,6 @@ class ProvisioningTest {
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
     }
 
-    record Run(int exit, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Run(
-                    PowernodeCli.execute(args),
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     String mtype(Path disk) throws Exception {
         return run("bash", "-c", "MTOOLS_SKIP_CHECK=1 mtype -i \"$DISK@@1048576\" ::/identity.cfg", "DISK=" + disk);
     }
@@ -478,5 +457,9 @@ class ProvisioningTest {
 
     static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    static Run cli(String... args) {
+        return Cli.runOnSystemStreams(args);
     }
 }
