@@ -78,6 +78,9 @@ testkit/gitea/install.sh
 # the whole loop (build -> publish -> ingest -> promote -> rollback -> retention) on the jars just
 # built, the real registry binary and its own throwaway database; the kit's amd64 build is the first
 if ((buildkit)); then scripts/e2e.sh --no-build --first-build "${POWERNODE_TEST_OUT:-buildkit/out/test}/amd64"; fi
+# the build repository's workflow, run: its amd64 job's steps as a host-mode runner would run them,
+# from a clone of this commit to a published, current image on a platform jar and a registry
+if ((buildkit)); then pn_as_root scripts/workflow-run.sh --no-build; fi
 # the node side end to end: a VM's agent follows v1 -> v2, falls back from a failing v3
 if ((buildkit && slow)); then scripts/node-loop.sh --no-build; fi
 leftovers=$(comm -13 <(printf '%s\n' "$tmp_before") <(tmp_ours) | sed '/^$/d')
