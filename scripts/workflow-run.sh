@@ -117,7 +117,10 @@ chmod 600 "$work/context.properties"
 
 pn_log "running job $job of .gitea/workflows/build-disk-image.yaml (commit $(git -C "$PN_ROOT" rev-parse --short HEAD))"
 t0=$(date +%s)
-java -cp "$snakeyaml" "$PN_ROOT/scripts/workflow/WorkflowRun.java" "$PN_ROOT/.gitea/workflows/build-disk-image.yaml" \
+# FORK, not the default posix_spawn: the job's apt-get may upgrade the JDK this harness runs on, and
+# posix_spawn goes through the JDK's jspawnhelper, which then no longer matches the running JVM
+# (act_runner, in Go, has no such helper)
+java -Djdk.lang.Process.launchMechanism=FORK -cp "$snakeyaml" "$PN_ROOT/scripts/workflow/WorkflowRun.java" "$PN_ROOT/.gitea/workflows/build-disk-image.yaml" \
   "$job" "$PN_ROOT" "$work/workspace" "$work/context.properties" || fail "job $job failed (its output above)"
 
 current=$(pn_api GET /api/v1/system/node_platforms/workflow/disk_image_publications | jq -c \
