@@ -212,6 +212,10 @@ cat <<DONE
     export POWERNODE_TOKEN=$token
     bin/powernode publications list --platform $slug
     bin/powernode platforms audit $slug
+  With a Gitea (POWERNODE_GITEA_URL, POWERNODE_GITEA_TOKEN), one call sets a build repository up
+  for CI (docs/ci.md), then the platform dispatches and watches its builds:
+    bin/powernode ci bootstrap --owner OWNER --repo REPO --label amd64-builder --create-platform-read-token
+    bin/powernode ci dispatch OWNER/REPO --workflow-file build-disk-image.yaml --ref main
 DONE
 
 if ((reuse)); then
