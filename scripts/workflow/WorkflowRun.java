@@ -38,7 +38,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public class WorkflowRun {
     static final Pattern EXPRESSION = Pattern.compile("\\$\\{\\{\\s*(.*?)\\s*}}");
     static final Pattern OPERAND = Pattern.compile("(secrets|vars|inputs|github|env)\\.([A-Za-z_][A-Za-z0-9_]*)|'([^']*)'");
-    static final Set<String> STEP_KEYS = Set.of("name", "run", "uses", "env", "with", "shell", "id");
+    static final Set<String> STEP_KEYS = Set.of("name", "run", "uses", "env", "id");
     static final Set<String> JOB_KEYS = Set.of("runs-on", "timeout-minutes", "steps", "env", "name");
 
     public static void main(String[] a) throws Exception {
@@ -123,9 +123,10 @@ public class WorkflowRun {
             }
         }
 
-        Map<String, String> env = new LinkedHashMap<>(base);
-        env.putAll(evaluateAll((Map<String, Object>) workflow.get("env"), context, github, env, "env"));
-        env.putAll(evaluateAll((Map<String, Object>) job.get("env"), context, github, env, jobName + ".env"));
+        // the env context holds what the workflow and the job declare, not the runner's variables
+        Map<String, String> declared = new LinkedHashMap<>();
+        declared.putAll(evaluateAll((Map<String, Object>) workflow.get("env"), context, github, declared, "env"));
+        declared.putAll(evaluateAll((Map<String, Object>) job.get("env"), context, github, declared, jobName + ".env"));
 
         List<Map<String, Object>> steps = (List<Map<String, Object>>) job.get("steps");
         int n = 0;
@@ -157,9 +158,12 @@ public class WorkflowRun {
                         repository, base, deadline);
                 exec(List.of("git", "-c", "advice.detachedHead=false", "checkout", "--quiet", sha), workspace, base, deadline);
             } else {
-                Map<String, String> stepEnv = new LinkedHashMap<>(env);
-                stepEnv.putAll(evaluateAll((Map<String, Object>) step.get("env"), context, github, env, name + ".env"));
-                String script = evaluate(String.valueOf(step.get("run")), context, github, stepEnv, name + ".run");
+                Map<String, String> stepDeclared = new LinkedHashMap<>(declared);
+                stepDeclared.putAll(
+                        evaluateAll((Map<String, Object>) step.get("env"), context, github, declared, name + ".env"));
+                String script = evaluate(String.valueOf(step.get("run")), context, github, stepDeclared, name + ".run");
+                Map<String, String> stepEnv = new LinkedHashMap<>(base);
+                stepEnv.putAll(stepDeclared);
                 Path file = Files.createTempFile(runnerTemp, "step-", ".sh");
                 Files.writeString(file, script);
                 int exit = exec(
@@ -243,8 +247,14 @@ public class WorkflowRun {
         pump.start();
         long left = Duration.between(Instant.now(), deadline).toMillis();
         if (!p.waitFor(Math.max(1, left), TimeUnit.MILLISECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            // as a runner cancels: SIGTERM first, so the step's traps (build.sh's unmounts) run
+            List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+            tree.forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                tree.forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
             throw new WorkflowError("the job's timeout-minutes ran out during: " + String.join(" ", command));
         }
         pump.join(10_000);

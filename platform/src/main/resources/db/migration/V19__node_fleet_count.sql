@@ -32,6 +32,12 @@ begin
         update node_fleet_count set nodes = nodes + delta
         where node_platform_id = p and artifact_family = f and arch = a and publication_id = pub
           and unhealthy = bad and stripe = s;
+        if not found then
+            -- the counts drifted from the nodes (nothing should make them): said in PostgreSQL's log,
+            -- without failing the node's own change
+            raise warning 'node_fleet_count: no row to decrement for platform %, %/%, publication %, unhealthy %, stripe %',
+                p, f, a, pub, bad, s;
+        end if;
         delete from node_fleet_count
         where node_platform_id = p and artifact_family = f and arch = a and publication_id = pub
           and unhealthy = bad and stripe = s and nodes = 0;

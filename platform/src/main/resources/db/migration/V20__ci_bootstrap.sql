@@ -10,6 +10,8 @@ create table ci_bootstrap (
     -- the read-scoped JWT minted for the runner (POWERNODE_API_TOKEN), revoked when rotated
     read_token_id    uuid        references api_token (id),
     secrets_set      text[]      not null default '{}',
+    -- a fresh value each bootstrap: one that finds another here stops writing secrets (superseded)
+    generation       uuid        not null,
     complete         boolean     not null,
     error            text        check (length(error) <= 1000),
     bootstrapped_by  text        not null check (length(bootstrapped_by) between 1 and 200),

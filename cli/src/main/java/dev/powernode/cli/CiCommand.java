@@ -312,12 +312,20 @@ final class CiCommand extends CommandGroup {
                         throw new CliException("environment variable " + fromEnv + " is not set", 2);
                     }
                 } else {
+                    if (System.console() != null) {
+                        System.err.println("reading the value of " + name + " from standard input; end it with Ctrl-D");
+                    }
                     value = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
                 }
             } catch (IOException e) {
                 throw new CliException("cannot read the secret's value: " + e.getMessage(), 1);
             }
-            value = value.endsWith("\n") && fromEnv == null ? value.substring(0, value.length() - 1) : value;
+            if (fromEnv == null) {
+                // the line end a file or a terminal adds is not part of the secret
+                value = value.endsWith("\r\n")
+                        ? value.substring(0, value.length() - 2)
+                        : value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
+            }
             output.record(api.client()
                     .put(repo(repository) + "/action_secrets/" + ApiClient.enc(name), Map.of("value", value)));
         }

@@ -27,7 +27,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The CI side in Gitea: {@code bootstrap_disk_image_ci}, the repository's Actions secrets, workflow
- * dispatch, runs, jobs and job logs. Parameter names are the spec's.
+ * dispatch, runs, jobs and job logs. Parameter names are the spec's. The repository routes act only on
+ * the build repositories the platform manages ({@link CiBootstrap#requireManaged}).
  */
 @RestController
 class CiController {
@@ -65,6 +66,7 @@ class CiController {
             @PathVariable String repo,
             @PathVariable String name,
             @RequestBody SecretValue body) {
+        bootstrap.requireManaged(owner, repo);
         boolean created = gitea.putSecret(owner, repo, name, body.value());
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(new SecretSet(owner, repo, name, created));
@@ -72,11 +74,13 @@ class CiController {
 
     @GetMapping(REPO + "/action_secrets")
     ListResponse<ActionSecret> secrets(@PathVariable String owner, @PathVariable String repo) {
+        bootstrap.requireManaged(owner, repo);
         return ListResponse.of(gitea.listSecrets(owner, repo));
     }
 
     @DeleteMapping(REPO + "/action_secrets/{name}")
     Map<String, Object> deleteSecret(@PathVariable String owner, @PathVariable String repo, @PathVariable String name) {
+        bootstrap.requireManaged(owner, repo);
         return Map.of("name", name, "deleted", gitea.deleteSecret(owner, repo, name));
     }
 
@@ -89,6 +93,7 @@ class CiController {
     @PostMapping(REPO + "/workflow_dispatches")
     ResponseEntity<DispatchedRun> dispatch(
             @PathVariable String owner, @PathVariable String repo, @RequestBody DispatchRequest body) {
+        bootstrap.requireManaged(owner, repo);
         DispatchedRun run = gitea.dispatch(owner, repo, body.workflowFile(), body.ref(), body.inputs());
         return ResponseEntity.status(HttpStatus.CREATED).body(run);
     }
@@ -101,6 +106,7 @@ class CiController {
             @RequestParam(name = "workflow_file", required = false) String workflowFile,
             @RequestParam(required = false) String status,
             @RequestParam(required = false) String limit) {
+        bootstrap.requireManaged(owner, repo);
         return ListResponse.of(gitea.listRuns(
                 owner, repo, blankToNull(workflowFile), blankToNull(status), (int) number("limit", limit, 20)));
     }
@@ -108,6 +114,7 @@ class CiController {
     /** {@code get_gitea_workflow_run}: the run and its jobs. */
     @GetMapping(REPO + "/workflow_runs/{runId}")
     RunWithJobs run(@PathVariable String owner, @PathVariable String repo, @PathVariable String runId) {
+        bootstrap.requireManaged(owner, repo);
         return gitea.run(owner, repo, number("run_id", runId, 0));
     }
 
@@ -118,6 +125,7 @@ class CiController {
             @PathVariable String repo,
             @PathVariable String jobId,
             @RequestParam(required = false) String tail) {
+        bootstrap.requireManaged(owner, repo);
         return gitea.jobLogs(owner, repo, number("job_id", jobId, 0), (int) number("tail", tail, 200));
     }
 

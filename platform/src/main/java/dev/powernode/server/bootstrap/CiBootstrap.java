@@ -12,6 +12,9 @@ import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
 import dev.powernode.server.webhook.DiskImageWebhooks;
 import dev.powernode.server.webhook.ProvisionedWebhook;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +37,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code bootstrap_disk_image_ci} and {@code provision_ci_worker}.
  *
  * <p>A bootstrap is idempotent on its label: it asks Gitea for a runner registration token first
- * (so a wrong repository, token or unreachable Gitea changes nothing), then in one transaction
+ * (so a wrong repository, token or unreachable Gitea changes nothing), then, holding the label's
+ * advisory lock until it is done (one bootstrap of a label at a time), in one transaction
  * creates or rotates the label's webhook and ci_worker (and the read token, when asked: the previous
  * one is revoked), then writes the repository's Actions secrets one by one. If Gitea fails half-way
  * the answer names the secrets already written and the one that failed, the row records it, and
@@ -59,6 +64,7 @@ public class CiBootstrap {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final CiProperties config;
+    private final DataSource dataSource;
 
     CiBootstrap(
             GiteaActions gitea,
@@ -68,7 +74,8 @@ public class CiBootstrap {
             JdbcClient jdbc,
             TransactionTemplate tx,
             Clock clock,
-            CiProperties config) {
+            CiProperties config,
+            DataSource dataSource) {
         this.gitea = gitea;
         this.webhooks = webhooks;
         this.workers = workers;
@@ -77,6 +84,7 @@ public class CiBootstrap {
         this.tx = tx;
         this.clock = clock;
         this.config = config;
+        this.dataSource = dataSource;
     }
 
     public BootstrapResult bootstrap(BootstrapRequest r, String actor) {
@@ -94,18 +102,61 @@ public class CiBootstrap {
         // Gitea first: a wrong repository, token or an unreachable Gitea fails here, before anything
         // is rotated
         String registration = gitea.runnerRegistrationToken(owner, repo);
+        // One bootstrap of a label at a time, from its rotation to its last secret, on every replica:
+        // two overlapping ones would otherwise interleave their secret writes and could leave the
+        // repository with values the other had already rotated away. A session advisory lock on a
+        // connection of its own (a new label has no row to lock yet).
+        try (Connection lock = dataSource.getConnection()) {
+            advisory(lock, "select pg_advisory_lock(hashtext(?))", label);
+            try {
+                return rotateAndWrite(owner, repo, label, readToken, registration, r.platformApiBase(), actor);
+            } finally {
+                advisory(lock, "select pg_advisory_unlock(hashtext(?))", label);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the bootstrap lock of label " + label + ": " + e.getMessage(), e);
+        }
+    }
 
+    private static void advisory(Connection c, String sql, String label) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, "ci_bootstrap:" + label);
+            ps.execute();
+        }
+    }
+
+    private BootstrapResult rotateAndWrite(
+            String owner,
+            String repo,
+            String label,
+            boolean readToken,
+            String registration,
+            @Nullable String platformApiBase,
+            String actor) {
         record Minted(
                 ProvisionedWebhook webhook,
                 ProvisionedWorker worker,
                 @Nullable String readToken) {}
+        UUID generation = UUID.randomUUID();
         Minted minted = tx.execute(status -> {
-            UUID previousReadToken = jdbc.sql("select read_token_id from ci_bootstrap where label = :label for update")
+            record Previous(
+                    String owner, String repo, @Nullable UUID readToken) {}
+            Previous previous = jdbc.sql("select owner, repo, read_token_id from ci_bootstrap where label = :label")
                     .param("label", label)
-                    .query(UUID.class)
+                    .query((rs, n) -> new Previous(
+                            rs.getString("owner"), rs.getString("repo"), rs.getObject("read_token_id", UUID.class)))
                     .optional()
                     .orElse(null);
-            ProvisionedWebhook webhook = webhooks.provision(label, r.platformApiBase(), null);
+            if (previous != null
+                    && !(previous.owner().equals(owner) && previous.repo().equals(repo))) {
+                throw DomainException.conflict(
+                        "ci/label-in-use",
+                        "label '" + label + "' is the pipeline of " + previous.owner() + "/" + previous.repo()
+                                + ": bootstrapping it for " + owner + "/" + repo + " would rotate the credentials that"
+                                + " repository's builds use; choose another label");
+            }
+            UUID previousReadToken = previous == null ? null : previous.readToken();
+            ProvisionedWebhook webhook = webhooks.provision(label, platformApiBase, null);
             ProvisionedWorker worker = workers.provision(WorkerRole.CI_WORKER, label);
             UUID readTokenId = previousReadToken;
             String token = null;
@@ -124,12 +175,14 @@ public class CiBootstrap {
             }
             jdbc.sql("""
                     insert into ci_bootstrap (label, owner, repo, webhook_id, worker_id, read_token_id, secrets_set,
-                                              complete, error, bootstrapped_by, bootstrapped_at)
-                    values (:label, :owner, :repo, :webhook, :worker, :readToken, '{}', false, null, :actor, :now)
+                                              generation, complete, error, bootstrapped_by, bootstrapped_at)
+                    values (:label, :owner, :repo, :webhook, :worker, :readToken, '{}', :generation, false, null,
+                            :actor, :now)
                     on conflict (label) do update set owner = excluded.owner, repo = excluded.repo,
                         webhook_id = excluded.webhook_id, worker_id = excluded.worker_id,
-                        read_token_id = excluded.read_token_id, secrets_set = '{}', complete = false, error = null,
-                        bootstrapped_by = excluded.bootstrapped_by, bootstrapped_at = excluded.bootstrapped_at
+                        read_token_id = excluded.read_token_id, secrets_set = '{}', generation = excluded.generation,
+                        complete = false, error = null, bootstrapped_by = excluded.bootstrapped_by,
+                        bootstrapped_at = excluded.bootstrapped_at
                     """)
                     .param("label", label)
                     .param("owner", owner)
@@ -137,6 +190,7 @@ public class CiBootstrap {
                     .param("webhook", webhook.webhookId())
                     .param("worker", worker.workerId())
                     .param("readToken", readTokenId)
+                    .param("generation", generation)
                     .param("actor", actor)
                     .param("now", Timestamp.from(clock.instant()))
                     .update();
@@ -157,12 +211,22 @@ public class CiBootstrap {
         }
         List<String> set = new ArrayList<>();
         for (Map.Entry<String, String> s : secrets.entrySet()) {
+            if (!current(label, generation)) {
+                // a later bootstrap of the label rotated everything again: its values are the ones
+                // the repository must hold, and it writes them itself
+                throw DomainException.conflict(
+                                "ci/bootstrap-superseded",
+                                "bootstrap of '" + label + "' was superseded by a later one while it wrote the Gitea"
+                                        + " secrets; that one's values are current (set by this one before it: "
+                                        + (set.isEmpty() ? "none" : String.join(", ", set)) + ")")
+                        .with("gitea_secrets_set", List.copyOf(set));
+            }
             try {
                 gitea.putSecret(owner, repo, s.getKey(), s.getValue());
                 set.add(s.getKey());
             } catch (DomainException e) {
                 String why = "stopped at Gitea secret " + s.getKey() + ": " + e.getMessage();
-                record(label, set, false, why);
+                record(label, generation, set, false, why);
                 log.warn("bootstrap of {} ({}/{}) {}", label, owner, repo, why);
                 throw new DomainException(
                                 e.kind(),
@@ -176,7 +240,7 @@ public class CiBootstrap {
                         .with("gitea_secret_failed", s.getKey());
             }
         }
-        record(label, set, true, null);
+        record(label, generation, set, true, null);
         log.info("bootstrapped {} for {}/{}: secrets {}", label, owner, repo, set);
         return new BootstrapResult(
                 true,
@@ -213,6 +277,30 @@ public class CiBootstrap {
         return new ProvisionedCiWorker(w.workerId(), w.label(), registration, w.token(), w.rotated());
     }
 
+    /**
+     * Fails unless {@code owner/repo} is a repository the platform manages: one bootstrapped here, or
+     * listed in {@code POWERNODE_GITEA_REPOSITORIES}. The Gitea routes act with the platform's own
+     * Gitea token, which may reach far more repositories than the build ones; a read or write token
+     * of this API must not become a way into those.
+     */
+    public void requireManaged(String owner, String repo) {
+        if (config.repositories().contains(owner + "/" + repo)) {
+            return;
+        }
+        boolean bootstrapped = jdbc.sql("select count(*) from ci_bootstrap where owner = :owner and repo = :repo")
+                        .param("owner", owner)
+                        .param("repo", repo)
+                        .query(Long.class)
+                        .single()
+                > 0;
+        if (!bootstrapped) {
+            throw DomainException.notFound(
+                    "ci/repository-not-managed",
+                    owner + "/" + repo + " is not a build repository of this platform: bootstrap it (POST"
+                            + " /api/v1/system/ci/bootstrap) or list it in POWERNODE_GITEA_REPOSITORIES");
+        }
+    }
+
     /** Every label bootstrapped, newest first. */
     public List<CiBootstrapRecord> list() {
         return jdbc.sql("select * from ci_bootstrap order by bootstrapped_at desc, label")
@@ -231,10 +319,23 @@ public class CiBootstrap {
                 .list();
     }
 
-    private void record(String label, List<String> set, boolean complete, @Nullable String error) {
-        jdbc.sql(
-                        "update ci_bootstrap set secrets_set = :set, complete = :complete, error = :error where label = :label")
+    private boolean current(String label, UUID generation) {
+        return jdbc.sql("select count(*) from ci_bootstrap where label = :label and generation = :generation")
+                        .param("label", label)
+                        .param("generation", generation)
+                        .query(Long.class)
+                        .single()
+                == 1;
+    }
+
+    /** What this bootstrap did, unless a later one of the label has taken its row over. */
+    private void record(String label, UUID generation, List<String> set, boolean complete, @Nullable String error) {
+        jdbc.sql("""
+                        update ci_bootstrap set secrets_set = :set, complete = :complete, error = :error
+                        where label = :label and generation = :generation
+                        """)
                 .param("label", label)
+                .param("generation", generation)
                 .param("set", set.toArray(String[]::new))
                 .param("complete", complete)
                 .param("error", error == null ? null : Text.printable(error, 1000))

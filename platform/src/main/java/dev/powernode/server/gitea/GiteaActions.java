@@ -4,10 +4,10 @@ import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Text;
 import dev.powernode.server.shared.Violations;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -64,12 +64,24 @@ public class GiteaActions {
     static final int MAX_SECRET_BYTES = 64 * 1024;
     static final int MAX_JSON_BYTES = 8 * 1024 * 1024;
     static final int MAX_TAIL = 10_000;
+    /** A log line is kept to this many characters (the rest of it is read and dropped). */
+    static final int MAX_LINE = 2048;
+    /** The most of a log read to find its tail. */
+    static final long MAX_LOG_BYTES = 256L * 1024 * 1024;
+
     private static final int PAGE = 50;
 
     private final GiteaProperties config;
     private final JsonMapper json;
     private final Clock clock;
     private final HttpClient http;
+    /** Closes an answer's body that is still being read when its deadline passes. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gitea-read-deadline");
+                t.setDaemon(true);
+                return t;
+            });
 
     GiteaActions(GiteaProperties config, JsonMapper json, Clock clock) {
         this.config = config;
@@ -328,25 +340,100 @@ public class GiteaActions {
         v.throwIfAny();
         String path = repoPath(owner, repo) + "/actions/jobs/" + jobId + "/logs";
         HttpResponse<InputStream> response = send("GET", path, null, "text/plain");
+        // the whole log is read to find its tail: a longer deadline than one call's, still bounded
+        java.util.concurrent.ScheduledFuture<?> deadline =
+                closeAfter(response.body(), config.timeout().multipliedBy(4));
         try (InputStream body = response.body()) {
             if (response.statusCode() != 200) {
                 throw failure("GET", path, response.statusCode(), readLimited(body, 64 * 1024));
             }
             ArrayDeque<String> last = new ArrayDeque<>(Math.min(tail, 1024));
             long total = 0;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    total++;
-                    if (last.size() == tail) {
-                        last.removeFirst();
+            InputStream limited = new java.io.FilterInputStream(body) {
+                long read;
+
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    count(b < 0 ? 0 : 1);
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = super.read(buf, off, len);
+                    count(Math.max(n, 0));
+                    return n;
+                }
+
+                private void count(int n) throws IOException {
+                    read += n;
+                    if (read > MAX_LOG_BYTES) {
+                        throw new IOException("the log is larger than " + MAX_LOG_BYTES / (1024 * 1024) + " MiB");
                     }
-                    last.addLast(line.length() > 8192 ? line.substring(0, 8192) + " [cut]" : line);
+                }
+            };
+            try (Reader r = new InputStreamReader(limited, StandardCharsets.UTF_8)) {
+                StringBuilder line = new StringBuilder();
+                boolean cut = false;
+                boolean any = false;
+                char[] chunk = new char[8192];
+                for (int n; (n = r.read(chunk)) > 0; ) {
+                    for (int i = 0; i < n; i++) {
+                        char c = chunk[i];
+                        any = true;
+                        if (c == '\n') {
+                            total++;
+                            keep(last, tail, line, cut);
+                            line.setLength(0);
+                            cut = false;
+                            any = false;
+                        } else if (line.length() < MAX_LINE) {
+                            line.append(c);
+                        } else {
+                            cut = true;
+                        }
+                    }
+                }
+                if (any) {
+                    total++;
+                    keep(last, tail, line, cut);
                 }
             }
             return new JobLog(jobId, total, List.copyOf(last));
         } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("the log is larger")) {
+                throw new DomainException(
+                        ErrorKind.BAD_GATEWAY, "gitea/answer-too-large", "Gitea GET " + path + ": " + e.getMessage());
+            }
             throw unavailable("GET", path, e);
+        } finally {
+            deadline.cancel(false);
         }
+    }
+
+    private static void keep(ArrayDeque<String> last, int tail, StringBuilder line, boolean cut) {
+        if (last.size() == tail) {
+            last.removeFirst();
+        }
+        String text = line.length() > 0 && line.charAt(line.length() - 1) == '\r'
+                ? line.substring(0, line.length() - 1)
+                : line.toString();
+        last.addLast(cut ? text + " [cut]" : text);
+    }
+
+    /** Closes {@code body} after {@code after}: a reader blocked on it then fails instead of waiting on. */
+    private static java.util.concurrent.ScheduledFuture<?> closeAfter(InputStream body, Duration after) {
+        return WATCHDOG.schedule(
+                () -> {
+                    try {
+                        body.close();
+                    } catch (IOException e) {
+                        // closing is all that was wanted
+                    }
+                },
+                after.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private long newestRunId(String owner, String repo) {
@@ -374,10 +461,18 @@ public class GiteaActions {
         HttpResponse<InputStream> response = send(method, path, body, "application/json");
         int status = response.statusCode();
         String text;
+        java.util.concurrent.ScheduledFuture<?> deadline = closeAfter(response.body(), config.timeout());
         try (InputStream in = response.body()) {
             text = readLimited(in, MAX_JSON_BYTES);
+        } catch (AnswerTooLarge e) {
+            throw new DomainException(
+                    ErrorKind.BAD_GATEWAY,
+                    "gitea/answer-too-large",
+                    "Gitea " + method + " " + pathOnly(path) + ": " + e.getMessage());
         } catch (IOException e) {
             throw unavailable(method, path, e);
+        } finally {
+            deadline.cancel(false);
         }
         if (status / 100 != 2) {
             throw failure(method, path, status, text);
@@ -441,7 +536,7 @@ public class GiteaActions {
         return new DomainException(
                 ErrorKind.UNAVAILABLE,
                 "gitea/unavailable",
-                "Gitea at " + config.url() + " could not be reached for " + method + " " + pathOnly(path) + ": "
+                "Gitea at " + shown(config.url()) + " could not be reached for " + method + " " + pathOnly(path) + ": "
                         + Text.printable(why, 300));
     }
 
@@ -489,15 +584,29 @@ public class GiteaActions {
         return Text.printable(body.strip(), 200);
     }
 
+    /** Gitea's URL as errors may show it: scheme, host and port (no user information, no path). */
+    private static String shown(@Nullable URI url) {
+        if (url == null) {
+            return "(none)";
+        }
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+    }
+
     private static String pathOnly(String path) {
         int q = path.indexOf('?');
         return q < 0 ? path : path.substring(0, q);
     }
 
+    private static final class AnswerTooLarge extends IOException {
+        AnswerTooLarge(int max) {
+            super("the answer is larger than " + max + " bytes");
+        }
+    }
+
     private static String readLimited(InputStream in, int max) throws IOException {
         byte[] bytes = in.readNBytes(max + 1);
         if (bytes.length > max) {
-            throw new IOException("the answer is larger than " + max + " bytes");
+            throw new AnswerTooLarge(max);
         }
         return new String(bytes, StandardCharsets.UTF_8);
     }

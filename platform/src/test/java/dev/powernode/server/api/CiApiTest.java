@@ -256,10 +256,76 @@ class CiApiTest {
     }
 
     @Test
+    void theGiteaRoutesActOnlyOnBuildRepositoriesAndALabelStaysWithItsRepository() {
+        mock().repository("ops", "private-code");
+        int before = mock().requests().size();
+        String other = "/api/v1/system/gitea/repos/ops/private-code";
+        for (Api.Response r : List.of(
+                admin.get(other + "/workflow_runs"),
+                admin.get(other + "/jobs/1/logs"),
+                admin.put(other + "/action_secrets/X", "{\"value\": \"v\"}"),
+                admin.post(other + "/workflow_dispatches", "{\"workflow_file\": \"x.yaml\", \"ref\": \"main\"}"))) {
+            assertThat(r.status()).as(r.body()).isEqualTo(404);
+            assertThat(r.json().get("code").asString()).isEqualTo("ci/repository-not-managed");
+        }
+        assertThat(mock().requests()).as("Gitea was not asked").hasSize(before);
+
+        assertThat(admin.post(BOOTSTRAP, bootstrapBody("pipeline-a", false)).status())
+                .isEqualTo(201);
+        Api.Response moved = admin.post(BOOTSTRAP, """
+                {"owner": "ops", "repo": "private-code", "label": "pipeline-a"}
+                """);
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(moved.json().get("code").asString()).isEqualTo("ci/label-in-use");
+        assertThat(moved.json().get("detail").asString()).contains("ops/disk-images");
+        assertThat(mock().secrets("ops", "private-code")).isEmpty();
+    }
+
+    @Test
+    void twoBootstrapsOfOneLabelAtOnceLeaveOneReadTokenAndSecretsThatWork() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> admin.post(BOOTSTRAP, bootstrapBody("race", true)));
+            var b = pool.submit(() -> admin.post(BOOTSTRAP, bootstrapBody("race", true)));
+            for (Api.Response r : List.of(a.get(), b.get())) {
+                assertThat(r.status()).as(r.body()).isIn(200, 201, 409);
+                if (r.status() == 409) {
+                    assertThat(r.json().get("code").asString()).isEqualTo("ci/bootstrap-superseded");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(jdbc.sql("select count(*) from api_token where subject = 'ci:race' and revoked_at is null")
+                        .query(Long.class)
+                        .single())
+                .as("the read token of the bootstrap that lost the race is revoked")
+                .isEqualTo(1);
+        // whatever the interleaving, the repository ends with the secret the platform holds now
+        String webhookId = jdbc.sql("select webhook_id from ci_bootstrap where label = 'race'")
+                .query(java.util.UUID.class)
+                .single()
+                .toString();
+        String path = "/api/v1/system/webhooks/disk_image/built/" + webhookId;
+        String body =
+                WebhookCaller.body("edge", "uefi_disk", "amd64", "r/x@sha256:" + "a".repeat(64), "a".repeat(64), 1);
+        String secret = mock().secrets("ops", "disk-images")
+                .get("POWERNODE_WEBHOOK_SECRET")
+                .data();
+        assertThat(new WebhookCaller(admin, path, secret).send(body).status()).isNotEqualTo(401);
+        assertThat(jdbc.sql("select complete from ci_bootstrap where label = 'race'")
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+    }
+
+    @Test
     void secretsDispatchRunsAndLogsWithTheirScopes() {
         String repo = "/api/v1/system/gitea/repos/ops/disk-images";
         Api reader = admin.as(Api.token(Scope.DISK_IMAGES_READ));
         Api writer = admin.as(Api.token(Scope.DISK_IMAGES_WRITE));
+        assertThat(admin.post(BOOTSTRAP, bootstrapBody("scopes", false)).status())
+                .isEqualTo(201);
 
         Api.Response set = admin.put(repo + "/action_secrets/OCI_REGISTRY_TOKEN", "{\"value\": \"s3cret\"}");
         assertThat(set.status()).as(set.body()).isIn(200, 201);

@@ -184,6 +184,15 @@ class GiteaActionsTest {
         JobLog tail = client.jobLogs("ops", "disk-images", job, 3);
         assertThat(tail.totalLines()).isEqualTo(5000);
         assertThat(tail.lines()).containsExactly("line 4998", "line 4999", "line 5000");
+        // a line with no end in sight is kept cut, not whole; CRLF ends a line like LF
+        gitea.log(job, "first\r\n" + "x".repeat(1_000_000) + "\r\nlast\r\n");
+        JobLog cut = client.jobLogs("ops", "disk-images", job, 3);
+        assertThat(cut.totalLines()).isEqualTo(3);
+        assertThat(cut.lines().get(0)).isEqualTo("first");
+        assertThat(cut.lines().get(1))
+                .hasSize(GiteaActions.MAX_LINE + " [cut]".length())
+                .endsWith(" [cut]");
+        assertThat(cut.lines().get(2)).isEqualTo("last");
 
         assertThatThrownBy(() -> client.listRuns("ops", "disk-images", null, "done", 0))
                 .isInstanceOfSatisfying(
@@ -246,6 +255,45 @@ class GiteaActionsTest {
                     "gitea/unavailable",
                     "timed out");
         }
+        // an answer whose body stops coming: the call's deadline ends the read too, not only the wait
+        // for the headers
+        try (ServerSocket stalling = new ServerSocket(0)) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket c = stalling.accept()) {
+                    c.getInputStream().read(new byte[4096]);
+                    c.getOutputStream()
+                            .write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[")
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    c.getOutputStream().flush();
+                    Thread.sleep(20_000);
+                } catch (Exception e) {
+                    // the test ended
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            java.time.Instant start = java.time.Instant.now();
+            assertRefused(
+                    () -> client(
+                                    URI.create("http://127.0.0.1:" + stalling.getLocalPort()),
+                                    TOKEN,
+                                    Duration.ofSeconds(1))
+                            .listSecrets("ops", "disk-images"),
+                    ErrorKind.UNAVAILABLE,
+                    "gitea/unavailable",
+                    "GET /repos/ops/disk-images/actions/secrets");
+            assertThat(Duration.between(start, java.time.Instant.now())).isLessThan(Duration.ofSeconds(10));
+            server.interrupt();
+        }
+        // user information in the configured URL is never shown
+        assertThatThrownBy(() -> client(
+                                URI.create("http://admin:hunter2@127.0.0.1:" + closed), TOKEN, Duration.ofSeconds(2))
+                        .listSecrets("ops", "disk-images"))
+                .isInstanceOfSatisfying(
+                        DomainException.class,
+                        e -> assertThat(e.getMessage())
+                                .doesNotContain("hunter2")
+                                .contains("http://127.0.0.1:" + closed));
         GiteaActions none = new GiteaActions(
                 new GiteaProperties(null, null, null), JsonMapper.builder().build(), Clock.systemUTC());
         assertThat(none.configured()).isFalse();
