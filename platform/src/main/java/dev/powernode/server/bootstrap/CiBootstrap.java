@@ -99,9 +99,6 @@ public class CiBootstrap {
         String owner = r.owner(), repo = r.repo(), label = r.label();
         boolean readToken = Boolean.TRUE.equals(r.createPlatformReadToken());
 
-        // Gitea first: a wrong repository, token or an unreachable Gitea fails here, before anything
-        // is rotated
-        String registration = gitea.runnerRegistrationToken(owner, repo);
         // One bootstrap of a label at a time, from its rotation to its last secret, on every replica:
         // two overlapping ones would otherwise interleave their secret writes and could leave the
         // repository with values the other had already rotated away. A session advisory lock on a
@@ -109,6 +106,10 @@ public class CiBootstrap {
         try (Connection lock = dataSource.getConnection()) {
             advisory(lock, "select pg_advisory_lock(hashtext(?))", label);
             try {
+                // Gitea first: a wrong repository, token or an unreachable Gitea fails here, before
+                // anything is rotated (and under the lock: a newer registration token may void an
+                // older one, so the one answered must be the last one asked for)
+                String registration = gitea.runnerRegistrationToken(owner, repo);
                 return rotateAndWrite(owner, repo, label, readToken, registration, r.platformApiBase(), actor);
             } finally {
                 advisory(lock, "select pg_advisory_unlock(hashtext(?))", label);
