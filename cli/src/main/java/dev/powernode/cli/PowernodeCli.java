@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             NodesCommand.class,
             TemplatesCommand.class,
             EventsCommand.class,
+            McpCommand.class,
             PublishCommand.class,
             VerifyCommand.class,
             VerifyBundleCommand.class,

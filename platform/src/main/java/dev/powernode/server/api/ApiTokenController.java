@@ -7,6 +7,7 @@ import dev.powernode.server.auth.ApiTokens;
 import dev.powernode.server.auth.IssuedToken;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.Violations;
+import dev.powernode.server.views.ListResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;

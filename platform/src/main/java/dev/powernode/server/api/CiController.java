@@ -11,6 +11,8 @@ import dev.powernode.server.gitea.JobLog;
 import dev.powernode.server.gitea.RunWithJobs;
 import dev.powernode.server.gitea.WorkflowRun;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.SecretSetView;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -57,11 +59,9 @@ class CiController {
 
     record SecretValue(@Nullable String value) {}
 
-    record SecretSet(String owner, String repo, String name, boolean created) {}
-
     /** {@code set_gitea_action_secret}: 201 created, 200 replaced; the value is never shown again. */
     @PutMapping(REPO + "/action_secrets/{name}")
-    ResponseEntity<SecretSet> putSecret(
+    ResponseEntity<SecretSetView> putSecret(
             @PathVariable String owner,
             @PathVariable String repo,
             @PathVariable String name,
@@ -69,7 +69,7 @@ class CiController {
         bootstrap.requireManaged(owner, repo);
         boolean created = gitea.putSecret(owner, repo, name, body.value());
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
-                .body(new SecretSet(owner, repo, name, created));
+                .body(new SecretSetView(owner, repo, name, created));
     }
 
     @GetMapping(REPO + "/action_secrets")

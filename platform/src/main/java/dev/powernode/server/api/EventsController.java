@@ -3,6 +3,7 @@ package dev.powernode.server.api;
 import dev.powernode.server.events.EventDelivery;
 import dev.powernode.server.events.OutboundEvents;
 import dev.powernode.server.events.Subscription;
+import dev.powernode.server.views.ListResponse;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;

@@ -1,12 +1,13 @@
 package dev.powernode.server.api;
 
-import dev.powernode.server.node.Convergence;
 import dev.powernode.server.node.EnrolledNode;
 import dev.powernode.server.node.Node;
 import dev.powernode.server.node.Nodes;
 import dev.powernode.server.node.RollbackPolicy;
 import dev.powernode.server.node.RollbackTrip;
 import dev.powernode.server.platform.NodePlatforms;
+import dev.powernode.server.views.ConvergenceView;
+import dev.powernode.server.views.ListResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -76,36 +77,6 @@ class NodeController {
     record EnrolledView(NodeView node, String token, String identityCfg) {
         static EnrolledView of(EnrolledNode e) {
             return new EnrolledView(NodeView.of(e.node()), e.token(), e.identityCfg());
-        }
-    }
-
-    record CountView(UUID publicationId, long nodes) {}
-
-    record ConvergenceView(
-            String artifactFamily,
-            String arch,
-            UUID currentPublicationId,
-            long total,
-            long onCurrent,
-            List<CountView> onOther,
-            long neverReported,
-            long unhealthy,
-            long stale,
-            Instant staleCountedAt) {
-        static ConvergenceView of(Convergence c) {
-            return new ConvergenceView(
-                    c.family().value(),
-                    c.arch().value(),
-                    c.current(),
-                    c.total(),
-                    c.onCurrent(),
-                    c.onOther().stream()
-                            .map(o -> new CountView(o.publicationId(), o.nodes()))
-                            .toList(),
-                    c.neverReported(),
-                    c.unhealthy(),
-                    c.stale(),
-                    c.staleCountedAt());
         }
     }
 

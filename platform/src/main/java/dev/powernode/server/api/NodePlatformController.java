@@ -9,6 +9,8 @@ import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Violations;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.NodePlatformView;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;

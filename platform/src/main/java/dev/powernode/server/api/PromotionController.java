@@ -1,10 +1,11 @@
 package dev.powernode.server.api;
 
 import dev.powernode.server.platform.NodePlatforms;
-import dev.powernode.server.publication.AuditEntry;
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.DomainException;
-import java.time.Instant;
+import dev.powernode.server.views.AuditView;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.PublicationView;
 import java.util.UUID;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,30 +37,6 @@ class PromotionController {
         UUID platformId = platforms.resolve(id).id();
         UUID publicationId = Params.pathId("publication/not-found", "disk image publication", body.publicationId());
         return PublicationView.of(publications.setDefault(platformId, publicationId, auth.getName()));
-    }
-
-    record AuditView(
-            String kind,
-            Instant at,
-            String actor,
-            String reason,
-            UUID publicationId,
-            String artifactFamily,
-            String arch,
-            String from,
-            String to) {
-        static AuditView of(AuditEntry e) {
-            return new AuditView(
-                    e.kind(),
-                    e.at(),
-                    e.actor(),
-                    e.reason(),
-                    e.publicationId(),
-                    e.artifactFamily().value(),
-                    e.arch().value(),
-                    e.from(),
-                    e.to());
-        }
     }
 
     /** Pointer changes and state transitions of a platform's publications, newest first. */

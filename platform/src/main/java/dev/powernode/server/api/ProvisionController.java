@@ -5,6 +5,7 @@ import dev.powernode.server.provision.NodeTemplate;
 import dev.powernode.server.provision.ProvisionedInstance;
 import dev.powernode.server.provision.Provisioning;
 import dev.powernode.server.provision.Templates;
+import dev.powernode.server.views.ListResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -8,6 +8,8 @@ import dev.powernode.server.publication.Publications;
 import dev.powernode.server.shared.Arch;
 import dev.powernode.server.shared.ArtifactFamily;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.PublicationView;
 import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;

@@ -4,6 +4,7 @@ import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.retention.RetentionCandidate;
 import dev.powernode.server.retention.RetentionPolicy;
 import dev.powernode.server.retention.RetentionReport;
+import dev.powernode.server.views.ListResponse;
 import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;

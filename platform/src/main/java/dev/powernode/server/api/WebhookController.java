@@ -2,9 +2,10 @@ package dev.powernode.server.api;
 
 import dev.powernode.server.publication.Publications;
 import dev.powernode.server.publication.Transition;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.TransitionView;
 import dev.powernode.server.webhook.DiskImageWebhooks;
 import dev.powernode.server.webhook.ProvisionedWebhook;
-import java.time.Instant;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -38,16 +39,11 @@ class WebhookController {
                 .body(w);
     }
 
-    record TransitionView(String from, String to, String actor, String reason, Instant at) {}
-
     /** The state history of one publication, oldest first. */
     @GetMapping("/api/v1/system/disk_image_publications/{id}/history")
     ListResponse<TransitionView> history(@PathVariable String id) {
         List<Transition> transitions =
                 publications.history(Params.pathId("publication/not-found", "disk image publication", id));
-        return ListResponse.of(transitions.stream()
-                .map(t -> new TransitionView(
-                        t.from() == null ? null : t.from().value(), t.to().value(), t.actor(), t.reason(), t.at()))
-                .toList());
+        return ListResponse.of(transitions.stream().map(TransitionView::of).toList());
     }
 }

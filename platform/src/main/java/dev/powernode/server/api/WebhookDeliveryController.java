@@ -1,5 +1,6 @@
 package dev.powernode.server.api;
 
+import dev.powernode.server.views.ListResponse;
 import dev.powernode.server.webhook.WebhookDeliveries;
 import dev.powernode.server.webhook.WebhookDelivery;
 import java.util.UUID;

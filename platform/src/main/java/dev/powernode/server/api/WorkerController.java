@@ -1,10 +1,9 @@
 package dev.powernode.server.api;
 
-import dev.powernode.server.ci.Worker;
 import dev.powernode.server.ci.WorkerRole;
 import dev.powernode.server.ci.Workers;
-import java.time.Instant;
-import java.util.UUID;
+import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.WorkerView;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -15,12 +14,6 @@ class WorkerController {
 
     WorkerController(Workers workers) {
         this.workers = workers;
-    }
-
-    record WorkerView(UUID id, String role, String label, Instant lastSeenAt, Instant createdAt, Instant rotatedAt) {
-        static WorkerView of(Worker w) {
-            return new WorkerView(w.id(), w.role().value(), w.label(), w.lastSeenAt(), w.createdAt(), w.rotatedAt());
-        }
     }
 
     /** {@code role} defaults to {@code ci_worker}, the only role there is. */

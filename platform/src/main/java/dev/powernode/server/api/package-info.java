@@ -16,6 +16,7 @@
             "retention",
             "shared",
             "upload",
+            "views",
             "webhook"
         })
 package dev.powernode.server.api;

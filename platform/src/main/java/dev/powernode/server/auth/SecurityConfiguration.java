@@ -97,6 +97,9 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(
                         a -> a.requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/error")
                                 .permitAll()
+                                // MCP: any operator scope may connect; each tool checks the scope it needs
+                                .requestMatchers("/mcp", "/mcp/**")
+                                .hasAnyAuthority(READ, WRITE, ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/workers")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")

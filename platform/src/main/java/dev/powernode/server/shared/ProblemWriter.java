@@ -54,6 +54,11 @@ public class ProblemWriter {
         json.writeValue(response.getOutputStream(), body(problem, path));
     }
 
+    /** The same document as JSON text, for an answer that is not an HTTP response (an MCP tool error). */
+    public String document(Problem problem, String instance) {
+        return json.writeValueAsString(body(problem, instance));
+    }
+
     static ProblemDetail body(Problem problem, @Nullable String path) {
         ProblemDetail p = ProblemDetail.forStatus(problem.status());
         HttpStatus known = HttpStatus.resolve(problem.status());

@@ -1,19 +1,19 @@
-package dev.powernode.server.api;
+package dev.powernode.server.views;
 
 import dev.powernode.server.shared.Page;
 import java.util.List;
 import java.util.function.Function;
 
 /** The list envelope: {@code {"data": [...], "meta": {"page", "per_page", "total"}}}. */
-record ListResponse<T>(List<T> data, Meta meta) {
-    record Meta(int page, int perPage, long total) {}
+public record ListResponse<T>(List<T> data, Meta meta) {
+    public record Meta(int page, int perPage, long total) {}
 
-    static <S, T> ListResponse<T> of(Page<S> page, Function<S, T> view) {
+    public static <S, T> ListResponse<T> of(Page<S> page, Function<S, T> view) {
         return new ListResponse<>(
                 page.items().stream().map(view).toList(), new Meta(page.page(), page.perPage(), page.total()));
     }
 
-    static <T> ListResponse<T> of(List<T> all) {
+    public static <T> ListResponse<T> of(List<T> all) {
         return new ListResponse<>(all, new Meta(1, all.size(), all.size()));
     }
 }

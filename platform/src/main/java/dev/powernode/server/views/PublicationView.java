@@ -1,11 +1,11 @@
-package dev.powernode.server.api;
+package dev.powernode.server.views;
 
 import dev.powernode.server.publication.DiskImagePublication;
 import java.time.Instant;
 import java.util.UUID;
 
 /** A publication exactly as the spec serializes it (plus {@code artifact_family}). */
-record PublicationView(
+public record PublicationView(
         UUID id,
         UUID platformId,
         String artifactFamily,
@@ -34,7 +34,7 @@ record PublicationView(
         Instant purgedAt,
         String errorMessage) {
 
-    static PublicationView of(DiskImagePublication p) {
+    public static PublicationView of(DiskImagePublication p) {
         return new PublicationView(
                 p.id(),
                 p.nodePlatformId(),

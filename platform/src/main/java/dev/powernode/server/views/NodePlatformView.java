@@ -1,11 +1,11 @@
-package dev.powernode.server.api;
+package dev.powernode.server.views;
 
 import dev.powernode.server.platform.NodePlatform;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-record NodePlatformView(
+public record NodePlatformView(
         UUID id,
         String slug,
         String name,
@@ -25,7 +25,7 @@ record NodePlatformView(
         Instant createdAt,
         Instant updatedAt) {
 
-    static NodePlatformView of(NodePlatform p) {
+    public static NodePlatformView of(NodePlatform p) {
         return new NodePlatformView(
                 p.id(),
                 p.slug(),
