@@ -11,7 +11,8 @@ usage: scripts/test.sh [--slow] [--no-buildkit] [-- MAVEN_ARGS...]
   --slow          also the dracut fixture build and its QEMU boot matrix, the arm64 real system
                   (built under qemu-user-static, its UEFI disk booted under AAVMF) and an offline
                   rebuild of the amd64 system from the kept .debs, and the node loop under QEMU
-                  (scripts/node-loop.sh: agent, boot counting, fallback, auto-rollback)
+                  (scripts/node-loop.sh: agent, boot counting, fallback, auto-rollback), and the
+                  workflow's arm64 job (scripts/workflow-run.sh --job build-arm64-uefi)
   --no-buildkit   skip the build kit's builds and boots (Java suites only)
   MAVEN_ARGS are passed to ./mvnw, e.g. -- -Dtest=PublicationApiTest -Dsurefire.failIfNoSpecifiedTests=false
 USAGE
@@ -70,6 +71,7 @@ fi
 scripts/lint-workflows.sh
 testkit/sigstore/install.sh
 testkit/gitea/install.sh
+testkit/mcp-inspector/install.sh
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \
   -Dpowernode.test.db.user="$user" \
@@ -81,8 +83,12 @@ if ((buildkit)); then scripts/e2e.sh --no-build --first-build "${POWERNODE_TEST_
 # the build repository's workflow, run: its amd64 job's steps as a host-mode runner would run them,
 # from a clone of this commit to a published, current image on a platform jar and a registry
 if ((buildkit)); then pn_as_root scripts/workflow-run.sh --no-build; fi
-# the node side end to end: a VM's agent follows v1 -> v2, falls back from a failing v3
-if ((buildkit && slow)); then scripts/node-loop.sh --no-build; fi
+# the node side end to end: a VM's agent follows v1 -> v2, falls back from a failing v3; and the
+# workflow's arm64 job (its system built in emulated arm64 chroots: ~20 minutes)
+if ((buildkit && slow)); then
+  scripts/node-loop.sh --no-build
+  pn_as_root scripts/workflow-run.sh --no-build --job build-arm64-uefi
+fi
 leftovers=$(comm -13 <(printf '%s\n' "$tmp_before") <(tmp_ours) | sed '/^$/d')
 if [[ -n "$leftovers" ]]; then
   printf '%s\n' "$leftovers" >&2
