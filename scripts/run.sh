@@ -182,7 +182,9 @@ cat <<DONE
   Powernode platform is up.
     API:          $POWERNODE_API_URL/api/v1/system/node_platforms
     Health:       $POWERNODE_API_URL/actuator/health
-    MCP, web UI:  not built yet (the REST API and bin/powernode are the interfaces today)
+    MCP:          $POWERNODE_API_URL/mcp (Streamable HTTP, Authorization: Bearer <token>;
+                  stdio for desktop clients: bin/powernode mcp --token-env POWERNODE_TOKEN; docs/mcp.md)
+    Web UI:       not built yet
     Admin token:  $token
 $seeded
 DONE

@@ -30,6 +30,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @Command(
         name = "mcp",
+        mixinStandardHelpOptions = true,
         description = {
             "Serve the platform's MCP tools over stdio, for desktop MCP clients (docs/mcp.md).",
             "Each message read from stdin goes to the platform's /mcp endpoint with the token; each answer is"

@@ -28,11 +28,13 @@ class ModuleStructureTest {
     }
 
     @Test
-    void nothingDependsOnTheApiAdapter() {
-        MODULES.forEach(module -> assertThat(module.getName().equals("api")
-                        || !module.getDirectDependencies(MODULES).containsModuleNamed("api"))
-                .as("%s must not depend on the api adapter", module.getName())
-                .isTrue());
+    void nothingDependsOnAnAdapter() {
+        for (String adapter : java.util.List.of("api", "mcp")) {
+            MODULES.forEach(module -> assertThat(module.getName().equals(adapter)
+                            || !module.getDirectDependencies(MODULES).containsModuleNamed(adapter))
+                    .as("%s must not depend on the %s adapter", module.getName(), adapter)
+                    .isTrue());
+        }
     }
 
     @Test
