@@ -7,20 +7,17 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Cli;
 import dev.powernode.server.support.Cli.Run;
 import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.GiteaBackedTest;
 import dev.powernode.server.support.IntegrationTest;
 import dev.powernode.server.support.WebhookCaller;
 import dev.powernode.testkit.GiteaMock;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,33 +25,7 @@ import tools.jackson.databind.JsonNode;
  * Gitea's API as its description gives it (Prism in front of the test kit's stateful stub).
  */
 @IntegrationTest
-class CiApiTest {
-    static final String GITEA_TOKEN = "platform-gitea-token";
-    static GiteaMock gitea;
-
-    @DynamicPropertySource
-    static void gitea(DynamicPropertyRegistry registry) {
-        registry.add("powernode.gitea.url", () -> mock().url().toString());
-        registry.add("powernode.gitea.token", () -> GITEA_TOKEN);
-        registry.add("powernode.ci.registry-username", () -> "builder");
-        registry.add("powernode.ci.registry-token", () -> "registry-password");
-    }
-
-    static synchronized GiteaMock mock() {
-        if (gitea == null) {
-            gitea = GiteaMock.start(GITEA_TOKEN).repository("ops", "disk-images");
-        }
-        return gitea;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (gitea != null) {
-            gitea.close();
-            gitea = null;
-        }
-    }
-
+class CiApiTest extends GiteaBackedTest {
     @LocalServerPort
     int port;
 
@@ -68,12 +39,6 @@ class CiApiTest {
         new Fixtures(jdbc).reset();
         jdbc.sql("truncate ci_bootstrap").update();
         admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
-    }
-
-    @AfterEach
-    void noRequestBrokeGiteasDescription() {
-        mock().clearFaults();
-        assertThat(mock().requestViolations()).isEmpty();
     }
 
     static final String BOOTSTRAP = "/api/v1/system/ci/bootstrap";
@@ -94,7 +59,7 @@ class CiApiTest {
         String webhookId = r.get("webhook_id").asString();
         assertThat(r.get("webhook_url").asString())
                 .isEqualTo("https://platform.example.org/api/v1/system/webhooks/disk_image/built/" + webhookId);
-        assertThat(r.get("ci_worker_token").asString()).isEqualTo(last(mock().registrationTokens()));
+        assertThat(r.get("ci_worker_token").asString()).isEqualTo(last(gitea().registrationTokens()));
         assertThat(r.get("gitea_secrets_set")
                         .valueStream()
                         .map(JsonNode::asString)
@@ -107,7 +72,7 @@ class CiApiTest {
                         "POWERNODE_API_TOKEN",
                         "OCI_REGISTRY_USERNAME",
                         "OCI_REGISTRY_TOKEN");
-        Map<String, GiteaMock.Secret> secrets = mock().secrets("ops", "disk-images");
+        Map<String, GiteaMock.Secret> secrets = gitea().secrets("ops", "disk-images");
         assertThat(secrets.get("POWERNODE_WEBHOOK_SECRET").data())
                 .isEqualTo(r.get("webhook_secret").asString());
         assertThat(secrets.get("POWERNODE_WEBHOOK_URL").data())
@@ -134,7 +99,7 @@ class CiApiTest {
                 .isNotEqualTo(r.get("webhook_secret").asString());
         assertThat(r2.get("ci_worker_token").asString())
                 .isNotEqualTo(r.get("ci_worker_token").asString());
-        Map<String, GiteaMock.Secret> rotated = mock().secrets("ops", "disk-images");
+        Map<String, GiteaMock.Secret> rotated = gitea().secrets("ops", "disk-images");
         assertThat(rotated.get("POWERNODE_WEBHOOK_SECRET").data())
                 .isEqualTo(r2.get("webhook_secret").asString());
         assertThat(rotated.get("POWERNODE_UPLOAD_TOKEN").data()).isNotEqualTo(firstUpload);
@@ -171,7 +136,7 @@ class CiApiTest {
 
     @Test
     void aGiteaFailureHalfWayNamesWhatWasSetAndARerunFinishes() {
-        mock().fail("PUT .*/actions/secrets/POWERNODE_UPLOAD_TOKEN", 403);
+        gitea().fail("PUT .*/actions/secrets/POWERNODE_UPLOAD_TOKEN", 403);
         Api.Response half = admin.post(BOOTSTRAP, bootstrapBody("half", false));
         assertThat(half.status()).as(half.body()).isEqualTo(502);
         assertThat(half.json().get("code").asString()).isEqualTo("gitea/forbidden");
@@ -190,7 +155,7 @@ class CiApiTest {
                         .single())
                 .isFalse();
 
-        mock().clearFaults();
+        gitea().clearFaults();
         Api.Response done = admin.post(BOOTSTRAP, bootstrapBody("half", false));
         assertThat(done.status()).as(done.body()).isEqualTo(200);
         assertThat(done.json().get("gitea_secrets_set").size()).isEqualTo(6);
@@ -209,7 +174,7 @@ class CiApiTest {
         assertThat(missing.json().get("code").asString()).isEqualTo("gitea/not-found");
         assertThat(missing.json().get("detail").asString())
                 .contains("POST /repos/ops/nowhere/actions/runners/registration-token answered 404");
-        mock().fail(".*", 401);
+        gitea().fail(".*", 401);
         Api.Response unauthorized = admin.post(BOOTSTRAP, bootstrapBody("l1", false));
         assertThat(unauthorized.status()).isEqualTo(502);
         assertThat(unauthorized.json().get("code").asString()).isEqualTo("gitea/unauthorized");
@@ -242,13 +207,13 @@ class CiApiTest {
                 {"label": "arm64-builder", "owner": "ops", "repo": "disk-images"}
                 """);
         assertThat(r.status()).as(r.body()).isEqualTo(201);
-        assertThat(r.json().get("ci_worker_token").asString()).isEqualTo(last(mock().registrationTokens()));
+        assertThat(r.json().get("ci_worker_token").asString()).isEqualTo(last(gitea().registrationTokens()));
         assertThat(r.json().get("upload_token").asString()).startsWith("pnw_");
         Api.Response org = admin.post("/api/v1/workers", """
                 {"label": "arm64-builder", "owner": "ops"}
                 """);
         assertThat(org.status()).isEqualTo(200);
-        assertThat(mock().requests().get(mock().requests().size() - 1).path())
+        assertThat(gitea().requests().get(gitea().requests().size() - 1).path())
                 .isEqualTo("/api/v1/orgs/ops/actions/runners/registration-token");
         Api.Response plain = admin.post("/api/v1/workers", "{\"label\": \"direct-only\"}");
         assertThat(plain.status()).isEqualTo(201);
@@ -257,8 +222,8 @@ class CiApiTest {
 
     @Test
     void theGiteaRoutesActOnlyOnBuildRepositoriesAndALabelStaysWithItsRepository() {
-        mock().repository("ops", "private-code");
-        int before = mock().requests().size();
+        gitea().repository("ops", "private-code");
+        int before = gitea().requests().size();
         String other = "/api/v1/system/gitea/repos/ops/private-code";
         for (Api.Response r : List.of(
                 admin.get(other + "/workflow_runs"),
@@ -268,7 +233,7 @@ class CiApiTest {
             assertThat(r.status()).as(r.body()).isEqualTo(404);
             assertThat(r.json().get("code").asString()).isEqualTo("ci/repository-not-managed");
         }
-        assertThat(mock().requests()).as("Gitea was not asked").hasSize(before);
+        assertThat(gitea().requests()).as("Gitea was not asked").hasSize(before);
 
         assertThat(admin.post(BOOTSTRAP, bootstrapBody("pipeline-a", false)).status())
                 .isEqualTo(201);
@@ -278,7 +243,7 @@ class CiApiTest {
         assertThat(moved.status()).as(moved.body()).isEqualTo(409);
         assertThat(moved.json().get("code").asString()).isEqualTo("ci/label-in-use");
         assertThat(moved.json().get("detail").asString()).contains("ops/disk-images");
-        assertThat(mock().secrets("ops", "private-code")).isEmpty();
+        assertThat(gitea().secrets("ops", "private-code")).isEmpty();
     }
 
     @Test
@@ -309,7 +274,7 @@ class CiApiTest {
         String path = "/api/v1/system/webhooks/disk_image/built/" + webhookId;
         String body =
                 WebhookCaller.body("edge", "uefi_disk", "amd64", "r/x@sha256:" + "a".repeat(64), "a".repeat(64), 1);
-        String secret = mock().secrets("ops", "disk-images")
+        String secret = gitea().secrets("ops", "disk-images")
                 .get("POWERNODE_WEBHOOK_SECRET")
                 .data();
         assertThat(new WebhookCaller(admin, path, secret).send(body).status()).isNotEqualTo(401);
@@ -329,7 +294,7 @@ class CiApiTest {
 
         Api.Response set = admin.put(repo + "/action_secrets/OCI_REGISTRY_TOKEN", "{\"value\": \"s3cret\"}");
         assertThat(set.status()).as(set.body()).isIn(200, 201);
-        assertThat(mock().secrets("ops", "disk-images")
+        assertThat(gitea().secrets("ops", "disk-images")
                         .get("OCI_REGISTRY_TOKEN")
                         .data())
                 .isEqualTo("s3cret");
@@ -363,7 +328,7 @@ class CiApiTest {
         Api.Response run = reader.get(repo + "/workflow_runs/" + runId);
         assertThat(run.status()).as(run.body()).isEqualTo(200);
         long job = run.json().get("jobs").get(0).get("id").asLong();
-        mock().log(job, "one\ntwo\nthree\n");
+        gitea().log(job, "one\ntwo\nthree\n");
         Api.Response logs = reader.get(repo + "/jobs/" + job + "/logs?tail=2");
         assertThat(logs.status()).as(logs.body()).isEqualTo(200);
         assertThat(logs.json()
@@ -400,7 +365,7 @@ class CiApiTest {
         assertThat(boot.exit()).as(boot.err()).isZero();
         assertThat(boot.out()).contains("ci_worker_token", "gitea_secrets_set").doesNotContain("webhook_secret");
         assertThat(java.nio.file.Files.readString(secretFile).strip())
-                .isEqualTo(mock().secrets("ops", "disk-images")
+                .isEqualTo(gitea().secrets("ops", "disk-images")
                         .get("POWERNODE_WEBHOOK_SECRET")
                         .data());
 
@@ -416,7 +381,7 @@ class CiApiTest {
                 "--from-file",
                 key.toString());
         assertThat(set.exit()).as(set.err()).isZero();
-        assertThat(mock().secrets("ops", "disk-images")
+        assertThat(gitea().secrets("ops", "disk-images")
                         .get("COSIGN_PRIVATE_KEY")
                         .data())
                 .isEqualTo("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----");
@@ -450,8 +415,8 @@ class CiApiTest {
         Run run = cli(Scope.DISK_IMAGES_READ, "ci", "run", "ops/disk-images", Long.toString(runId));
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("build-amd64-uefi", "build-arm64-uefi");
-        long job = mock().jobIds(runId).get(0);
-        mock().log(job, "a\nb\nc\n");
+        long job = gitea().jobIds(runId).get(0);
+        gitea().log(job, "a\nb\nc\n");
         Run logs = cli(Scope.DISK_IMAGES_READ, "ci", "logs", "ops/disk-images", Long.toString(job), "--tail", "2");
         assertThat(logs.exit()).as(logs.err()).isZero();
         assertThat(logs.out()).isEqualTo("b\nc\n");

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.GiteaBackedTest;
 import dev.powernode.server.support.IntegrationTest;
-import dev.powernode.testkit.GiteaMock;
 import dev.powernode.testkit.McpInspector;
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,14 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,31 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  * refused by name, and no token refused before MCP starts.
  */
 @IntegrationTest
-class McpInspectorTest {
-    static final String GITEA_TOKEN = "platform-gitea-token";
+class McpInspectorTest extends GiteaBackedTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static GiteaMock gitea;
-
-    @DynamicPropertySource
-    static void gitea(DynamicPropertyRegistry registry) {
-        registry.add("powernode.gitea.url", () -> mock().url().toString());
-        registry.add("powernode.gitea.token", () -> GITEA_TOKEN);
-    }
-
-    static synchronized GiteaMock mock() {
-        if (gitea == null) {
-            gitea = GiteaMock.start(GITEA_TOKEN).repository("ops", "disk-images");
-        }
-        return gitea;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (gitea != null) {
-            gitea.close();
-            gitea = null;
-        }
-    }
 
     @LocalServerPort
     int port;
@@ -148,7 +122,9 @@ class McpInspectorTest {
                         "amd64-builder",
                         "create_platform_read_token",
                         true)));
-        assertThat(boot.get("gitea_secrets_set").size()).isEqualTo(5);
+        assertThat(boot.get("gitea_secrets_set").size())
+                .as("5 of the platform, 2 of the registry")
+                .isEqualTo(7);
         called.add("bootstrap_disk_image_ci");
         assertThat(ok(admin.callTool("provision_disk_image_webhook", args("label", "second")))
                         .get("webhook_secret")
@@ -158,8 +134,8 @@ class McpInspectorTest {
         assertThat(ok(admin.callTool("provision_ci_worker", args("label", "runner", "owner", "ops")))
                         .get("ci_worker_token")
                         .asString())
-                .isEqualTo(mock().registrationTokens()
-                        .get(mock().registrationTokens().size() - 1));
+                .isEqualTo(gitea().registrationTokens()
+                        .get(gitea().registrationTokens().size() - 1));
         called.add("provision_ci_worker");
         assertThat(ok(admin.callTool(
                                 "set_gitea_action_secret",
@@ -175,7 +151,7 @@ class McpInspectorTest {
                         .get("name")
                         .asString())
                 .isEqualTo("OCI_REGISTRY_TOKEN");
-        assertThat(mock().secrets("ops", "disk-images")
+        assertThat(gitea().secrets("ops", "disk-images")
                         .get("OCI_REGISTRY_TOKEN")
                         .data())
                 .isEqualTo("t0k");
@@ -208,7 +184,7 @@ class McpInspectorTest {
                 "get_gitea_workflow_run", args("owner", "ops", "repo", "disk-images", "run_id", runId)));
         long job = run.get("jobs").get(0).get("id").asLong();
         called.add("get_gitea_workflow_run");
-        mock().log(job, "built\npushed\nsigned\n");
+        gitea().log(job, "built\npushed\nsigned\n");
         assertThat(ok(reader.callTool(
                                 "get_gitea_job_logs",
                                 args("owner", "ops", "repo", "disk-images", "job_id", job, "tail", 1)))

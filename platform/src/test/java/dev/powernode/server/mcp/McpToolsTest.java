@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.GiteaBackedTest;
 import dev.powernode.server.support.IntegrationTest;
-import dev.powernode.testkit.GiteaMock;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -30,15 +30,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,11 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
  * refused as REST refuses them, unknown parameters named, results equal to the REST answers.
  */
 @IntegrationTest
-class McpToolsTest {
-    static final String GITEA_TOKEN = "platform-gitea-token";
+class McpToolsTest extends GiteaBackedTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static GiteaMock gitea;
-
     /** Every tool and the scope it needs; the spec's names first. */
     static final Map<String, Scope> TOOLS = new LinkedHashMap<>();
 
@@ -83,27 +77,6 @@ class McpToolsTest {
         TOOLS.put("get_fleet_convergence", Scope.DISK_IMAGES_READ);
     }
 
-    @DynamicPropertySource
-    static void gitea(DynamicPropertyRegistry registry) {
-        registry.add("powernode.gitea.url", () -> mock().url().toString());
-        registry.add("powernode.gitea.token", () -> GITEA_TOKEN);
-    }
-
-    static synchronized GiteaMock mock() {
-        if (gitea == null) {
-            gitea = GiteaMock.start(GITEA_TOKEN).repository("ops", "disk-images");
-        }
-        return gitea;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (gitea != null) {
-            gitea.close();
-            gitea = null;
-        }
-    }
-
     @LocalServerPort
     int port;
 
@@ -125,8 +98,6 @@ class McpToolsTest {
     void close() {
         clients.forEach(McpSyncClient::closeGracefully);
         clients.clear();
-        mock().clearFaults();
-        assertThat(mock().requestViolations()).isEmpty();
     }
 
     McpSyncClient http(String token) {
@@ -348,7 +319,7 @@ class McpToolsTest {
     @Test
     void unknownParametersAreRefusedNamingEachAndNothingIsCreated() {
         McpSyncClient admin = http(Scope.SYSTEM_ADMIN);
-        var secretsBefore = mock().secrets("ops", "disk-images");
+        var secretsBefore = gitea().secrets("ops", "disk-images");
         JsonNode p = problem(call(
                 admin,
                 "bootstrap_disk_image_ci",
@@ -373,7 +344,7 @@ class McpToolsTest {
                         .query(Long.class)
                         .single())
                 .isZero();
-        assertThat(mock().secrets("ops", "disk-images")).isEqualTo(secretsBefore);
+        assertThat(gitea().secrets("ops", "disk-images")).isEqualTo(secretsBefore);
     }
 
     @Test
@@ -408,7 +379,7 @@ class McpToolsTest {
         assertThat(again.get("worker_id")).isEqualTo(first.get("worker_id"));
         assertThat(again.get("webhook_secret")).isNotEqualTo(first.get("webhook_secret"));
         assertThat(again.get("ci_worker_token")).isNotEqualTo(first.get("ci_worker_token"));
-        assertThat(mock().secrets("ops", "disk-images")
+        assertThat(gitea().secrets("ops", "disk-images")
                         .get("POWERNODE_WEBHOOK_SECRET")
                         .data())
                 .isEqualTo(again.get("webhook_secret").asString());
@@ -429,13 +400,15 @@ class McpToolsTest {
         assertThat(webhook.get("webhook_url").asString())
                 .endsWith(webhook.get("webhook_id").asString());
         JsonNode worker = ok(call(admin, "provision_ci_worker", args("label", "arm64-runner", "owner", "ops")));
-        assertThat(worker.get("ci_worker_token").asString()).isEqualTo(last(mock().registrationTokens()));
+        assertThat(worker.get("ci_worker_token").asString()).isEqualTo(last(gitea().registrationTokens()));
         JsonNode set = ok(call(
                 admin,
                 "set_gitea_action_secret",
                 args("owner", "ops", "repo", "disk-images", "name", "OCI_REGISTRY_TOKEN", "value", "s3cret")));
-        assertThat(set.get("created").asBoolean()).isTrue();
-        assertThat(mock().secrets("ops", "disk-images")
+        assertThat(set.get("created").asBoolean())
+                .as("the bootstrap wrote it (registry credentials are configured): this replaced it")
+                .isFalse();
+        assertThat(gitea().secrets("ops", "disk-images")
                         .get("OCI_REGISTRY_TOKEN")
                         .data())
                 .isEqualTo("s3cret");
@@ -466,12 +439,12 @@ class McpToolsTest {
         JsonNode withJobs = ok(call(
                 reader, "get_gitea_workflow_run", args("owner", "ops", "repo", "disk-images", "run_id", "" + runId)));
         long job = withJobs.get("jobs").get(0).get("id").asLong();
-        mock().log(job, "one\ntwo\nthree\n");
+        gitea().log(job, "one\ntwo\nthree\n");
         JsonNode log = ok(call(
                 reader, "get_gitea_job_logs", args("owner", "ops", "repo", "disk-images", "job_id", job, "tail", 2)));
         assertThat(log.get("lines").valueStream().map(JsonNode::asString).toList())
                 .containsExactly("two", "three");
-        mock().fail("GET .*/actions/runs/.*", 503);
+        gitea().fail("GET .*/actions/runs/.*", 503);
         JsonNode down = problem(
                 call(reader, "get_gitea_workflow_run", args("owner", "ops", "repo", "disk-images", "run_id", runId)));
         assertThat(down.get("code").asString()).isEqualTo("gitea/unavailable");
