@@ -44,8 +44,7 @@ pn_ensure_postgres
 
 work=$(mktemp -d -t powernode-e2e.XXXXXX)
 db="powernode_e2e_$(date +%s)_$$"
-db_user=powernode_test db_password=powernode_test
-registry_pid='' platform_pid='' db_created='' ok=0
+ok=0
 cleanup() {
   if ((!ok)); then
     echo "--- platform log (last 40 lines)" >&2
@@ -53,9 +52,7 @@ cleanup() {
     echo "--- registry log (last 10 lines)" >&2
     tail -n 10 "$work/registry/registry.log" >&2 2>/dev/null || true
   fi
-  pn_stop "$platform_pid"
-  pn_stop "$registry_pid"
-  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
+  pn_stop_loop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,29 +73,10 @@ if ((build)); then pn_build; fi
 [[ -f "$PN_ROOT/platform/target/powernode-platform.jar" ]] || pn_die "the platform jar is not built"
 
 # ---- registry, database, platform ------------------------------------------------------------
-registry="127.0.0.1:$(pn_free_port)"
-pn_start_registry "$work/registry" "$registry"
-registry_pid=$PN_REGISTRY_PID
+pn_start_loop "$work" "$db"
+registry=$PN_LOOP_REGISTRY
 repo=e2e/disk
-
-pn_ensure_role "$db_user" "$db_password"
-pn_ensure_database "$db" "$db_user"
-db_created=1
-
-export POWERNODE_HOME="$work/home"
-POWERNODE_PORT=$(pn_free_port)
-export POWERNODE_PORT
-export POWERNODE_PUBLIC_URL="http://127.0.0.1:$POWERNODE_PORT" POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
-export POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db"
-export POWERNODE_DATABASE_USER=$db_user POWERNODE_DATABASE_PASSWORD=$db_password
-export POWERNODE_REGISTRY_ALLOWED_HOSTS=$registry POWERNODE_REGISTRY_PLAIN_HTTP=$registry
-# a retired publication is purgeable at once, and only the run we ask for prunes (not the hourly one)
-export POWERNODE_RETENTION_GRACE=0s POWERNODE_RETENTION_CRON='0 0 0 1 1 *'
-export POWERNODE_LOG_FORMAT=logstash
-mkdir -p "$POWERNODE_HOME"
-pn_start_platform "$work/platform.log"
-platform_pid=$PN_PLATFORM_PID
-pn_log "platform on $POWERNODE_API_URL (pid $platform_pid, db $db), docker-registry on $registry (pid $registry_pid)"
+pn_log "platform on $POWERNODE_API_URL (pid $PN_PLATFORM_PID, db $db), docker-registry on $registry (pid $PN_REGISTRY_PID)"
 
 POWERNODE_TOKEN=$("$PN_ROOT/bin/powernode" token mint --subject e2e --scope system:admin --ttl 1h)
 export POWERNODE_TOKEN
@@ -242,7 +220,6 @@ reclaimable=$(jq -r .reclaimable_bytes <<<"$report")
 ((reclaimable >= size2)) || fail "retention reports $reclaimable reclaimable bytes, less than p2's disk image ($size2)"
 t0=$(now)
 pn_registry_gc "$work/registry" "$registry"
-registry_pid=$PN_REGISTRY_PID
 stage "registry garbage collection" "$(since "$t0")"
 ((PN_REGISTRY_GC_FREED >= reclaimable)) ||
   fail "GC freed $PN_REGISTRY_GC_FREED bytes, less than the $reclaimable retention reported reclaimable"

@@ -43,8 +43,7 @@ pn_ensure_postgres
 
 work=$(mktemp -d -t powernode-loop.XXXXXX)
 db="powernode_loop_$(date +%s)_$$"
-db_user=powernode_test db_password=powernode_test
-registry_pid='' platform_pid='' qemu_pid='' db_created='' ok=0
+qemu_pid='' ok=0
 cleanup() {
   if ((!ok)); then
     echo "--- serial console (last 60 lines)" >&2
@@ -53,9 +52,7 @@ cleanup() {
     tail -n 20 "$work/platform.log" >&2 2>/dev/null || true
   fi
   pn_stop "$qemu_pid"
-  pn_stop "$platform_pid"
-  pn_stop "$registry_pid"
-  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
+  pn_stop_loop
   if ((keep)); then pn_log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -80,24 +77,8 @@ export PN_PLATFORM_JAR="$work/powernode-platform.jar"
 powernode() { java -jar "$jar" "$@"; }
 
 # ---- registry, database, platform ------------------------------------------------------------
-registry="127.0.0.1:$(pn_free_port)"
-pn_start_registry "$work/registry" "$registry"
-registry_pid=$PN_REGISTRY_PID
-pn_ensure_role "$db_user" "$db_password"
-pn_ensure_database "$db" "$db_user"
-db_created=1
-export POWERNODE_HOME="$work/home"
-POWERNODE_PORT=$(pn_free_port)
-export POWERNODE_PORT
-export POWERNODE_PUBLIC_URL="http://127.0.0.1:$POWERNODE_PORT" POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
-export POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db"
-export POWERNODE_DATABASE_USER=$db_user POWERNODE_DATABASE_PASSWORD=$db_password
-export POWERNODE_REGISTRY_ALLOWED_HOSTS=$registry POWERNODE_REGISTRY_PLAIN_HTTP=$registry
-export POWERNODE_RETENTION_GRACE=0s POWERNODE_RETENTION_CRON='0 0 0 1 1 *'
-export POWERNODE_LOG_FORMAT=logstash
-mkdir -p "$POWERNODE_HOME"
-pn_start_platform "$work/platform.log"
-platform_pid=$PN_PLATFORM_PID
+pn_start_loop "$work" "$db"
+registry=$PN_LOOP_REGISTRY
 POWERNODE_TOKEN=$(powernode token mint --subject node-loop --scope system:admin --ttl 2h)
 export POWERNODE_TOKEN
 pn_signing_key "$work/keys"

@@ -49,39 +49,21 @@ snakeyaml=$(find "$HOME/.m2/repository/org/yaml/snakeyaml" -name 'snakeyaml-*.ja
 
 work=$(mktemp -d -t powernode-workflow.XXXXXX)
 db="powernode_workflow_$(date +%s)_$$"
-db_user=powernode_test db_password=powernode_test
-registry_pid='' platform_pid='' db_created='' ok=0
+ok=0
 cleanup() {
   if ((!ok)); then
     echo "--- platform log (last 40 lines)" >&2
     tail -n 40 "$work/platform.log" >&2 2>/dev/null || true
   fi
-  pn_stop "$platform_pid"
-  pn_stop "$registry_pid"
-  if [[ -n "$db_created" ]]; then pn_drop_database "$db"; fi
+  pn_stop_loop
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { printf '\033[1;31mWORKFLOW FAIL:\033[0m %s\n' "$*" >&2; exit 1; }
 
-registry="127.0.0.1:$(pn_free_port)"
-pn_start_registry "$work/registry" "$registry"
-registry_pid=$PN_REGISTRY_PID
-pn_ensure_role "$db_user" "$db_password"
-pn_ensure_database "$db" "$db_user"
-db_created=1
-export POWERNODE_HOME="$work/home"
-POWERNODE_PORT=$(pn_free_port)
-export POWERNODE_PORT
-export POWERNODE_PUBLIC_URL="http://127.0.0.1:$POWERNODE_PORT" POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
-export POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db"
-export POWERNODE_DATABASE_USER=$db_user POWERNODE_DATABASE_PASSWORD=$db_password
-export POWERNODE_REGISTRY_ALLOWED_HOSTS=$registry POWERNODE_REGISTRY_PLAIN_HTTP=$registry
-export POWERNODE_LOG_FORMAT=logstash
-mkdir -p "$POWERNODE_HOME"
-pn_start_platform "$work/platform.log"
-platform_pid=$PN_PLATFORM_PID
-pn_log "platform on $POWERNODE_API_URL (pid $platform_pid), docker-registry on $registry (pid $registry_pid)"
+pn_start_loop "$work" "$db"
+registry=$PN_LOOP_REGISTRY
+pn_log "platform on $POWERNODE_API_URL (pid $PN_PLATFORM_PID), docker-registry on $registry (pid $PN_REGISTRY_PID)"
 
 POWERNODE_TOKEN=$("$PN_ROOT/bin/powernode" token mint --subject workflow-run --scope system:admin --ttl 2h)
 export POWERNODE_TOKEN

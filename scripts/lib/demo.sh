@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The pieces of the local end-to-end loop, shared by scripts/run.sh (the demo), scripts/e2e.sh (the
-# test) and bench/cycle.sh: a docker-registry child process, the platform jar, a dev signing key pair,
+# test), scripts/workflow-run.sh, scripts/node-loop.sh and bench/cycle.sh: a docker-registry child
+# process, the platform jar (the three test loops start both with pn_start_loop), a dev signing key pair,
 # a platform with a key-pair policy, a webhook, a build, and `powernode publish`. Sourced after
 # env.sh, not executed. Everything listens on 127.0.0.1 only.
 
@@ -108,6 +109,41 @@ pn_start_platform() {
   java -Djava.io.tmpdir="$tmp" -jar "${PN_PLATFORM_JAR:-$PN_ROOT/platform/target/powernode-platform.jar}" >"$log" 2>&1 &
   PN_PLATFORM_PID=$!
   pn_await_platform "$PN_PLATFORM_PID" "$log"
+}
+
+# pn_start_loop WORK DB: what a loop script (e2e.sh, workflow-run.sh, node-loop.sh) runs against, on
+# loopback: docker-registry with its storage in WORK/registry, the database DB (role powernode_test,
+# created here), and the platform jar with its home in WORK/home and its log in WORK/platform.log;
+# exports the POWERNODE_* settings the platform and bin/powernode read. Retention prunes only when
+# asked (no grace, the recurring run never). Sets PN_LOOP_REGISTRY (127.0.0.1:PORT), and
+# PN_REGISTRY_PID, PN_LOOP_DB and PN_PLATFORM_PID as soon as each exists, so that pn_stop_loop in
+# the caller's EXIT trap undoes exactly what was started, even when a start fails half-way.
+pn_start_loop() {
+  local work=$1 db=$2
+  PN_LOOP_REGISTRY="127.0.0.1:$(pn_free_port)"
+  pn_start_registry "$work/registry" "$PN_LOOP_REGISTRY"
+  pn_ensure_role powernode_test powernode_test
+  PN_LOOP_DB=$db
+  pn_ensure_database "$db" powernode_test
+  export POWERNODE_HOME="$work/home"
+  POWERNODE_PORT=$(pn_free_port)
+  export POWERNODE_PORT
+  export POWERNODE_PUBLIC_URL="http://127.0.0.1:$POWERNODE_PORT" POWERNODE_API_URL="http://127.0.0.1:$POWERNODE_PORT"
+  export POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db"
+  export POWERNODE_DATABASE_USER=powernode_test POWERNODE_DATABASE_PASSWORD=powernode_test
+  export POWERNODE_REGISTRY_ALLOWED_HOSTS=$PN_LOOP_REGISTRY POWERNODE_REGISTRY_PLAIN_HTTP=$PN_LOOP_REGISTRY
+  export POWERNODE_RETENTION_GRACE=0s POWERNODE_RETENTION_CRON='0 0 0 1 1 *'
+  export POWERNODE_LOG_FORMAT=logstash
+  mkdir -p "$POWERNODE_HOME"
+  pn_start_platform "$work/platform.log"
+}
+
+# pn_stop_loop: stops the platform and the registry pn_start_loop started and drops its database,
+# as far as it got.
+pn_stop_loop() {
+  pn_stop "${PN_PLATFORM_PID:-}"
+  pn_stop "${PN_REGISTRY_PID:-}"
+  if [[ -n "${PN_LOOP_DB:-}" ]]; then pn_drop_database "$PN_LOOP_DB"; fi
 }
 
 # pn_await_platform PID LOG
