@@ -184,7 +184,7 @@ cat <<DONE
     Health:       $POWERNODE_API_URL/actuator/health
     MCP:          $POWERNODE_API_URL/mcp (Streamable HTTP, Authorization: Bearer <token>;
                   stdio for desktop clients: bin/powernode mcp --token-env POWERNODE_TOKEN; docs/mcp.md)
-    Web UI:       not built yet
+    Web UI:       $POWERNODE_API_URL/ui (log in with the admin token below)
     Admin token:  $token
 $seeded
 DONE

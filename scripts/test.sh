@@ -72,6 +72,8 @@ scripts/lint-workflows.sh
 testkit/sigstore/install.sh
 testkit/gitea/install.sh
 testkit/mcp-inspector/install.sh
+# the web UI tests drive Debian's Chromium through Debian's chromedriver (WebUiTest)
+pn_ensure_packages chromium:chromium chromedriver:chromium-driver
 ./mvnw -B verify \
   -Dpowernode.test.db.url="jdbc:postgresql://127.0.0.1:5432/$db" \
   -Dpowernode.test.db.user="$user" \

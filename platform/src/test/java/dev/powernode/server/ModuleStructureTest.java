@@ -29,7 +29,7 @@ class ModuleStructureTest {
 
     @Test
     void nothingDependsOnAnAdapter() {
-        for (String adapter : java.util.List.of("api", "mcp")) {
+        for (String adapter : java.util.List.of("api", "mcp", "web")) {
             MODULES.forEach(module -> assertThat(module.getName().equals(adapter)
                             || !module.getDirectDependencies(MODULES).containsModuleNamed(adapter))
                     .as("%s must not depend on the %s adapter", module.getName(), adapter)

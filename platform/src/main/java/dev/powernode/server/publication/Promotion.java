@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -109,6 +110,16 @@ class Promotion {
         return published;
     }
 
+    /** Why {@code p} cannot become its triple's current publication, or null when it can. */
+    static @Nullable String whyNotPromotable(DiskImagePublication p) {
+        return switch (p.status()) {
+            case PUBLISHED, RETIRED -> null;
+            case PURGED -> "its artifact was purged by retention";
+            case FAILED -> "it failed verification: " + p.errorMessage();
+            default -> "it is still " + p.status().value() + " (not verified yet)";
+        };
+    }
+
     DiskImagePublication setDefault(UUID platformId, UUID publicationId, String actor) {
         platforms.lockForPromotion(platformId);
         DiskImagePublication target = rows.lock(publicationId);
@@ -118,12 +129,8 @@ class Promotion {
                     "publication/other-platform",
                     "publication " + publicationId + " belongs to another platform");
         }
-        if (target.status() != PublicationStatus.PUBLISHED && target.status() != PublicationStatus.RETIRED) {
-            String why = switch (target.status()) {
-                case PURGED -> "its artifact was purged by retention";
-                case FAILED -> "it failed verification: " + target.errorMessage();
-                default -> "it is still " + target.status().value() + " (not verified yet)";
-            };
+        String why = whyNotPromotable(target);
+        if (why != null) {
             throw DomainException.conflict(
                     "publication/not-promotable", "publication " + publicationId + " cannot become current: " + why);
         }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -99,6 +100,14 @@ public class Publications {
     @Transactional(readOnly = true)
     public Optional<DiskImagePublication> find(UUID id) {
         return rows.findById(id);
+    }
+
+    /**
+     * Why {@code p} cannot be made current by {@link #setDefault} (purged, failed, not verified yet),
+     * or null when it can: the rule setDefault applies, for callers that show it before asking.
+     */
+    public @Nullable String whyNotPromotable(DiskImagePublication p) {
+        return Promotion.whyNotPromotable(p);
     }
 
     /** Its state transitions, oldest first; NOT_FOUND when there is no such publication. */

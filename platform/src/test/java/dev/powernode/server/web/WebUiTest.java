@@ -1,0 +1,305 @@
+package dev.powernode.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.powernode.common.token.Scope;
+import dev.powernode.server.support.Api;
+import dev.powernode.server.support.Chromium;
+import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.IntegrationTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The operator pages in a real browser: Debian's Chromium, headless, driven through Debian's
+ * chromedriver (scripts/test.sh installs both).
+ */
+@IntegrationTest
+class WebUiTest {
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    /** One browser for the class (starting Chromium costs seconds); each test starts logged out. */
+    @TempDir
+    static Path profile;
+
+    static WebDriver browser;
+
+    Fixtures fixtures;
+    final Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofDays(2));
+
+    @BeforeAll
+    static void start() {
+        browser = Chromium.start(profile, 1280, 900);
+    }
+
+    @AfterAll
+    static void quit() {
+        if (browser != null) {
+            browser.quit();
+            browser = null;
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        fixtures = new Fixtures(jdbc);
+        fixtures.reset();
+        browser.get(url("/ui/login"));
+        browser.manage().deleteAllCookies();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    void logIn(Scope scope) {
+        browser.get(url("/ui"));
+        assertThat(browser.getCurrentUrl()).as("no session: the login page").endsWith("/ui/login");
+        browser.findElement(By.id("token")).sendKeys(Api.token(scope));
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/ui");
+    }
+
+    WebElement row(UUID publication) {
+        return browser.findElement(By.id("p-" + publication));
+    }
+
+    @Test
+    void aLoggedInOperatorSeesThePublishedPlatformAndItsCurrentImage() {
+        UUID platform = fixtures.platform("edge");
+        UUID current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0);
+        logIn(Scope.DISK_IMAGES_READ);
+
+        WebElement card = browser.findElement(By.cssSelector("[data-platform=edge]"));
+        assertThat(card.getText()).contains("Platform edge", "uefi_disk / amd64", "cdcdcdcdcdcd", "0123456");
+        card.findElement(By.linkText("Platform edge")).click();
+        assertThat(row(current).getAttribute("class")).contains("current");
+        assertThat(row(current).findElement(By.cssSelector("time")).getAttribute("title"))
+                .as("times in the viewer's zone, UTC on hover")
+                .endsWith("Z (UTC)");
+        assertThat(browser.findElement(By.cssSelector("header .who")).getText()).contains("read-only");
+    }
+
+    @Test
+    void aBadTokenIsRefusedOnTheLoginPage() {
+        browser.get(url("/ui/login"));
+        browser.findElement(By.id("token")).sendKeys("not-a-token");
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
+        assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText())
+                .startsWith("the token was refused");
+    }
+
+    @Test
+    void rollingBackAsksForConfirmationThenMovesThePointer() {
+        UUID platform = fixtures.platform("edge");
+        UUID older = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
+        UUID current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(600));
+        logIn(Scope.DISK_IMAGES_WRITE);
+        browser.get(url("/ui/platforms/edge"));
+
+        assertThat(row(current).findElements(By.linkText("Make current…")))
+                .as("the current one offers nothing")
+                .isEmpty();
+        row(older).findElement(By.linkText("Make current…")).click();
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Roll back?");
+        assertThat(jdbc.sql("select active from disk_image_publication where id = ?")
+                        .param(current)
+                        .query(Boolean.class)
+                        .single())
+                .as("nothing moved before the confirmation")
+                .isTrue();
+        browser.findElement(By.id("confirm")).click();
+
+        assertThat(browser.findElement(By.cssSelector("[role=status]")).getText())
+                .contains(older.toString());
+        assertThat(row(older).getAttribute("class")).contains("current");
+        assertThat(row(current).getAttribute("data-status")).isEqualTo("retired");
+        assertThat(jdbc.sql("select actor from disk_image_pointer_change order by at desc, id desc limit 1")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("test-disk_images:write");
+    }
+
+    @Test
+    void whatCannotBecomeCurrentHasItsButtonDisabledWithTheReason() {
+        UUID platform = fixtures.platform("edge");
+        UUID purged = fixtures.publication(platform, "uefi_disk", "amd64", "purged", false, t0);
+        UUID failed = fixtures.publication(platform, "uefi_disk", "amd64", "failed", false, t0.plusSeconds(60));
+        fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(120));
+        logIn(Scope.DISK_IMAGES_WRITE);
+        browser.get(url("/ui/platforms/edge"));
+
+        WebElement button = row(purged).findElement(By.cssSelector(".actions button"));
+        assertThat(button.isEnabled()).isFalse();
+        assertThat(row(purged).findElement(By.cssSelector(".why")).getText())
+                .isEqualTo("Cannot become current: its artifact was purged by retention");
+        assertThat(row(failed).findElement(By.cssSelector(".why")).getText())
+                .isEqualTo("Cannot become current: it failed verification: cosign: no signature");
+        assertThat(row(purged).findElements(By.linkText("Make current…"))).isEmpty();
+    }
+
+    @Test
+    void aReadOnlySessionSeesNoActionAndCannotReachOne() {
+        UUID platform = fixtures.platform("edge");
+        UUID older = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
+        fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(600));
+        logIn(Scope.DISK_IMAGES_READ);
+        browser.get(url("/ui/platforms/edge"));
+
+        assertThat(browser.findElements(By.cssSelector(".actions"))).isEmpty();
+        assertThat(browser.findElements(By.tagName("button")))
+                .extracting(WebElement::getText)
+                .doesNotContain("Make current…");
+        browser.get(url("/ui/platforms/edge/publications/" + older + "/make-current"));
+        assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText())
+                .contains("scopes do not allow this");
+    }
+
+    @Test
+    void aFormPostWithoutItsCsrfTokenIsRefusedAndLoggingOutEndsTheSession() throws Exception {
+        UUID platform = fixtures.platform("edge");
+        UUID older = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
+        UUID current = fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(600));
+        logIn(Scope.DISK_IMAGES_WRITE);
+        Cookie session = browser.manage().getCookieNamed("pn_session");
+        assertThat(session.isHttpOnly()).isTrue();
+        assertThat(session.getSameSite()).isEqualTo("Strict");
+
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> forged = http.send(
+                HttpRequest.newBuilder(URI.create(url("/ui/platforms/edge/publications/" + older + "/make-current")))
+                        .header("Cookie", "pn_session=" + session.getValue())
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(""))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode())
+                .as(forged.headers().map() + forged.body())
+                .isEqualTo(403);
+        assertThat(forged.body()).contains("CSRF token is missing or wrong");
+        assertThat(jdbc.sql("select active from disk_image_publication where id = ?")
+                        .param(current)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+
+        browser.findElement(By.cssSelector("header .who button")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
+        HttpResponse<String> afterLogout = http.send(
+                HttpRequest.newBuilder(URI.create(url("/ui")))
+                        .header("Cookie", "pn_session=" + session.getValue())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(afterLogout.statusCode()).as("the session token was revoked").isEqualTo(302);
+        assertThat(afterLogout.headers().firstValue("Location"))
+                .hasValueSatisfying(l -> assertThat(l).endsWith("/ui/login"));
+        assertThat(jdbc.sql(
+                                "select count(*) from api_token where description = 'web UI session' and revoked_at is not null")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
+        assertThat(List.of(session.getPath())).containsExactly("/ui");
+    }
+
+    @Test
+    void aVerifyingPublicationTurnsPublishedOnThePageWithoutAReload() {
+        UUID platform = fixtures.platform("edge");
+        UUID verifying = fixtures.publication(platform, "uefi_disk", "amd64", "verifying", false, t0);
+        logIn(Scope.DISK_IMAGES_READ);
+        browser.get(url("/ui/platforms/edge"));
+        assertThat(row(verifying).findElement(By.cssSelector(".status")).getText())
+                .isEqualTo("verifying");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.stillTheSamePage = true;");
+
+        jdbc.sql("""
+                update disk_image_publication set status = 'published', active = true, published_at = now(),
+                    verified_at = now(), sha256 = :sha where id = :id
+                """).param("sha", "ef".repeat(32)).param("id", verifying).update();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> row(verifying).getAttribute("data-status").equals("published"));
+        assertThat(row(verifying).findElement(By.cssSelector(".status")).getText())
+                .isEqualTo("published");
+        assertThat(row(verifying).findElement(By.cssSelector(".current-badge")).isDisplayed())
+                .isTrue();
+        assertThat(((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.stillTheSamePage;"))
+                .as("updated in place, not reloaded")
+                .isEqualTo(true);
+    }
+
+    @Test
+    void retentionShowsItsPlanFirstThenRunsAndTheCountCanBeChanged() {
+        UUID platform = fixtures.platform("edge");
+        UUID oldest = fixtures.publication(platform, "uefi_disk", "amd64", "retired", false, t0);
+        fixtures.publication(platform, "uefi_disk", "amd64", "published", true, t0.plusSeconds(600));
+        logIn(Scope.DISK_IMAGES_WRITE);
+        browser.get(url("/ui/platforms/edge"));
+        WebElement count = browser.findElement(By.id("count"));
+        count.clear();
+        count.sendKeys("1");
+        browser.findElement(By.cssSelector("section.retention button")).click();
+        assertThat(browser.findElement(By.cssSelector("section.retention strong"))
+                        .getText())
+                .isEqualTo("1");
+
+        browser.findElement(By.linkText("See what a run would purge…")).click();
+        WebElement planned = browser.findElement(By.cssSelector("[data-publication='" + oldest + "']"));
+        assertThat(planned.getAttribute("data-action")).isEqualTo("purge");
+        assertThat(jdbc.sql("select status from disk_image_publication where id = ?")
+                        .param(oldest)
+                        .query(String.class)
+                        .single())
+                .as("the plan changes nothing")
+                .isEqualTo("retired");
+        browser.findElement(By.id("run-retention")).click();
+        assertThat(browser.findElement(By.cssSelector("[role=status]")).getText())
+                .contains("Retention ran: 1 purged");
+        assertThat(jdbc.sql("select status from disk_image_publication where id = ?")
+                        .param(oldest)
+                        .query(String.class)
+                        .single())
+                .isEqualTo("purged");
+    }
+
+    @Test
+    void theDeliveriesPageShowsWebhooksTheirCallsAndWorkers() {
+        Api admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        String webhook = admin.post("/api/v1/system/disk_image_webhooks", "{\"label\": \"amd64-builder\"}")
+                .json()
+                .get("webhook_id")
+                .asString();
+        admin.post("/api/v1/workers", "{\"label\": \"runner-1\"}");
+        Api.Response refused = admin.anonymous().post("/api/v1/system/webhooks/disk_image/built/" + webhook, "{}");
+        assertThat(refused.status()).isEqualTo(401);
+        logIn(Scope.DISK_IMAGES_READ);
+        browser.findElement(By.linkText("Webhooks & workers")).click();
+        String page = browser.findElement(By.tagName("main")).getText();
+        assertThat(page)
+                .contains("amd64-builder", "/api/v1/system/webhooks/disk_image/built/" + webhook, "runner-1", "401");
+        assertThat(page).doesNotContain("webhook_secret");
+    }
+}
