@@ -177,6 +177,9 @@ if ((!demo)) && ! "$PN_ROOT/bin/powernode" platforms show "$slug" >/dev/null 2>&
   seeded="    Seeded the platform '$slug' (no verification policy yet)."
 fi
 
+login_link=$(POWERNODE_TOKEN=$token "$PN_ROOT/bin/powernode" ui login --json 2>/dev/null | jq -r '.url // empty' || true)
+login_link=${login_link:-"(bin/powernode ui login prints a link)"}
+
 cat <<DONE
 
   Powernode platform is up.
@@ -184,7 +187,8 @@ cat <<DONE
     Health:       $POWERNODE_API_URL/actuator/health
     MCP:          $POWERNODE_API_URL/mcp (Streamable HTTP, Authorization: Bearer <token>;
                   stdio for desktop clients: bin/powernode mcp --token-env POWERNODE_TOKEN; docs/mcp.md)
-    Web UI:       $POWERNODE_API_URL/ui (log in with the admin token below)
+    Web UI:       $POWERNODE_API_URL/ui (log in with the admin token below, or once within 5 minutes:
+                  $login_link)
     Admin token:  $token
 $seeded
 DONE

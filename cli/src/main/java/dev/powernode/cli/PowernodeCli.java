@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             TemplatesCommand.class,
             EventsCommand.class,
             McpCommand.class,
+            UiCommand.class,
             PublishCommand.class,
             VerifyCommand.class,
             VerifyBundleCommand.class,

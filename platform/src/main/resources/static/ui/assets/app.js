@@ -55,3 +55,14 @@ if (timeline) {
   };
   setTimeout(poll, 2000);
 }
+// A login link (powernode ui login) carries its one-time token in the fragment, which is never sent
+// to the server: take it out of the address bar and the history, then log in with it.
+if (location.pathname === '/ui/login' && location.hash.startsWith('#token=')) {
+  const token = decodeURIComponent(location.hash.slice('#token='.length));
+  history.replaceState(null, '', location.pathname);
+  const field = document.getElementById('token');
+  if (field && token) {
+    field.value = token;
+    field.form.submit();
+  }
+}

@@ -6,8 +6,10 @@ import dev.powernode.server.auth.ApiToken;
 import dev.powernode.server.auth.ApiTokens;
 import dev.powernode.server.auth.IssuedToken;
 import dev.powernode.server.shared.DomainException;
+import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.shared.Violations;
 import dev.powernode.server.views.ListResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -17,6 +19,7 @@ import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -24,13 +27,51 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Operators mint, list and revoke API tokens (system:admin only). */
+/**
+ * Operators mint, list and revoke API tokens (system:admin only); any operator gets a login link
+ * for the web UI with their own subject and scopes.
+ */
 @RestController
 class ApiTokenController {
     private final ApiTokens tokens;
+    private final ServiceProperties service;
+    private final Clock clock;
 
-    ApiTokenController(ApiTokens tokens) {
+    ApiTokenController(ApiTokens tokens, ServiceProperties service, Clock clock) {
         this.tokens = tokens;
+        this.service = service;
+        this.clock = clock;
+    }
+
+    /**
+     * The link carries its token in the fragment ({@code #token=}), which browsers never send: the
+     * login page reads it, drops it from the address bar and posts it.
+     */
+    record LoginLink(String url, Instant expiresAt, Instant sessionUntil) {}
+
+    /**
+     * A one-time web UI login link for the caller (same subject and scopes): usable once, within 5
+     * minutes; the session it opens lasts at most 8 hours and not past the caller's token.
+     */
+    @PostMapping("/api/v1/system/ui_login_links")
+    ResponseEntity<LoginLink> loginLink(Authentication auth) {
+        Set<Scope> scopes = new LinkedHashSet<>();
+        auth.getAuthorities().forEach(a -> {
+            if (a.getAuthority().startsWith("SCOPE_")) {
+                Scope.parse(a.getAuthority().substring("SCOPE_".length())).ifPresent(scopes::add);
+            }
+        });
+        Instant cap = clock.instant().plus(Duration.ofHours(8));
+        Instant until = auth instanceof JwtAuthenticationToken jwt
+                        && jwt.getToken().getExpiresAt() != null
+                        && jwt.getToken().getExpiresAt().isBefore(cap)
+                ? jwt.getToken().getExpiresAt()
+                : cap;
+        IssuedToken link = tokens.createLoginLink(auth.getName(), scopes, until, auth.getName());
+        String base = service.publicUrl().toString().replaceAll("/+$", "");
+        return ResponseEntity.status(HttpStatus.CREATED)
+                .body(new LoginLink(
+                        base + "/ui/login#token=" + link.token(), link.record().expiresAt(), until));
     }
 
     record CreateRequest(String subject, List<String> scopes, String ttl, String description) {}

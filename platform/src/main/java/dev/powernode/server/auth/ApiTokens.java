@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -33,8 +35,56 @@ public class ApiTokens {
         this.clock = clock;
     }
 
+    /** How long a login link can be used, once. */
+    public static final Duration LOGIN_LINK_TTL = Duration.ofMinutes(5);
+
     @Transactional
     public IssuedToken create(String subject, Set<Scope> scopes, Duration ttl, String description, String createdBy) {
+        return insert(subject, scopes, ttl, description, createdBy, null);
+    }
+
+    /**
+     * A web UI login link's token: the caller's subject and scopes, usable once within
+     * {@link #LOGIN_LINK_TTL} (by {@link #redeemLoginLink}) to open a session that ends at {@code
+     * sessionUntil}.
+     */
+    @Transactional
+    public IssuedToken createLoginLink(String subject, Set<Scope> scopes, Instant sessionUntil, String createdBy) {
+        Duration left = Duration.between(clock.instant(), sessionUntil);
+        if (left.toSeconds() < 60) {
+            throw DomainException.invalid("token", "expires within a minute: a login link needs a fresher token");
+        }
+        Duration ttl = left.compareTo(LOGIN_LINK_TTL) < 0 ? left : LOGIN_LINK_TTL;
+        return insert(subject, scopes, ttl, "web UI login link", createdBy, sessionUntil);
+    }
+
+    /**
+     * Uses up the login link whose token has this jti: when it is one, unused and unexpired, it is
+     * revoked now (so a second use is refused) and the end of the session it opens is answered;
+     * otherwise empty. One statement: two concurrent uses cannot both succeed.
+     */
+    @Transactional
+    public Optional<Instant> redeemLoginLink(UUID jti) {
+        Instant now = clock.instant();
+        return jdbc.sql("""
+                update api_token set revoked_at = :now
+                where id = :id and session_until is not null and revoked_at is null and expires_at > :now
+                returning session_until
+                """)
+                .param("id", jti)
+                .param("now", Timestamp.from(now))
+                .query(Timestamp.class)
+                .optional()
+                .map(Timestamp::toInstant);
+    }
+
+    private IssuedToken insert(
+            String subject,
+            Set<Scope> scopes,
+            Duration ttl,
+            String description,
+            String createdBy,
+            @Nullable Instant sessionUntil) {
         Violations v = new Violations();
         if (subject == null || subject.isBlank() || subject.length() > 200) {
             v.add("subject", "is required, at most 200 characters");
@@ -53,8 +103,9 @@ public class ApiTokens {
         TokenMinter.MintedToken minted = minter.mint(subject, scopes, now, ttl);
         List<Scope> scopeList = scopes.stream().sorted().toList();
         jdbc.sql("""
-                insert into api_token (id, subject, scopes, description, created_by, created_at, expires_at)
-                values (:id, :subject, :scopes, :description, :createdBy, :createdAt, :expiresAt)
+                insert into api_token (id, subject, scopes, description, created_by, created_at, expires_at,
+                    session_until)
+                values (:id, :subject, :scopes, :description, :createdBy, :createdAt, :expiresAt, :sessionUntil)
                 """)
                 .param("id", minted.id())
                 .param("subject", subject)
@@ -63,6 +114,7 @@ public class ApiTokens {
                 .param("createdBy", createdBy)
                 .param("createdAt", Timestamp.from(now))
                 .param("expiresAt", Timestamp.from(minted.expiresAt()))
+                .param("sessionUntil", sessionUntil == null ? null : Timestamp.from(sessionUntil))
                 .update();
         return new IssuedToken(
                 new ApiToken(minted.id(), subject, scopeList, description, createdBy, now, minted.expiresAt(), null),

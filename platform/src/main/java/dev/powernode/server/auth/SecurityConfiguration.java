@@ -100,6 +100,9 @@ class SecurityConfiguration {
                                 // MCP: any operator scope may connect; each tool checks the scope it needs
                                 .requestMatchers("/mcp", "/mcp/**")
                                 .hasAnyAuthority(READ, WRITE, ADMIN)
+                                // a login link carries the caller's own scopes: any operator may ask
+                                .requestMatchers(HttpMethod.POST, "/api/v1/system/ui_login_links")
+                                .hasAnyAuthority(READ, WRITE, ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/workers")
                                 .hasAuthority(ADMIN)
                                 .requestMatchers(HttpMethod.POST, "/api/v1/system/disk_image_webhooks")

@@ -17,10 +17,11 @@ import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.stereotype.Component;
 
 /**
- * Web sessions: an operator's token (API token or one minted offline) is checked like a bearer
- * token and exchanged for a session token with the same subject and scopes, recorded in the token
- * table (listed and revocable like any other, "web UI session"), for at most 8 hours and never
- * longer than the token it came from. Logging out revokes it.
+ * Web sessions: an operator's token (API token, one minted offline, or a one-time login link's) is
+ * checked like a bearer token and exchanged for a session token with the same subject and scopes,
+ * recorded in the token table (listed and revocable like any other, "web UI session"), for at most
+ * 8 hours and never longer than the token it came from (for a login link: than the token that asked
+ * for it). Logging out revokes it.
  */
 @Component
 class Sessions {
@@ -65,12 +66,25 @@ class Sessions {
             throw new Refused("the token has no operator scope (disk_images:read, disk_images:write or system:admin)");
         }
         Instant now = clock.instant();
-        Duration left = jwt.getExpiresAt() == null ? MAX : Duration.between(now, jwt.getExpiresAt());
+        // a login link is used up here, and its session ends when the link said; any other token's
+        // session ends with the token
+        Instant end = redeemed(jwt).orElse(jwt.getExpiresAt() == null ? now.plus(MAX) : jwt.getExpiresAt());
+        Duration left = Duration.between(now, end);
         Duration ttl = left.compareTo(MAX) < 0 ? left : MAX;
         if (ttl.toSeconds() < 60) {
             throw new Refused("the token expires within a minute: use a fresh one");
         }
         return tokens.create(jwt.getSubject(), scopes, ttl, "web UI session", jwt.getSubject());
+    }
+
+    private java.util.Optional<Instant> redeemed(Jwt jwt) {
+        try {
+            return jwt.getId() == null
+                    ? java.util.Optional.empty()
+                    : tokens.redeemLoginLink(UUID.fromString(jwt.getId()));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** Revokes the session token {@code jti} names (the logout). */

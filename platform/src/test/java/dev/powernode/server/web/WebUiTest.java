@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Chromium;
+import dev.powernode.server.support.Cli;
 import dev.powernode.server.support.Fixtures;
 import dev.powernode.server.support.IntegrationTest;
 import java.net.URI;
@@ -301,5 +302,39 @@ class WebUiTest {
         assertThat(page)
                 .contains("amd64-builder", "/api/v1/system/webhooks/disk_image/built/" + webhook, "runner-1", "401");
         assertThat(page).doesNotContain("webhook_secret");
+    }
+
+    @Test
+    void aLoginLinkFromTheCliLogsInOnceAndLeavesNoTokenInTheAddressBar() {
+        fixtures.platform("edge");
+        Cli.Run made = Cli.api(port, Scope.DISK_IMAGES_READ, "ui", "login", "--json");
+        assertThat(made.exit()).as(made.err()).isZero();
+        tools.jackson.databind.JsonNode link =
+                tools.jackson.databind.json.JsonMapper.builder().build().readTree(made.out());
+        String url = link.get("url").asString();
+        assertThat(url).contains("/ui/login#token=");
+        assertThat(Duration.between(
+                        Instant.now(), Instant.parse(link.get("expires_at").asString())))
+                .isLessThanOrEqualTo(Duration.ofMinutes(5));
+        // the link names the configured public URL: here, the test server
+        String local = url("/ui/login") + url.substring(url.indexOf('#'));
+
+        browser.get("about:blank"); // from the login page itself, only the fragment would change: no load
+        browser.get(local);
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> d.getCurrentUrl().endsWith("/ui"));
+        assertThat(browser.findElement(By.cssSelector("[data-platform=edge]")).isDisplayed())
+                .isTrue();
+        assertThat(browser.findElement(By.cssSelector("header .who")).getText()).contains("read-only");
+
+        browser.manage().deleteAllCookies();
+        browser.get("about:blank");
+        browser.get(local);
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText())
+                .as("a link works once")
+                .contains("the token was refused");
+        assertThat(browser.getCurrentUrl()).doesNotContain("token=");
     }
 }
