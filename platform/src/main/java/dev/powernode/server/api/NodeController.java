@@ -1,13 +1,13 @@
 package dev.powernode.server.api;
 
 import dev.powernode.server.node.EnrolledNode;
-import dev.powernode.server.node.Node;
 import dev.powernode.server.node.Nodes;
 import dev.powernode.server.node.RollbackPolicy;
 import dev.powernode.server.node.RollbackTrip;
 import dev.powernode.server.platform.NodePlatforms;
 import dev.powernode.server.views.ConvergenceView;
 import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.NodeView;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -38,40 +38,6 @@ class NodeController {
     }
 
     record EnrolRequest(String platform, String name, String artifactFamily, String arch) {}
-
-    record NodeView(
-            UUID id,
-            UUID nodePlatformId,
-            String name,
-            String artifactFamily,
-            String arch,
-            String enrolledBy,
-            Instant enrolledAt,
-            Instant revokedAt,
-            Instant lastSeenAt,
-            UUID lastPublicationId,
-            String lastResult,
-            Instant lastReportAt,
-            String agentVersion,
-            Long uptimeSeconds) {
-        static NodeView of(Node n) {
-            return new NodeView(
-                    n.id(),
-                    n.nodePlatformId(),
-                    n.name(),
-                    n.artifactFamily().value(),
-                    n.arch().value(),
-                    n.enrolledBy(),
-                    n.enrolledAt(),
-                    n.revokedAt(),
-                    n.lastSeenAt(),
-                    n.lastPublicationId(),
-                    n.lastResult() == null ? null : n.lastResult().value(),
-                    n.lastReportAt(),
-                    n.agentVersion(),
-                    n.uptimeSeconds());
-        }
-    }
 
     /** The token and identity.cfg are in this response only. */
     record EnrolledView(NodeView node, String token, String identityCfg) {

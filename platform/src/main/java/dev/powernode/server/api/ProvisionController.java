@@ -6,6 +6,7 @@ import dev.powernode.server.provision.ProvisionedInstance;
 import dev.powernode.server.provision.Provisioning;
 import dev.powernode.server.provision.Templates;
 import dev.powernode.server.views.ListResponse;
+import dev.powernode.server.views.NodeView;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -76,7 +77,7 @@ class ProvisionController {
     /** The token and identity.cfg are in this response only; the disk is fetched with the identity.cfg. */
     record InstanceView(
             String template,
-            NodeController.NodeView node,
+            NodeView node,
             String token,
             String identityCfg,
             UUID publicationId,
@@ -92,7 +93,7 @@ class ProvisionController {
             boolean overlay = i.baseFile() != null;
             return new InstanceView(
                     i.template().name(),
-                    NodeController.NodeView.of(i.enrolled().node()),
+                    NodeView.of(i.enrolled().node()),
                     i.enrolled().token(),
                     i.enrolled().identityCfg(),
                     i.publication().id(),

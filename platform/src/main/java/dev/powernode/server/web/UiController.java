@@ -1,8 +1,15 @@
 package dev.powernode.server.web;
 
 import dev.powernode.server.auth.IssuedToken;
+import dev.powernode.server.bootstrap.CiBootstrap;
 import dev.powernode.server.ci.WorkerRole;
 import dev.powernode.server.ci.Workers;
+import dev.powernode.server.events.OutboundEvents;
+import dev.powernode.server.gitea.GiteaActions;
+import dev.powernode.server.gitea.JobLog;
+import dev.powernode.server.gitea.RunWithJobs;
+import dev.powernode.server.gitea.WorkflowJob;
+import dev.powernode.server.gitea.WorkflowRun;
 import dev.powernode.server.node.Nodes;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatformChanges;
@@ -18,6 +25,7 @@ import dev.powernode.server.views.AuditView;
 import dev.powernode.server.views.ConvergenceView;
 import dev.powernode.server.views.EndpointView;
 import dev.powernode.server.views.NodePlatformView;
+import dev.powernode.server.views.NodeView;
 import dev.powernode.server.views.PublicationView;
 import dev.powernode.server.views.WorkerView;
 import dev.powernode.server.webhook.DiskImageWebhooks;
@@ -58,6 +66,9 @@ class UiController {
     private final DiskImageWebhooks webhooks;
     private final WebhookDeliveries deliveries;
     private final Workers workers;
+    private final OutboundEvents events;
+    private final CiBootstrap bootstrap;
+    private final GiteaActions gitea;
 
     UiController(
             Sessions sessions,
@@ -67,7 +78,10 @@ class UiController {
             RetentionPolicy retention,
             DiskImageWebhooks webhooks,
             WebhookDeliveries deliveries,
-            Workers workers) {
+            Workers workers,
+            OutboundEvents events,
+            CiBootstrap bootstrap,
+            GiteaActions gitea) {
         this.sessions = sessions;
         this.platforms = platforms;
         this.publications = publications;
@@ -76,6 +90,9 @@ class UiController {
         this.webhooks = webhooks;
         this.deliveries = deliveries;
         this.workers = workers;
+        this.events = events;
+        this.bootstrap = bootstrap;
+        this.gitea = gitea;
     }
 
     @GetMapping("/ui/login")
@@ -283,7 +300,83 @@ class UiController {
         model.addAttribute(
                 "workers",
                 workers.list(WorkerRole.CI_WORKER).stream().map(WorkerView::of).toList());
+        model.addAttribute("events", events.deliveries(new PageRequest(1, 50)).items());
         return "ui/deliveries";
+    }
+
+    /** Enrolled nodes, what each last reported and when it was last seen. */
+    @GetMapping("/ui/nodes")
+    String nodes(Authentication auth, Model model) {
+        session(auth, model);
+        Map<UUID, String> slugs = new HashMap<>();
+        platforms.list(new PageRequest(1, PageRequest.MAX_PER_PAGE)).items().forEach(p -> slugs.put(p.id(), p.slug()));
+        model.addAttribute("slugs", slugs);
+        model.addAttribute(
+                "nodes",
+                nodes.list(null, false, new PageRequest(1, PageRequest.MAX_PER_PAGE)).items().stream()
+                        .map(NodeView::of)
+                        .toList());
+        return "ui/nodes";
+    }
+
+    /** A repository's recent workflow runs, as Gitea reports them. */
+    record Repository(
+            String owner,
+            String repo,
+            List<WorkflowRun> runs,
+            @Nullable String error) {}
+
+    /** The build repositories the platform bootstrapped, each with its recent runs in Gitea. */
+    @GetMapping("/ui/ci")
+    String ci(Authentication auth, Model model) {
+        session(auth, model);
+        List<Repository> repositories = bootstrap.list().stream()
+                .map(b -> b.owner() + "/" + b.repo())
+                .distinct()
+                .map(name -> {
+                    String[] parts = name.split("/", 2);
+                    try {
+                        return new Repository(
+                                parts[0], parts[1], gitea.listRuns(parts[0], parts[1], null, null, 10), null);
+                    } catch (DomainException e) {
+                        return new Repository(parts[0], parts[1], List.of(), e.getMessage());
+                    }
+                })
+                .toList();
+        model.addAttribute("repositories", repositories);
+        return "ui/ci";
+    }
+
+    /** The end of a job's log: its last lines as one text, how many they are and of how many. */
+    record Tail(String text, int shown, long total) {}
+
+    /** A run's jobs, each with the tail of its log. */
+    @GetMapping("/ui/ci/{owner}/{repo}/runs/{runId}")
+    String ciRun(
+            @PathVariable String owner,
+            @PathVariable String repo,
+            @PathVariable long runId,
+            Authentication auth,
+            Model model) {
+        bootstrap.requireManaged(owner, repo);
+        RunWithJobs run = gitea.run(owner, repo, runId);
+        Map<Long, Tail> logs = new HashMap<>();
+        for (WorkflowJob job : run.jobs()) {
+            try {
+                JobLog log = gitea.jobLogs(owner, repo, job.id(), 60);
+                logs.put(
+                        job.id(),
+                        new Tail(String.join("\n", log.lines()), log.lines().size(), log.totalLines()));
+            } catch (DomainException e) {
+                // a job that has not started has no log yet
+            }
+        }
+        session(auth, model);
+        model.addAttribute("owner", owner);
+        model.addAttribute("repo", repo);
+        model.addAttribute("run", run);
+        model.addAttribute("logs", logs);
+        return "ui/ci-run";
     }
 
     private DiskImagePublication publication(NodePlatform p, String id) {

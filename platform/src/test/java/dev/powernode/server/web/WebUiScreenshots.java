@@ -76,6 +76,10 @@ class WebUiScreenshots {
                 written.add(shot(browser, out, "retention-" + width));
                 browser.get(base + "/ui/deliveries");
                 written.add(shot(browser, out, "deliveries-" + width));
+                browser.get(base + "/ui/ci");
+                written.add(shot(browser, out, "ci-" + width));
+                browser.get(base + "/ui/nodes");
+                written.add(shot(browser, out, "nodes-" + width));
             } finally {
                 browser.quit();
             }

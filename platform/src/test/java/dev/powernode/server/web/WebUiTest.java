@@ -7,6 +7,7 @@ import dev.powernode.server.support.Api;
 import dev.powernode.server.support.Chromium;
 import dev.powernode.server.support.Cli;
 import dev.powernode.server.support.Fixtures;
+import dev.powernode.server.support.GiteaBackedTest;
 import dev.powernode.server.support.IntegrationTest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +37,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * chromedriver (scripts/test.sh installs both).
  */
 @IntegrationTest
-class WebUiTest {
+class WebUiTest extends GiteaBackedTest {
     @LocalServerPort
     int port;
 
@@ -336,5 +337,50 @@ class WebUiTest {
                 .as("a link works once")
                 .contains("the token was refused");
         assertThat(browser.getCurrentUrl()).doesNotContain("token=");
+    }
+
+    @Test
+    void theCiPageShowsABuildRepositorysRunsAndAJobsLogTail() {
+        Api admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        jdbc.sql("truncate ci_bootstrap").update();
+        Api.Response boot = admin.post("/api/v1/system/ci/bootstrap", """
+                {"owner": "ops", "repo": "disk-images", "label": "ui-builder"}
+                """);
+        assertThat(boot.status()).as(boot.body()).isIn(200, 201);
+        long runId = admin.post("/api/v1/system/gitea/repos/ops/disk-images/workflow_dispatches", """
+                        {"workflow_file": "build-disk-image.yaml", "ref": "main"}
+                        """)
+                .json()
+                .get("run_id")
+                .asLong();
+        long job = gitea().jobIds(runId).get(0);
+        gitea().log(job, "building\npushed sha256:abc\nsigned\n");
+        logIn(Scope.DISK_IMAGES_READ);
+        browser.findElement(By.linkText("CI runs")).click();
+        WebElement repo = browser.findElement(By.cssSelector("[data-repository='ops/disk-images']"));
+        repo.findElement(By.cssSelector("a[href$='/runs/" + runId + "']")).click();
+        WebElement jobSection = browser.findElement(By.cssSelector("[data-job='" + job + "']"));
+        assertThat(jobSection.findElement(By.cssSelector("pre.log")).getText())
+                .isEqualTo("building\npushed sha256:abc\nsigned");
+        assertThat(jobSection.getText()).contains("the last 3 of 3 lines");
+    }
+
+    @Test
+    void theNodesPageShowsEnrolledNodesAndTheEventsTheirOutbox() {
+        fixtures.platform("edge");
+        Api admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
+        Api.Response enrolled = admin.post(
+                "/api/v1/system/nodes",
+                "{\"platform\": \"edge\", \"name\": \"rack1-node7\", \"artifact_family\": \"uefi_disk\", \"arch\": \"amd64\"}");
+        assertThat(enrolled.status()).as(enrolled.body()).isEqualTo(201);
+        logIn(Scope.DISK_IMAGES_READ);
+        browser.findElement(By.linkText("Nodes")).click();
+        WebElement node = browser.findElement(By.cssSelector("[data-node='rack1-node7']"));
+        assertThat(node.getText()).contains("edge", "uefi_disk / amd64", "never reported");
+        assertThat(enrolled.body()).contains("\"token\"");
+        assertThat(browser.findElement(By.tagName("main")).getText())
+                .doesNotContain(enrolled.json().get("token").asString());
+        browser.findElement(By.linkText("Webhooks & workers")).click();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("Outbound events");
     }
 }
