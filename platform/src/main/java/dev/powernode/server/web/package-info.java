@@ -7,7 +7,10 @@
 @ApplicationModule(
         allowedDependencies = {
             "auth",
+            "bootstrap",
             "ci",
+            "events",
+            "gitea",
             "node",
             "platform",
             "publication",
