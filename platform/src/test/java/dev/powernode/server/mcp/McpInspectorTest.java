@@ -1,5 +1,6 @@
 package dev.powernode.server.mcp;
 
+import static dev.powernode.server.mcp.McpToolsTest.args;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.token.Scope;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,14 +79,6 @@ class McpInspectorTest extends GiteaBackedTest {
         JsonNode a = answer(r);
         assertThat(a.path("isError").asBoolean(false)).as(a.toString()).isTrue();
         return JSON.readTree(a.get("content").get(0).get("text").asString());
-    }
-
-    static Map<String, Object> args(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
     }
 
     @Test
