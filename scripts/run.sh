@@ -177,7 +177,9 @@ if ((!demo)) && ! "$PN_ROOT/bin/powernode" platforms show "$slug" >/dev/null 2>&
   seeded="    Seeded the platform '$slug' (no verification policy yet)."
 fi
 
-login_link=$(POWERNODE_TOKEN=$token "$PN_ROOT/bin/powernode" ui login --json 2>/dev/null | jq -r '.url // empty' || true)
+# a one-time login link (jq is only installed for the demo: sed reads the one field)
+login_link=$(POWERNODE_TOKEN=$token "$PN_ROOT/bin/powernode" ui login --json 2>/dev/null |
+  sed -n 's/.*"url" *: *"\([^"]*\)".*/\1/p' || true)
 login_link=${login_link:-"(bin/powernode ui login prints a link)"}
 
 cat <<DONE
