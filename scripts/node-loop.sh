@@ -200,6 +200,9 @@ reason=$(pn_api GET /api/v1/system/node_platforms/loop/audit |
   jq -r '[.data[] | .actor, .reason | strings | select(test("auto-rollback"))] | .[0] // ""')
 [[ "$reason" == *auto-rollback* ]] || fail "no auto-rollback reason in the audit"
 printf '  ok  audit: %s\n' "$reason"
+# after the fallback report the agent reports v2 healthy again; until then the node counts on v3,
+# the publication it last reported on (a fallback report names the one that failed)
+wait_for "powernode-agent: reported healthy for publication $p2" 300 "the agent reported v2 healthy again"
 expect "nodes on the current publication (v2 again)" "$(convergence on_current)" 1
 
 # ---- retention with count 1 keeps what the node boots -------------------------------------------
