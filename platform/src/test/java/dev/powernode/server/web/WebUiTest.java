@@ -82,8 +82,26 @@ class WebUiTest extends GiteaBackedTest {
         browser.get(url("/ui"));
         assertThat(browser.getCurrentUrl()).as("no session: the login page").endsWith("/ui/login");
         browser.findElement(By.id("token")).sendKeys(Api.token(scope));
-        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        navigate(browser.findElement(By.cssSelector("form button[type=submit]")));
         assertThat(browser.getCurrentUrl()).endsWith("/ui");
+    }
+
+    /**
+     * Clicks what navigates and waits until the next page has replaced this one: click() may return
+     * before a busy machine has committed the navigation, and the old page's elements would answer.
+     */
+    static void navigate(WebElement target) {
+        WebElement page = browser.findElement(By.tagName("html"));
+        target.click();
+        // the old page's root is gone (chromedriver says so as stale, or as a node not in the document)
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> {
+            try {
+                page.getTagName();
+                return false;
+            } catch (org.openqa.selenium.WebDriverException gone) {
+                return true;
+            }
+        });
     }
 
     WebElement row(UUID publication) {
@@ -98,7 +116,7 @@ class WebUiTest extends GiteaBackedTest {
 
         WebElement card = browser.findElement(By.cssSelector("[data-platform=edge]"));
         assertThat(card.getText()).contains("Platform edge", "uefi_disk / amd64", "cdcdcdcdcdcd", "0123456");
-        card.findElement(By.linkText("Platform edge")).click();
+        navigate(card.findElement(By.linkText("Platform edge")));
         assertThat(row(current).getAttribute("class")).contains("current");
         assertThat(row(current).findElement(By.cssSelector("time")).getAttribute("title"))
                 .as("times in the viewer's zone, UTC on hover")
@@ -110,7 +128,7 @@ class WebUiTest extends GiteaBackedTest {
     void aBadTokenIsRefusedOnTheLoginPage() {
         browser.get(url("/ui/login"));
         browser.findElement(By.id("token")).sendKeys("not-a-token");
-        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        navigate(browser.findElement(By.cssSelector("form button[type=submit]")));
         assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
         assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText())
                 .startsWith("the token was refused");
@@ -127,7 +145,7 @@ class WebUiTest extends GiteaBackedTest {
         assertThat(row(current).findElements(By.linkText("Make current…")))
                 .as("the current one offers nothing")
                 .isEmpty();
-        row(older).findElement(By.linkText("Make current…")).click();
+        navigate(row(older).findElement(By.linkText("Make current…")));
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Roll back?");
         assertThat(jdbc.sql("select active from disk_image_publication where id = ?")
                         .param(current)
@@ -135,7 +153,7 @@ class WebUiTest extends GiteaBackedTest {
                         .single())
                 .as("nothing moved before the confirmation")
                 .isTrue();
-        browser.findElement(By.id("confirm")).click();
+        navigate(browser.findElement(By.id("confirm")));
 
         assertThat(browser.findElement(By.cssSelector("[role=status]")).getText())
                 .contains(older.toString());
@@ -210,7 +228,7 @@ class WebUiTest extends GiteaBackedTest {
                         .single())
                 .isTrue();
 
-        browser.findElement(By.cssSelector("header .who button")).click();
+        navigate(browser.findElement(By.cssSelector("header .who button")));
         assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
         HttpResponse<String> afterLogout = http.send(
                 HttpRequest.newBuilder(URI.create(url("/ui")))
@@ -263,12 +281,12 @@ class WebUiTest extends GiteaBackedTest {
         WebElement count = browser.findElement(By.id("count"));
         count.clear();
         count.sendKeys("1");
-        browser.findElement(By.cssSelector("section.retention button")).click();
+        navigate(browser.findElement(By.cssSelector("section.retention button")));
         assertThat(browser.findElement(By.cssSelector("section.retention strong"))
                         .getText())
                 .isEqualTo("1");
 
-        browser.findElement(By.linkText("See what a run would purge…")).click();
+        navigate(browser.findElement(By.linkText("See what a run would purge…")));
         WebElement planned = browser.findElement(By.cssSelector("[data-publication='" + oldest + "']"));
         assertThat(planned.getAttribute("data-action")).isEqualTo("purge");
         assertThat(jdbc.sql("select status from disk_image_publication where id = ?")
@@ -277,7 +295,7 @@ class WebUiTest extends GiteaBackedTest {
                         .single())
                 .as("the plan changes nothing")
                 .isEqualTo("retired");
-        browser.findElement(By.id("run-retention")).click();
+        navigate(browser.findElement(By.id("run-retention")));
         assertThat(browser.findElement(By.cssSelector("[role=status]")).getText())
                 .contains("Retention ran: 1 purged");
         assertThat(jdbc.sql("select status from disk_image_publication where id = ?")
@@ -298,7 +316,7 @@ class WebUiTest extends GiteaBackedTest {
         Api.Response refused = admin.anonymous().post("/api/v1/system/webhooks/disk_image/built/" + webhook, "{}");
         assertThat(refused.status()).isEqualTo(401);
         logIn(Scope.DISK_IMAGES_READ);
-        browser.findElement(By.linkText("Webhooks & workers")).click();
+        navigate(browser.findElement(By.linkText("Webhooks & workers")));
         String page = browser.findElement(By.tagName("main")).getText();
         assertThat(page)
                 .contains("amd64-builder", "/api/v1/system/webhooks/disk_image/built/" + webhook, "runner-1", "401");
@@ -356,9 +374,9 @@ class WebUiTest extends GiteaBackedTest {
         long job = gitea().jobIds(runId).get(0);
         gitea().log(job, "building\npushed sha256:abc\nsigned\n");
         logIn(Scope.DISK_IMAGES_READ);
-        browser.findElement(By.linkText("CI runs")).click();
+        navigate(browser.findElement(By.linkText("CI runs")));
         WebElement repo = browser.findElement(By.cssSelector("[data-repository='ops/disk-images']"));
-        repo.findElement(By.cssSelector("a[href$='/runs/" + runId + "']")).click();
+        navigate(repo.findElement(By.cssSelector("a[href$='/runs/" + runId + "']")));
         WebElement jobSection = browser.findElement(By.cssSelector("[data-job='" + job + "']"));
         assertThat(jobSection.findElement(By.cssSelector("pre.log")).getText())
                 .isEqualTo("building\npushed sha256:abc\nsigned");
@@ -374,13 +392,13 @@ class WebUiTest extends GiteaBackedTest {
                 "{\"platform\": \"edge\", \"name\": \"rack1-node7\", \"artifact_family\": \"uefi_disk\", \"arch\": \"amd64\"}");
         assertThat(enrolled.status()).as(enrolled.body()).isEqualTo(201);
         logIn(Scope.DISK_IMAGES_READ);
-        browser.findElement(By.linkText("Nodes")).click();
+        navigate(browser.findElement(By.linkText("Nodes")));
         WebElement node = browser.findElement(By.cssSelector("[data-node='rack1-node7']"));
         assertThat(node.getText()).contains("edge", "uefi_disk / amd64", "never reported");
         assertThat(enrolled.body()).contains("\"token\"");
         assertThat(browser.findElement(By.tagName("main")).getText())
                 .doesNotContain(enrolled.json().get("token").asString());
-        browser.findElement(By.linkText("Webhooks & workers")).click();
+        navigate(browser.findElement(By.linkText("Webhooks & workers")));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("Outbound events");
     }
 }
