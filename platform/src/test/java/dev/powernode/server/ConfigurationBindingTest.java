@@ -137,8 +137,16 @@ class ConfigurationBindingTest {
                         .getFailure()
                         .rootCause()
                         .isInstanceOf(IllegalStateException.class)
-                        .hasMessage(
-                                "POWERNODE_UPLOAD_MAX_SIZE and POWERNODE_UPLOAD_EXPIRY must be positive, the free-space"
-                                        + " margin not negative"));
+                        .hasMessage("POWERNODE_UPLOAD_MAX_SIZE and POWERNODE_UPLOAD_EXPIRY must be positive"));
+    }
+
+    @Test
+    void anUploadRepositoryThatIsNotOneStopsTheStartNamingTheVariable() {
+        withEnvironment(Map.of("POWERNODE_UPLOAD_REPOSITORY", "no registry here"))
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageStartingWith("POWERNODE_UPLOAD_REPOSITORY must look like host[:port]/path"));
     }
 }

@@ -104,6 +104,64 @@ final class BlobUpload {
         }
     }
 
+    /** Opens an upload session and returns its location (see {@link RegistryClient#startUpload}). */
+    URI open(String registry, String repository) {
+        return start(registry, repository, "start upload to " + registry + "/" + repository);
+    }
+
+    /**
+     * Appends {@code length} bytes at {@code offset} of a session (one PATCH with {@code
+     * Content-Range}) and returns the session's next location. The session is not cancelled when
+     * this fails: the caller decides whether to continue it or start again.
+     */
+    URI append(String registry, String repository, URI location, long offset, byte[] bytes, int length) {
+        RegistryTransport.Call call = transport
+                .call(registry, "upload " + length + " bytes at " + offset + " to " + registry + "/" + repository)
+                .method("PATCH")
+                .uri(checkedLocation(registry, location))
+                .push(repository)
+                .header("Content-Type", MediaTypes.OCTET_STREAM)
+                .header("Content-Range", offset + "-" + (offset + length - 1))
+                .body(() -> BodyPublishers.ofByteArray(bytes, 0, length), true)
+                .timeout(timeout(length));
+        HttpResponse<InputStream> response = transport.send(call);
+        if (response.statusCode() != 202) {
+            throw transport.failure(call, response);
+        }
+        RegistryTransport.discard(response);
+        return location(call, response);
+    }
+
+    /** Commits a session whose bytes were all appended, as {@code digest} (the registry re-checks it). */
+    void commit(String registry, String repository, URI location, Digest digest) {
+        finish(
+                registry,
+                repository,
+                checkedLocation(registry, location),
+                digest,
+                BodyPublishers::noBody,
+                null,
+                0,
+                "commit upload of " + digest + " to " + registry + "/" + repository);
+    }
+
+    /** Cancels a session (best effort: the registry also purges abandoned sessions itself). */
+    void abandon(String registry, String repository, URI location) {
+        cancel(registry, repository, checkedLocation(registry, location));
+    }
+
+    /** A stored session location must still name the registry, or one on the allow-list. */
+    private URI checkedLocation(String registry, URI location) {
+        if (!"http".equals(location.getScheme()) && !"https".equals(location.getScheme())
+                || location.getRawAuthority() == null) {
+            throw new RegistryException(RegistryException.Kind.INVALID, "unusable upload location " + location);
+        }
+        if (!transport.reaches(location, registry)) {
+            transport.requireAllowed(location.getRawAuthority());
+        }
+        return location;
+    }
+
     private URI start(String registry, String repository, String what) {
         RegistryTransport.Call call = transport
                 .call(registry, what)

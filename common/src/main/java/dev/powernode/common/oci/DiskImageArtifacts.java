@@ -51,6 +51,20 @@ public final class DiskImageArtifacts {
             layers.add(new Descriptor(
                     f.mediaType(), d.digest(), d.size(), Map.of("org.opencontainers.image.title", f.title()), null));
         }
+        return pushManifest(client, registry, repository, layers, annotations, tag);
+    }
+
+    /**
+     * Pushes the empty config and the manifest over layers already in the repository (e.g. a blob
+     * committed from an upload session), by digest, tagged when {@code tag} is not null.
+     */
+    public static Pushed pushManifest(
+            RegistryClient client,
+            String registry,
+            String repository,
+            List<Descriptor> layers,
+            Map<String, String> annotations,
+            String tag) {
         Descriptor config = client.pushBlob(registry, repository, EMPTY_CONFIG, MediaTypes.OCI_EMPTY);
         byte[] manifest = manifest(config, layers, annotations);
         Digest digest = client.putManifest(
@@ -58,7 +72,12 @@ public final class DiskImageArtifacts {
         if (tag != null) {
             client.putManifest(new OciRef(registry, repository, null, tag), MediaTypes.OCI_MANIFEST, manifest);
         }
-        return new Pushed(OciRef.of(registry, repository, digest), layers, manifest);
+        return new Pushed(OciRef.of(registry, repository, digest), List.copyOf(layers), manifest);
+    }
+
+    /** The empty config every disk-image manifest names. */
+    public static Descriptor emptyConfig() {
+        return Descriptor.of(MediaTypes.OCI_EMPTY, Digest.of(EMPTY_CONFIG), EMPTY_CONFIG.length);
     }
 
     static byte[] manifest(Descriptor config, List<Descriptor> layers, Map<String, String> annotations) {

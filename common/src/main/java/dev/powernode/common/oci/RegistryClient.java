@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,6 +242,49 @@ public final class RegistryClient {
         String what = "push blob " + digest + " to " + registry + "/" + repository;
         uploads.stream(registry, repository, content, digest, size, report, what);
         return descriptor;
+    }
+
+    /**
+     * Opens a blob upload session that any process may continue: the returned location (and the
+     * offset reached) can be stored and handed to {@link #appendUpload} elsewhere. Distribution
+     * keeps the session's bytes and hash state in its own storage until the session is committed,
+     * cancelled, or purged as abandoned.
+     */
+    public String startUpload(String registry, String repository) {
+        return uploads.open(registry, repository).toString();
+    }
+
+    /**
+     * Appends {@code length} bytes of {@code bytes} at {@code offset} to a session and returns its
+     * next location (store it: the registry may refuse an older one). A failure leaves the session
+     * as the registry has it; nothing is cancelled.
+     */
+    public String appendUpload(
+            String registry, String repository, String location, long offset, byte[] bytes, int length) {
+        if (length <= 0 || length > bytes.length || offset < 0) {
+            throw new IllegalArgumentException("bad chunk: " + length + " bytes at " + offset);
+        }
+        return uploads.append(registry, repository, URI.create(location), offset, bytes, length)
+                .toString();
+    }
+
+    /**
+     * Commits a session as the blob {@code digest}; the registry refuses it when its bytes hash
+     * otherwise (DIGEST_MISMATCH or a 400), and nothing is stored.
+     */
+    public Descriptor commitUpload(
+            String registry, String repository, String location, Digest digest, long size, String mediaType) {
+        uploads.commit(registry, repository, URI.create(location), digest);
+        return Descriptor.of(mediaType, digest, size);
+    }
+
+    /** Cancels a session; best effort, never throws. */
+    public void cancelUpload(String registry, String repository, String location) {
+        try {
+            uploads.abandon(registry, repository, URI.create(location));
+        } catch (RuntimeException ignored) {
+            // the registry purges abandoned sessions itself
+        }
     }
 
     /** All tags of a repository (follows {@code Link} pagination). Empty when the repository is unknown. */

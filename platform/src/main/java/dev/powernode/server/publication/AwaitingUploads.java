@@ -10,8 +10,7 @@ import org.springframework.stereotype.Repository;
 
 /**
  * Direct uploads still {@code awaiting_upload} (docs/operations.md, abandoned uploads): each one's idle time
- * ({@code updated_at}, moved on by every byte that arrives) decides when it is abandoned, and
- * their announced sizes are what they may yet write to local storage.
+ * ({@code updated_at}, moved on by every byte that arrives) decides when it is abandoned.
  */
 @Repository
 class AwaitingUploads {
@@ -50,12 +49,5 @@ class AwaitingUploads {
                 .param("cutoff", Timestamp.from(cutoff))
                 .query(PublicationRows::map)
                 .optional();
-    }
-
-    /** Bytes announced by uploads still awaiting them (what they may yet write). */
-    long announcedBytes() {
-        return jdbc.sql("""
-                select coalesce(sum(size_bytes), 0) from disk_image_publication where status = 'awaiting_upload'
-                """).query(Long.class).single();
     }
 }

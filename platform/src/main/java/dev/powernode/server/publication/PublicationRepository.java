@@ -150,6 +150,7 @@ class PublicationRepository {
         jdbc.sql("""
                 update disk_image_publication set status = 'published', active = :active, file_object_id = :file,
                     prior_file_object_id = :prior, size_bytes = :size, verified_by = :verifiedBy,
+                    oci_ref = coalesce(oci_ref, :ociRef),
                     cosign_bundle_present = :bundle, attestation_present = :attestation,
                     attestation_predicate = :predicate, signature_digest = :signatureDigest,
                     attached_digests = :attached, verified_at = :now, published_at = :now,
@@ -162,6 +163,7 @@ class PublicationRepository {
                 .param("prior", priorFileObjectId)
                 .param("size", verified.size())
                 .param("verifiedBy", verified.verifiedBy())
+                .param("ociRef", verified.ociRef())
                 .param("bundle", verified.cosignBundlePresent())
                 .param("attestation", verified.attestationPresent())
                 .param("predicate", verified.attestationPredicate())

@@ -186,12 +186,6 @@ public class Publications {
         return attempts.expireIdleUpload(id, idle, reason);
     }
 
-    /** The sum of {@code size_bytes} over uploads still awaiting their bytes. */
-    @Transactional(readOnly = true)
-    public long awaitingUploadBytes() {
-        return uploads.announcedBytes();
-    }
-
     /**
      * Publishes a verified artifact and auto-promotes it: it becomes its triple's current
      * publication, the previous current one is retired, and the platform's pointer columns follow

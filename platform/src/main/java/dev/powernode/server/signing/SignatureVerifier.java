@@ -124,7 +124,7 @@ public class SignatureVerifier {
         byte[] sig = bareSignature(policy, signature);
         for (int k = 0; k < policy.publicKeys().size(); k++) {
             PublicKey key = PemKeys.publicKey(policy.publicKeys().get(k));
-            if (verifiesFile(key, stored.path(), sig)) {
+            if (verifiesFile(key, stored, sig)) {
                 return uploaded(
                         stored,
                         mediaType,
@@ -239,13 +239,13 @@ public class SignatureVerifier {
         return uploaded(stored, mediaType, describe(v) + " via upload bundle", true);
     }
 
-    /** A verified direct upload: stored locally, no registry blobs, signature manifests or attestation. */
+    /** A verified direct upload: stored in the registry as a manifest over the file, no signature manifests. */
     private static VerifiedArtifact uploaded(
             StoredArtifact stored, String mediaType, String verifiedBy, boolean bundlePresent) {
         return new VerifiedArtifact(
                 stored.publicationId(),
-                "local",
-                stored.path().toString(),
+                "oci",
+                stored.ref() + "#sha256:" + stored.sha256(),
                 mediaType,
                 stored.sha256(),
                 stored.size(),
@@ -255,8 +255,11 @@ public class SignatureVerifier {
                 null,
                 null,
                 java.util.List.of(),
-                null,
-                java.util.List.of());
+                stored.ref().registry(),
+                stored.blobs().stream()
+                        .map(b -> new VerifiedArtifact.Blob(b.digest().toString(), b.size()))
+                        .distinct()
+                        .toList());
     }
 
     /** What the registry stores for this artifact: the manifest itself, its config, its layers. */
@@ -289,23 +292,31 @@ public class SignatureVerifier {
         return v;
     }
 
-    private static boolean verifiesFile(PublicKey key, java.nio.file.Path file, byte[] signature) {
+    private static boolean verifiesFile(PublicKey key, StoredArtifact stored, byte[] signature) {
         String algorithm = key instanceof java.security.interfaces.ECKey
                 ? "SHA256withECDSA"
                 : key instanceof java.security.interfaces.RSAKey ? "SHA256withRSA" : "Ed25519";
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+        try {
             java.security.Signature s = java.security.Signature.getInstance(algorithm);
             s.initVerify(key);
-            byte[] buffer = new byte[256 * 1024];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                s.update(buffer, 0, n);
-            }
+            stored.readTo(new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws java.io.IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    try {
+                        s.update(b, off, len);
+                    } catch (java.security.SignatureException e) {
+                        throw new java.io.IOException(e);
+                    }
+                }
+            });
             return s.verify(signature);
         } catch (java.security.GeneralSecurityException e) {
             return false;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

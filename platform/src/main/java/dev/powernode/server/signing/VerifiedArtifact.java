@@ -4,7 +4,7 @@ import java.util.UUID;
 
 /**
  * Proof that an artifact's bytes were re-hashed (pulled from the registry, or received by direct
- * upload) and carry a signature that satisfies its platform's policy. Only {@link
+ * upload on their way into it) and carry a signature that satisfies its platform's policy. Only {@link
  * SignatureVerifier} makes one; publishing takes one.
  *
  * @param storage {@code oci} or {@code local}
@@ -61,17 +61,26 @@ public final class VerifiedArtifact {
         this.blobs = java.util.List.copyOf(blobs);
     }
 
-    /** The registry host the blobs live in, or null (direct uploads). */
+    /**
+     * The manifest reference ({@code registry/repository@sha256:...}) of an artifact in a registry,
+     * or null for a file on local storage.
+     */
+    public String ociRef() {
+        int hash = location.indexOf('#');
+        return "oci".equals(storage) && hash > 0 ? location.substring(0, hash) : null;
+    }
+
+    /** The registry host the blobs live in. */
     public String registry() {
         return registry;
     }
 
-    /** The manifest, its config and its layers (empty for direct uploads). */
+    /** The manifest, its config and its layers (for a direct upload: the manifest pushed over the file). */
     public java.util.List<Blob> blobs() {
         return blobs;
     }
 
-    /** {@code sha256:...} of the signature manifest in the registry, or null (direct uploads). */
+    /** {@code sha256:...} of the signature manifest in the registry, or null (direct uploads: the signature came with the upload). */
     public String signatureDigest() {
         return signatureDigest;
     }

@@ -1,5 +1,6 @@
 package dev.powernode.server.upload;
 
+import dev.powernode.common.oci.OciRef;
 import dev.powernode.server.ingest.AnnouncementRules;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatforms;
@@ -15,11 +16,12 @@ import dev.powernode.server.shared.Violations;
 import dev.powernode.server.signing.SignatureVerifier;
 import dev.powernode.server.signing.VerificationPolicy;
 import dev.powernode.server.signing.VerifiedArtifact;
-import dev.powernode.server.storage.LocalArtifactStore;
+import dev.powernode.server.storage.RegistryUploads;
 import dev.powernode.server.storage.StoredArtifact;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,9 +31,10 @@ import org.springframework.stereotype.Service;
 /**
  * The spec's DiskImageDirectUploadIngestService (its name is kept so a reader of the spec finds it
  * here): the fallback for runners without a registry: announce ({@code awaiting_upload}), stream the
- * file in (hashed on the way, resumable at the received length), then verify its sign-blob
- * signature against the platform's policy and publish it like any other artifact. A partial or
- * mismatching file is never published; an unsigned one never either.
+ * file in (hashed on the way into a registry upload session, resumable at the received length on
+ * any replica), then verify its sign-blob signature against the platform's policy and publish it
+ * like any other artifact in the registry. A partial or mismatching file is never published; an
+ * unsigned one never either.
  */
 @Service
 public class DiskImageDirectUploadIngestService {
@@ -41,7 +44,7 @@ public class DiskImageDirectUploadIngestService {
 
     private final Publications publications;
     private final NodePlatforms platforms;
-    private final LocalArtifactStore store;
+    private final RegistryUploads store;
     private final SignatureVerifier signatures;
     private final UploadProperties limits;
     private final Clock clock;
@@ -50,7 +53,7 @@ public class DiskImageDirectUploadIngestService {
     DiskImageDirectUploadIngestService(
             Publications publications,
             NodePlatforms platforms,
-            LocalArtifactStore store,
+            RegistryUploads store,
             SignatureVerifier signatures,
             UploadProperties limits,
             Clock clock) {
@@ -66,11 +69,17 @@ public class DiskImageDirectUploadIngestService {
      * Records the announced upload; the worker then sends the bytes. Refused before anything is
      * stored: invalid fields (INVALID), a signature that cannot satisfy the platform's policy for
      * the announced SHA-256 (INVALID, {@code signature/<check>}), a size over {@code
-     * POWERNODE_UPLOAD_MAX_SIZE} (TOO_LARGE, {@code upload/too-large}), and a size the upload
-     * directory cannot hold beside what other uploads may still write plus a margin
-     * (INSUFFICIENT_STORAGE, {@code upload/insufficient-storage}).
+     * POWERNODE_UPLOAD_MAX_SIZE} (TOO_LARGE, {@code upload/too-large}), and any upload when no
+     * upload repository is configured (UNAVAILABLE, {@code upload/not-configured}).
      */
     public DiskImagePublication create(UUID workerId, String workerLabel, DirectUpload u) {
+        if (limits.repository() == null) {
+            throw new DomainException(
+                    ErrorKind.UNAVAILABLE,
+                    "upload/not-configured",
+                    "direct uploads are off: the platform has no POWERNODE_UPLOAD_REPOSITORY to store them in"
+                            + " (push to a registry and call the webhook instead)");
+        }
         Violations v = new Violations();
         AnnouncementRules.Announcement a = AnnouncementRules.check(u, v);
         NodePlatform platform = null;
@@ -107,7 +116,6 @@ public class DiskImageDirectUploadIngestService {
             throw new DomainException(
                     ErrorKind.INVALID, e.code(), e.getMessage(), List.of(new FieldError("signature", e.getMessage())));
         }
-        requireStorageFor(a.sizeBytes());
         return publications.enqueue(new NewPublication(
                 platform.id(),
                 a.family(),
@@ -131,31 +139,11 @@ public class DiskImageDirectUploadIngestService {
     }
 
     /**
-     * Free space must cover the announced size, what uploads still awaiting their bytes may yet
-     * write, and the configured margin. Checked at announcement: a later upload is not promised
-     * space, it is only refused the start of one that cannot fit.
-     */
-    private void requireStorageFor(long size) {
-        long pending = Math.max(0, publications.awaitingUploadBytes() - store.partialBytes());
-        long free = store.usableSpace();
-        long needed = size + pending + limits.freeSpaceMargin().toBytes();
-        if (free < needed) {
-            throw new DomainException(
-                    ErrorKind.INSUFFICIENT_STORAGE,
-                    "upload/insufficient-storage",
-                    "not enough free space for " + size + " bytes: " + free + " bytes free, " + pending
-                            + " promised to pending uploads, "
-                            + limits.freeSpaceMargin().toBytes()
-                            + " kept free (POWERNODE_UPLOAD_FREE_SPACE_MARGIN)");
-        }
-    }
-
-    /**
      * Fails uploads that stayed {@code awaiting_upload} for {@code POWERNODE_UPLOAD_EXPIRY} without
-     * bytes arriving and deletes their partial bytes; then deletes partial bytes untouched for as
-     * long whose publication no longer awaits them (a crash between the two steps). Fail
-     * first, under the row lock: bytes arriving meanwhile (in any replica) keep an upload alive, and
-     * its file is never deleted under it. Idempotent. Returns how many uploads expired.
+     * bytes arriving and cancels their registry sessions. Fail first, under the row lock: bytes
+     * arriving meanwhile (in any replica) keep an upload alive. A session left by a crash between
+     * the two steps goes with its publication's next sweep, or the registry purges it. Idempotent.
+     * Returns how many uploads expired.
      */
     int expireAbandoned() {
         int expired = 0;
@@ -168,7 +156,7 @@ public class DiskImageDirectUploadIngestService {
                 long received = store.received(p.id());
                 String reason = "upload/expired: abandoned with " + received + " of " + sizeOf(p)
                         + " bytes received and none for " + limits.expiry()
-                        + " (POWERNODE_UPLOAD_EXPIRY); the partial bytes were deleted";
+                        + " (POWERNODE_UPLOAD_EXPIRY); its registry session was cancelled";
                 if (publications.expireIdleUpload(p.id(), limits.expiry(), reason)) {
                     store.discard(p.id());
                     expired++;
@@ -178,19 +166,17 @@ public class DiskImageDirectUploadIngestService {
                 locks.remove(p.id(), lock);
             }
         }
-        // leftovers, e.g. a crash between failing and deleting: only when untouched as long as an
-        // abandoned upload, so a file being written for a row not yet visible is never taken
-        java.time.Instant cutoff = clock.instant().minus(limits.expiry());
-        store.partials().forEach((id, modified) -> {
-            if (modified.isBefore(cutoff)
-                    && publications
-                            .find(id)
-                            .map(DiskImagePublication::status)
-                            .filter(PublicationStatus.AWAITING_UPLOAD::equals)
-                            .isEmpty()) {
+        // leftovers, e.g. a crash between failing and cancelling: only when untouched as long as an
+        // abandoned upload, so a session being written for a row not yet visible is never taken
+        for (UUID id : store.idleSince(clock.instant().minus(limits.expiry()), EXPIRY_BATCH)) {
+            if (publications
+                    .find(id)
+                    .map(DiskImagePublication::status)
+                    .filter(PublicationStatus.AWAITING_UPLOAD::equals)
+                    .isEmpty()) {
                 store.discard(id);
             }
-        });
+        }
         return expired;
     }
 
@@ -220,7 +206,8 @@ public class DiskImageDirectUploadIngestService {
             publications.recordUploadProgress(publicationId);
             Optional<StoredArtifact> stored;
             try {
-                stored = store.append(publicationId, offset, body, p.sizeBytes(), p.sha256());
+                stored =
+                        store.append(publicationId, offset, body, p.sizeBytes(), p.sha256(), target(p), annotations(p));
             } catch (DomainException e) {
                 if (e.code().equals("upload/digest-mismatch") || e.code().equals("upload/too-long")) {
                     store.discard(publicationId);
@@ -240,6 +227,7 @@ public class DiskImageDirectUploadIngestService {
                 VerifiedArtifact verified = signatures.verifyBlob(
                         VerificationPolicy.of(platform), stored.get(), p.uploadSignature(), p.uploadMediaType());
                 publications.publish(verified);
+                store.discard(publicationId);
             } catch (DomainException e) {
                 publications.fail(
                         publicationId, e instanceof VerificationFailure f ? f.errorMessage() : e.getMessage());
@@ -254,13 +242,33 @@ public class DiskImageDirectUploadIngestService {
 
     private DiskImagePublication owned(UUID workerId, UUID publicationId) {
         DiskImagePublication p = publications.get(publicationId);
-        if (!workerId.equals(p.triggeredByWorkerId()) || p.ociRef() != null) {
+        if (!workerId.equals(p.triggeredByWorkerId()) || p.uploadSignature() == null) {
             throw new DomainException(
                     ErrorKind.NOT_FOUND,
                     "publication/not-found",
                     "no direct upload '" + publicationId + "' of this worker");
         }
         return p;
+    }
+
+    /** Each platform's uploads in their own repository under the configured one. */
+    private RegistryUploads.Target target(DiskImagePublication p) {
+        OciRef base = OciRef.parse(limits.repository() + ":t");
+        String slug = platforms.get(p.nodePlatformId()).slug();
+        return new RegistryUploads.Target(base.registry(), base.repository() + "/" + slug, (int)
+                limits.chunkSize().toBytes());
+    }
+
+    /** What the manifest says about the upload; the publication id makes each upload's manifest its own. */
+    private static Map<String, String> annotations(DiskImagePublication p) {
+        Map<String, String> a = new java.util.TreeMap<>();
+        a.put("dev.powernode.publication", p.id().toString());
+        a.put("dev.powernode.artifact-family", p.artifactFamily().value());
+        a.put("dev.powernode.arch", p.arch().value());
+        if (p.gitSha() != null) {
+            a.put("org.opencontainers.image.revision", p.gitSha());
+        }
+        return a;
     }
 
     private static long sizeOf(DiskImagePublication p) {

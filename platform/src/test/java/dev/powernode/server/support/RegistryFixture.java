@@ -67,6 +67,7 @@ public final class RegistryFixture implements AutoCloseable {
                 () -> direct + "=" + registry.username() + ":" + registry.password() + ";" + viaProxy + "="
                         + registry.username() + ":" + registry.password());
         props.add("powernode.registry.read-timeout", () -> "2s");
+        props.add("powernode.upload.repository", () -> direct + "/uploads");
         props.add("powernode.ingest.enabled", () -> "true");
         props.add("powernode.ingest.threads", () -> "4");
         props.add("powernode.ingest.max-attempts", () -> "4");

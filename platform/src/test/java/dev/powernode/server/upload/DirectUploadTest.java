@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.powernode.common.cosign.PemKeys;
 import dev.powernode.common.cosign.SimpleSigning;
+import dev.powernode.common.oci.Manifest;
+import dev.powernode.common.oci.OciRef;
 import dev.powernode.common.token.Scope;
 import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.support.Api;
@@ -18,17 +20,42 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
-/** The direct-upload fallback: worker-token auth, resumable streaming upload, sign-blob policy. */
+/**
+ * The direct-upload fallback: worker-token auth, resumable streaming upload into the real registry
+ * (through a fault proxy), sign-blob policy.
+ */
 @IntegrationTest
 class DirectUploadTest {
     static final String BASE = "/api/v1/system/worker_api/disk_image_publications";
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry props) {
+        String direct = REGISTRY.registry.registry();
+        String viaProxy = REGISTRY.proxy.registry();
+        String creds = REGISTRY.registry.username() + ":" + REGISTRY.registry.password();
+        props.add("powernode.registry.allowed-hosts", () -> direct + "," + viaProxy);
+        props.add("powernode.registry.plain-http", () -> direct + "," + viaProxy);
+        props.add("powernode.registry.credentials", () -> direct + "=" + creds + ";" + viaProxy + "=" + creds);
+        props.add("powernode.upload.repository", () -> viaProxy + "/uploads");
+        // the 3 MiB test file goes to the registry in four chunks
+        props.add("powernode.upload.chunk-size", () -> "1MB");
+    }
+
+    @AfterAll
+    static void stop() {
+        REGISTRY.close();
+    }
 
     @LocalServerPort
     int port;
@@ -53,6 +80,7 @@ class DirectUploadTest {
     @BeforeEach
     void setUp() {
         new Fixtures(jdbc).reset();
+        REGISTRY.proxy.passThrough();
         new Random(7).nextBytes(file);
         admin = new Api(port, Api.token(Scope.SYSTEM_ADMIN));
         assertThat(admin.post(
@@ -108,14 +136,51 @@ class DirectUploadTest {
 
         JsonNode p = admin.get("/api/v1/system/disk_image_publications/" + id).json();
         assertThat(p.get("status").asString()).isEqualTo("published");
-        assertThat(p.get("oci_ref").isNull()).isTrue();
         assertThat(p.get("triggered_by_worker_id").isNull()).isFalse();
-        String location = jdbc.sql("select location from file_object where id = :id::uuid")
-                .param("id", p.get("file_object_id").asString())
-                .query(String.class)
-                .single();
-        assertThat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(location)))
-                .isEqualTo(file);
+        // stored like any pushed artifact: a manifest over the file in the platform's upload repository
+        OciRef ref = OciRef.parse(p.get("oci_ref").asString());
+        assertThat(ref.repository()).isEqualTo("uploads/upl");
+        assertThat(ref.digest()).isNotNull();
+        Manifest m = REGISTRY.client.getManifest(
+                new OciRef(REGISTRY.registry.registry(), ref.repository(), ref.digest(), null));
+        assertThat(m.layers()).hasSize(1);
+        assertThat(m.layers().get(0).digest().hex()).isEqualTo(p.get("sha256").asString());
+        assertThat(m.annotations()).containsEntry("dev.powernode.publication", id);
+        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
+        REGISTRY.client.fetchBlob(
+                REGISTRY.registry.registry(), ref.repository(), m.layers().get(0), stored, null);
+        assertThat(stored.toByteArray()).isEqualTo(file);
+        assertThat(jdbc.sql("select storage from file_object where id = :id::uuid")
+                        .param("id", p.get("file_object_id").asString())
+                        .query(String.class)
+                        .single())
+                .isEqualTo("oci");
+        assertThat(sessions()).as("a finished upload leaves no session").isZero();
+    }
+
+    long sessions() {
+        return jdbc.sql("select count(*) from upload_session").query(Long.class).single();
+    }
+
+    @Test
+    void aRegistryThatFailsIsA503AndTheUploadContinuesWhereItWas() throws Exception {
+        String id = worker.post(BASE, announce(file, SimpleSigning.sign(key.getPrivate(), file)))
+                .json()
+                .get("id")
+                .asString();
+        int part = 1024 * 1024;
+        assertThat(put(id, 0, Arrays.copyOfRange(file, 0, part)).status()).isEqualTo(200);
+        REGISTRY.proxy.failNext(1, 503, "PATCH", ".*");
+        Api.Response refused = put(id, part, Arrays.copyOfRange(file, part, file.length));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.json().get("code").asString()).isEqualTo("upload/registry-unavailable");
+        assertThat(refused.json().get("detail").asString()).contains("continue at byte " + part);
+        assertThat(worker.get(BASE + "/" + id).json().get("received_bytes").asLong())
+                .isEqualTo(part);
+
+        Api.Response rest = put(id, part, Arrays.copyOfRange(file, part, file.length));
+        assertThat(rest.status()).as(rest.body()).isEqualTo(200);
+        assertThat(rest.json().get("status").asString()).isEqualTo("published");
     }
 
     @Test
@@ -223,30 +288,13 @@ class DirectUploadTest {
     }
 
     @Test
-    void anAnnouncementTheUploadDiskCannotHoldIsRefusedWith507() throws Exception {
-        String signed = announce(file, SimpleSigning.sign(key.getPrivate(), file));
-        String pending = worker.post(BASE, signed).json().get("id").asString();
-        // another upload has been promised more than any disk here holds
-        jdbc.sql("update disk_image_publication set size_bytes = :size where id = :id::uuid")
-                .param("size", Long.MAX_VALUE / 4)
-                .param("id", pending)
-                .update();
-        Api.Response r = worker.post(BASE, signed);
-        assertThat(r.status()).as(r.body()).isEqualTo(507);
-        assertThat(r.isProblem()).isTrue();
-        assertThat(r.json().get("code").asString()).isEqualTo("upload/insufficient-storage");
-        assertThat(publications()).isEqualTo(1);
-    }
-
-    @Test
-    void anAbandonedUploadExpiresItsPartialBytesAreDeletedAndItFails() throws Exception {
+    void anAbandonedUploadExpiresItsRegistrySessionIsCancelledAndItFails() throws Exception {
         String id = worker.post(BASE, announce(file, SimpleSigning.sign(key.getPrivate(), file)))
                 .json()
                 .get("id")
                 .asString();
         assertThat(put(id, 0, Arrays.copyOfRange(file, 0, 1000)).status()).isEqualTo(200);
-        java.nio.file.Path partial = props.home().resolve("uploads").resolve(id + ".partial");
-        assertThat(partial).exists();
+        assertThat(sessions()).isOne();
 
         assertThat(uploads.expireAbandoned()).as("idle for less than a day").isZero();
         clock.advance(java.time.Duration.ofHours(25));
@@ -255,7 +303,9 @@ class DirectUploadTest {
                 .as("a second sweep changes nothing")
                 .isZero();
 
-        assertThat(partial).doesNotExist();
+        assertThat(sessions()).isZero();
+        assertThat(REGISTRY.proxy.requests())
+                .anySatisfy(r -> assertThat(r).startsWith("DELETE /v2/uploads/upl/blobs/uploads/"));
         JsonNode p = admin.get("/api/v1/system/disk_image_publications/" + id).json();
         assertThat(p.get("status").asString()).isEqualTo("failed");
         assertThat(p.get("error_message").asString())
