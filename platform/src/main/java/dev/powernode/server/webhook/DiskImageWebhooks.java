@@ -13,15 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -42,24 +39,25 @@ public class DiskImageWebhooks {
     private final ServiceProperties props;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final Map<UUID, Credentials> cache = new ConcurrentHashMap<>();
+    private final SecretCache cache;
 
-    DiskImageWebhooks(JdbcClient jdbc, SecretBox box, NodePlatforms platforms, ServiceProperties props, Clock clock) {
+    DiskImageWebhooks(
+            JdbcClient jdbc,
+            SecretBox box,
+            NodePlatforms platforms,
+            ServiceProperties props,
+            Clock clock,
+            SecretCache cache) {
         this.jdbc = jdbc;
+        this.cache = cache;
         this.platforms = platforms;
         this.box = box;
         this.props = props;
         this.clock = clock;
     }
 
-    /**
-     * How long a replica keeps a webhook's decrypted secret. A rotation made on another replica
-     * reaches this one within this time; the replica that rotates drops its copy at once.
-     */
-    static final Duration CACHE_TTL = Duration.ofSeconds(5);
-
     /** What the receiver needs of a webhook: its label and HMAC key. */
-    record Credentials(String label, byte[] secret, Instant fetchedAt) {}
+    record Credentials(String label, byte[] secret) {}
 
     /**
      * Creates the webhook of {@code label}, or rotates its secret when it exists, and sets the
@@ -122,7 +120,7 @@ public class DiskImageWebhooks {
                 .param("base", platformApiBase)
                 .param("now", Timestamp.from(now))
                 .update();
-        cache.remove(id);
+        cache.announceRotation(id);
         String base = platformApiBase != null
                 ? platformApiBase
                 : jdbc.sql("select coalesce(platform_api_base, :def) from disk_image_webhook where id = :id")
@@ -194,20 +192,18 @@ public class DiskImageWebhooks {
         return new Page<>(items, page.page(), page.perPage(), total);
     }
 
-    /** Label and HMAC key of a webhook (cached for {@link #CACHE_TTL}), or empty when unknown. */
+    /**
+     * Label and HMAC key of a webhook, or empty when unknown; from the replica's copy while it
+     * hears every rotation ({@link SecretCache}).
+     */
     Optional<Credentials> credentials(UUID id) {
-        Instant now = clock.instant();
-        Credentials cached = cache.get(id);
-        if (cached != null && cached.fetchedAt().plus(CACHE_TTL).isAfter(now)) {
-            return Optional.of(cached);
-        }
-        Optional<Credentials> fresh = jdbc.sql("select label, secret_ciphertext from disk_image_webhook where id = :id")
-                .param("id", id)
-                .query((rs, n) -> new Credentials(
-                        rs.getString("label"), box.open(rs.getBytes("secret_ciphertext"), aad(id)), now))
-                .optional();
-        fresh.ifPresentOrElse(c -> cache.put(id, c), () -> cache.remove(id));
-        return fresh;
+        return cache.get(
+                id,
+                () -> jdbc.sql("select label, secret_ciphertext from disk_image_webhook where id = :id")
+                        .param("id", id)
+                        .query((rs, n) -> new Credentials(
+                                rs.getString("label"), box.open(rs.getBytes("secret_ciphertext"), aad(id))))
+                        .optional());
     }
 
     static String url(String base, UUID id) {
