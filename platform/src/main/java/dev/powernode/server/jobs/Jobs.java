@@ -2,6 +2,7 @@ package dev.powernode.server.jobs;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.task.OnStartup;
 import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
@@ -47,8 +48,20 @@ public class Jobs implements SmartLifecycle {
                 .pollingInterval(cfg.pollingInterval())
                 .heartbeatInterval(cfg.heartbeatInterval())
                 .missedHeartbeatsLimit(4)
+                // picked_by names the replica (host and process), so a job's runner can be told apart
+                .schedulerName(new SchedulerName.Fixed(replicaName()))
                 .enableImmediateExecution()
                 .build();
+    }
+
+    static String replicaName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "#" + ProcessHandle.current().pid();
     }
 
     /** Schedules job instances; joins the caller's transaction. */

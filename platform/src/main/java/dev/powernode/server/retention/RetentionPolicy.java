@@ -12,6 +12,9 @@ import dev.powernode.server.publication.PurgeCandidate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +69,7 @@ public class RetentionPolicy {
     private final Registries registries;
     private final RetentionProperties config;
     private final Clock clock;
+    private final DataSource dataSource;
 
     RetentionPolicy(
             NodePlatforms platforms,
@@ -72,7 +77,9 @@ public class RetentionPolicy {
             Nodes nodes,
             Registries registries,
             RetentionProperties config,
-            Clock clock) {
+            Clock clock,
+            DataSource dataSource) {
+        this.dataSource = dataSource;
         this.platforms = platforms;
         this.publications = publications;
         this.nodes = nodes;
@@ -145,11 +152,34 @@ public class RetentionPolicy {
                 reason);
     }
 
+    /** The session advisory lock that makes runs take turns across replicas. */
+    static final long RUN_LOCK = 0x706e_7265_7465_6e74L; // "pnretent"
+
     /**
      * Runs retention now, for one platform or (null) all. Artifacts are deleted by a few parallel
-     * workers; rows whose artifact is gone (or shared) are then marked purged in batches.
+     * workers; rows whose artifact is gone (or shared) are then marked purged in batches. Runs take
+     * turns across replicas (a PostgreSQL advisory lock held by the running one, released by its
+     * connection if the replica dies): a run started while another is going plans after it, so no
+     * manifest is deleted twice.
      */
     public RetentionReport run(UUID platformId) {
+        try (Connection lock = dataSource.getConnection()) {
+            try (Statement s = lock.createStatement()) {
+                s.execute("select pg_advisory_lock(" + RUN_LOCK + ")");
+            }
+            try {
+                return runAlone(platformId);
+            } finally {
+                try (Statement s = lock.createStatement()) {
+                    s.execute("select pg_advisory_unlock(" + RUN_LOCK + ")");
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("retention cannot take its turn: " + e.getMessage(), e);
+        }
+    }
+
+    private RetentionReport runAlone(UUID platformId) {
         long start = System.nanoTime();
         List<RetentionCandidate> planned = plan(platformId);
         List<RetentionCandidate> plan =
