@@ -44,6 +44,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private enum Kind {
         FAIL,
+        DELAY,
         STALL_HEADERS,
         STALL_BODY,
         RESET,
@@ -121,6 +122,14 @@ public final class FaultProxy implements AutoCloseable {
     /** Answers the next {@code times} matching requests with {@code status}, without forwarding them. */
     public FaultProxy failNext(int times, int status, String method, String pathRegex) {
         return add(new Fault(Kind.FAIL, times, method, pathRegex, status, 0, Duration.ZERO));
+    }
+
+    /**
+     * Forwards matching requests only after {@code duration}, whatever they are answered: the
+     * registry works slowly, and does the work.
+     */
+    public FaultProxy delay(int times, Duration duration, String method, String pathRegex) {
+        return add(new Fault(Kind.DELAY, times, method, pathRegex, 0, 0, duration));
     }
 
     /** Holds back the whole answer (headers included) of matching requests for {@code duration}, then hangs up. */
@@ -253,6 +262,10 @@ public final class FaultProxy implements AutoCloseable {
                 return;
             }
 
+            Fault delay = take(method, path, Set.of(Kind.DELAY));
+            if (delay != null) {
+                pause(delay.duration);
+            }
             upstream = new Socket();
             open.add(upstream);
             upstream.connect(new InetSocketAddress(upstreamHost, upstreamPort), 5_000);

@@ -24,7 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -152,6 +156,11 @@ class TwoReplicasIT {
         }
         assertThat(ServiceProcesses.count("select count(*) from webhook_delivery where http_status = 202"))
                 .isEqualTo(6);
+        String metrics = a.admin().get("/actuator/prometheus").body();
+        assertThat(metrics)
+                .contains("powernode_jobs_lag_seconds")
+                .contains("powernode_jobs_due")
+                .contains("powernode_jobs_running");
     }
 
     @Test
@@ -229,17 +238,32 @@ class TwoReplicasIT {
                         .patch("/api/v1/system/node_platforms/" + platformId, "{\"disk_image_retention_count\":1}")
                         .status())
                 .isEqualTo(200);
-        registry.proxy.clearRequests();
-
-        List<CompletableFuture<JsonNode>> runs = new ArrayList<>();
         for (ServiceProcesses.Service s : List.of(a, b)) {
-            runs.add(CompletableFuture.supplyAsync(() -> {
+            // warm both up, so neither request spends its time loading classes
+            assertThat(s.admin().get("/api/v1/system/retention_plan").status()).isEqualTo(200);
+        }
+        registry.proxy.clearRequests();
+        // deletes are slow: whichever run goes first is still deleting when the other starts, so
+        // without taking turns both would plan (and delete) the same manifests
+        registry.proxy.delay(10, Duration.ofMillis(1500), "DELETE", ".*/manifests/.*");
+
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<JsonNode>> runs = new ArrayList<>();
+        for (ServiceProcesses.Service s : List.of(a, b)) {
+            runs.add(pool.submit(() -> {
+                go.await();
                 Api.Response r = s.admin().post("/api/v1/system/retention_runs", "{}");
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 return r.json();
             }));
         }
-        List<JsonNode> reports = runs.stream().map(CompletableFuture::join).toList();
+        go.countDown();
+        List<JsonNode> reports = new ArrayList<>();
+        for (Future<JsonNode> f : runs) {
+            reports.add(f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
 
         int deleted = reports.stream()
                 .mapToInt(r -> r.get("artifacts_deleted").asInt())
