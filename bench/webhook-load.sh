@@ -3,6 +3,11 @@
 # jar on a throwaway database. Then checks that every 202 has its publication row (zero lost).
 # Target (issue 3): >= 1,500 accepted req/s with p99 < 50 ms on this 2-core machine.
 # usage: bench/webhook-load.sh [SECONDS=20] [CONCURRENCY=16]
+# BENCH_REPLICAS=N (default 1) starts N replicas on the one database and splits the load across them
+# (N wrk processes, CONCURRENCY/N connections each; on one 2-core machine they share the cores, so
+# this shows that nothing is lost and what sharing costs, not how N machines scale).
+# Last, pgbench runs a one-row insert at CONCURRENCY clients on the same cluster, and the ratio of
+# the intake rate to that commit rate is printed (issue 20).
 # With wrk (default, from Debian) the load runs for SECONDS on pre-signed requests (more than can be
 # sent); BENCH_CLIENT=jdk uses bench/WebhookLoad.java instead and sends SECONDS*500 requests.
 # The service runs as an accept-only replica (POWERNODE_INGEST_ENABLED=false), so the figure is the
@@ -27,34 +32,45 @@ pn_ensure_database "$db" "$user"
 
 secret=$(head -c 32 /dev/urandom | base64)
 master=$(head -c 32 /dev/urandom | base64)
+replicas=${BENCH_REPLICAS:-1}
+((replicas >= 1 && concurrency >= replicas)) || pn_die "BENCH_REPLICAS must be 1..CONCURRENCY"
 home=$(mktemp -d)
-pid=
+pids=()
 cleanup() {
-  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   pn_drop_database "$db"
-  cp "$home/platform.log" "${TMPDIR:-/tmp}/webhook-load-platform.log" 2>/dev/null || true
+  cp "$home"/platform-*.log "${TMPDIR:-/tmp}/" 2>/dev/null || true
   rm -rf "$home"
 }
 trap cleanup EXIT
 
-POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
-  POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$port POWERNODE_JWT_SECRET=$secret \
-  POWERNODE_PUBLIC_URL="http://127.0.0.1:$port" \
-  POWERNODE_MASTER_KEY=$master POWERNODE_HOME=$home POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
-  POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
-  POWERNODE_WEBHOOK_RATE_PER_ADDRESS=0 POWERNODE_WEBHOOK_RATE_PER_WEBHOOK=0 \
-  java -Xms512m -Xmx512m "-Djava.io.tmpdir=$home" ${BENCH_JAVA_OPTS:+"$BENCH_JAVA_OPTS"} -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 90); do
-  curl -fs "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { tail -n 30 "$home/platform.log" >&2; pn_die "platform exited"; }
-  sleep 1
+# replica r listens on port + r - 1; all share the database, the keys and the public URL
+for r in $(seq 1 "$replicas"); do
+  rport=$((port + r - 1))
+  mkdir -p "$home/r$r"
+  POWERNODE_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$db" POWERNODE_DATABASE_USER=$user \
+    POWERNODE_DATABASE_PASSWORD=$password POWERNODE_PORT=$rport POWERNODE_JWT_SECRET=$secret \
+    POWERNODE_PUBLIC_URL="http://127.0.0.1:$port" \
+    POWERNODE_MASTER_KEY=$master POWERNODE_HOME="$home/r$r" POWERNODE_REGISTRY_ALLOWED_HOSTS=127.0.0.1:5999 \
+    POWERNODE_REGISTRY_PLAIN_HTTP=127.0.0.1:5999 POWERNODE_INGEST_ENABLED=${BENCH_INGEST:-false} \
+    POWERNODE_WEBHOOK_RATE_PER_ADDRESS=0 POWERNODE_WEBHOOK_RATE_PER_WEBHOOK=0 \
+    java -Xms512m -Xmx512m "-Djava.io.tmpdir=$home/r$r" ${BENCH_JAVA_OPTS:+"$BENCH_JAVA_OPTS"} \
+    -jar "$PN_ROOT/platform/target/powernode-platform.jar" >"$home/platform-$r.log" 2>&1 &
+  pids+=("$!")
+done
+for r in $(seq 1 "$replicas"); do
+  for _ in $(seq 1 180); do
+    curl -fs "http://127.0.0.1:$((port + r - 1))/actuator/health/readiness" >/dev/null 2>&1 && break
+    kill -0 "${pids[$((r - 1))]}" 2>/dev/null || { tail -n 30 "$home/platform-$r.log" >&2; pn_die "replica $r exited"; }
+    sleep 1
+  done
 done
 
 export POWERNODE_API_URL="http://127.0.0.1:$port"
 POWERNODE_TOKEN=$(POWERNODE_JWT_SECRET=$secret "$PN_ROOT/bin/powernode" token mint --subject bench --scope system:admin)
 export POWERNODE_TOKEN
-pub=$(mktemp)
+pub=$home/bench.pub
 openssl ecparam -genkey -name prime256v1 2>/dev/null | openssl ec -pubout 2>/dev/null >"$pub"
 "$PN_ROOT/bin/powernode" platforms create --slug bench --name Bench --public-key-file "$pub" >/dev/null
 hook=$(curl -fs -X POST -H "Authorization: Bearer $POWERNODE_TOKEN" -H 'Content-Type: application/json' \
@@ -62,28 +78,54 @@ hook=$(curl -fs -X POST -H "Authorization: Bearer $POWERNODE_TOKEN" -H 'Content-
 url=$(sed -n 's/.*"webhook_url":"\([^"]*\)".*/\1/p' <<<"$hook")
 wsecret=$(sed -n 's/.*"webhook_secret":"\([^"]*\)".*/\1/p' <<<"$hook")
 digest=$(printf 'bench' | sha256sum | cut -c1-64)
-ids=$(mktemp)
+ids=$home/accepted-ids
 
 ref="127.0.0.1:5999/bench@sha256:$digest"
 if [[ "${BENCH_CLIENT:-wrk}" == wrk ]] && command -v wrk >/dev/null; then
   # wrk (C) leaves the two cores to the service; the JDK client needs about half a core itself
-  reqfile=$(mktemp)
+  reqfile=$home/requests
   java "$PN_ROOT/bench/WebhookLoad.java" "$url" "$wsecret" bench "$ref" "$digest" 1024 "$requests" 0 "$reqfile"
-  idsdir=$(mktemp -d)
-  threads=2
+  idsdir=$home/ids
+  threads=$(((2 + replicas - 1) / replicas))
   # warm-up: JIT and connection pools, on its own deliveries (excluded from the figures and the check)
-  warm=$(mktemp)
-  head -n 3000 "$reqfile" >"$warm"
+  head -n 3000 "$reqfile" >"$reqfile.warm"
   tail -n +3001 "$reqfile" >"$reqfile.main"
-  REQUESTS=$warm IDS_DIR=$idsdir wrk -t "$threads" -c "$concurrency" -d 10s -s "$PN_ROOT/bench/webhook-load.lua" \
-    "$url" -- "/${url#http://*/}" "$threads" >/dev/null 2>&1
-  rm -f "$idsdir"/ids-*
-  REQUESTS=$reqfile.main IDS_DIR=$idsdir wrk -t "$threads" -c "$concurrency" -d "${seconds}s" --timeout 10s \
-    -s "$PN_ROOT/bench/webhook-load.lua" "$url" -- "/${url#http://*/}" "$threads" | sed -n '/^webhook/,$p'
-  cat "$idsdir"/ids-* >"$ids"
+  # replica r gets every replicas-th line, and CONCURRENCY/replicas connections
+  for phase in warm main; do
+    loads=()
+    for r in $(seq 1 "$replicas"); do
+      awk -v n="$replicas" -v r="$r" '(NR - 1) % n == r - 1' "$reqfile.$phase" >"$reqfile.$phase.$r"
+      mkdir -p "$idsdir/$phase-$r"
+      rurl="http://127.0.0.1:$((port + r - 1))/${url#http://*/}"
+      if [[ $phase == warm ]]; then
+        REQUESTS=$reqfile.$phase.$r IDS_DIR=$idsdir/$phase-$r wrk -t "$threads" -c $((concurrency / replicas)) -d 10s \
+          -s "$PN_ROOT/bench/webhook-load.lua" "$rurl" -- "/${url#http://*/}" "$threads" >/dev/null 2>&1 &
+      else
+        REQUESTS=$reqfile.$phase.$r IDS_DIR=$idsdir/$phase-$r wrk -t "$threads" -c $((concurrency / replicas)) \
+          -d "${seconds}s" --timeout 10s -s "$PN_ROOT/bench/webhook-load.lua" "$rurl" -- "/${url#http://*/}" \
+          "$threads" >"$idsdir/wrk-$r.out" 2>&1 &
+      fi
+      loads+=("$!")
+    done
+    wait "${loads[@]}"
+  done
+  total=0 worst=0
+  for r in $(seq 1 "$replicas"); do
+    ((replicas == 1)) || echo "replica $r (port $((port + r - 1))):"
+    sed -n '/^webhook/,$p' "$idsdir/wrk-$r.out"
+    rate=$(sed -n 's/^  throughput: \([0-9]*\) req\/s.*/\1/p' "$idsdir/wrk-$r.out")
+    p99=$(sed -n 's/.* p99 \([0-9.]*\) .*/\1/p' "$idsdir/wrk-$r.out")
+    total=$((total + ${rate:-0}))
+    worst=$(awk -v a="$worst" -v b="${p99:-0}" 'BEGIN { print (b > a ? b : a) }')
+  done
+  ((replicas == 1)) || echo "all $replicas replicas: $total req/s, worst p99 $worst ms"
+  intake=$total
+  cat "$idsdir"/main-*/ids-* >"$ids"
 else
+  ((replicas == 1)) || pn_die "BENCH_REPLICAS needs wrk"
   java "$PN_ROOT/bench/WebhookLoad.java" "$url" "$wsecret" bench "$ref" "$digest" 1024 $((seconds * 500)) \
     "$concurrency" "$ids"
+  intake=
 fi
 
 accepted=$(sort -u "$ids" | wc -l)
@@ -100,3 +142,17 @@ select format('  zero lost: %s of %s accepted ids have a publication row and a d
      join webhook_delivery d on d.publication_id = a.id and d.http_status = 202),
   $accepted, (select count(*) from disk_image_publication));
 SQL
+
+# the database's own single-row commit rate at the same concurrency, on the same cluster: the
+# ceiling an intake that commits one row set per call is measured against
+cat >"$home/insert.sql" <<'SQL'
+insert into bench_insert (payload) values (repeat('x', 600));
+SQL
+PGPASSWORD=$password psql -qAtX -h 127.0.0.1 -U $user -d "$db" -c \
+  "create table bench_insert (id bigint generated always as identity primary key, payload text not null)"
+tps=$(PGPASSWORD=$password pgbench -n -h 127.0.0.1 -U $user -c "$concurrency" -j 2 -T 10 -f "$home/insert.sql" "$db" \
+  2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
+echo "pgbench one-row insert, $concurrency clients, 10 s: ${tps:-?} tps"
+if [[ -n "${intake:-}" && -n "$tps" ]]; then
+  awk -v i="$intake" -v t="$tps" 'BEGIN { printf "  ratio: intake %d req/s = %.2fx the database'"'"'s one-row commit rate (target >= 0.3x)\n", i, i / t }'
+fi
