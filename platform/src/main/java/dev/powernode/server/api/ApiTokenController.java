@@ -5,6 +5,7 @@ import dev.powernode.common.token.Scope;
 import dev.powernode.server.auth.ApiToken;
 import dev.powernode.server.auth.ApiTokens;
 import dev.powernode.server.auth.IssuedToken;
+import dev.powernode.server.auth.Scopes;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ServiceProperties;
 import dev.powernode.server.shared.Violations;
@@ -55,12 +56,7 @@ class ApiTokenController {
      */
     @PostMapping("/api/v1/system/ui_login_links")
     ResponseEntity<LoginLink> loginLink(Authentication auth) {
-        Set<Scope> scopes = new LinkedHashSet<>();
-        auth.getAuthorities().forEach(a -> {
-            if (a.getAuthority().startsWith("SCOPE_")) {
-                Scope.parse(a.getAuthority().substring("SCOPE_".length())).ifPresent(scopes::add);
-            }
-        });
+        Set<Scope> scopes = Scopes.held(auth);
         Instant cap = clock.instant().plus(Duration.ofHours(8));
         Instant until = auth instanceof JwtAuthenticationToken jwt
                         && jwt.getToken().getExpiresAt() != null

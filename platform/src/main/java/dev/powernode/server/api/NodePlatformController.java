@@ -1,5 +1,6 @@
 package dev.powernode.server.api;
 
+import dev.powernode.server.auth.Scopes;
 import dev.powernode.server.platform.NewNodePlatform;
 import dev.powernode.server.platform.NodePlatform;
 import dev.powernode.server.platform.NodePlatformChanges;
@@ -34,7 +35,7 @@ import tools.jackson.databind.JsonNode;
 @RestController
 @RequestMapping("/api/v1/system/node_platforms")
 class NodePlatformController {
-    private static final String ADMIN = "SCOPE_system:admin";
+    private static final String ADMIN = Scopes.ADMIN;
     private static final Set<String> PATCHABLE = Set.of(
             "name",
             "build_script",

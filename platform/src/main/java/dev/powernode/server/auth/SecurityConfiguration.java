@@ -1,6 +1,5 @@
 package dev.powernode.server.auth;
 
-import dev.powernode.common.token.Scope;
 import dev.powernode.common.token.TokenMinter;
 import dev.powernode.server.shared.KeyMaterial;
 import dev.powernode.server.shared.Problem;
@@ -39,9 +38,9 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
-    static final String READ = "SCOPE_" + Scope.DISK_IMAGES_READ.value();
-    static final String WRITE = "SCOPE_" + Scope.DISK_IMAGES_WRITE.value();
-    static final String ADMIN = "SCOPE_" + Scope.SYSTEM_ADMIN.value();
+    static final String READ = Scopes.READ;
+    static final String WRITE = Scopes.WRITE;
+    static final String ADMIN = Scopes.ADMIN;
 
     /**
      * The runner-facing and node-facing APIs are authenticated by worker or node token in

@@ -31,11 +31,14 @@ import tools.jackson.databind.json.JsonMapper;
 class McpServerConfiguration {
     static final String PATH = "/mcp";
 
+    /** MCP's own messages: camelCase, not the API's snake_case; one mapper for the transport and the server. */
+    private static final JacksonMcpJsonMapper MCP_JSON =
+            new JacksonMcpJsonMapper(JsonMapper.builder().build());
+
     @Bean
     HttpServletStatelessServerTransport mcpTransport() {
         return HttpServletStatelessServerTransport.builder()
-                // MCP's own messages: camelCase, not the API's snake_case
-                .jsonMapper(new JacksonMcpJsonMapper(JsonMapper.builder().build()))
+                .jsonMapper(MCP_JSON)
                 .messageEndpoint(PATH)
                 .maxRequestSize(1024 * 1024)
                 .contextExtractor(request -> {
@@ -73,7 +76,7 @@ class McpServerConfiguration {
                         + " platforms, and drive their CI in Gitea. docs/mcp.md lists every tool.")
                 .capabilities(
                         McpSchema.ServerCapabilities.builder().tools(false).build())
-                .jsonMapper(new JacksonMcpJsonMapper(JsonMapper.builder().build()))
+                .jsonMapper(MCP_JSON)
                 .jsonSchemaValidator(new DefaultJsonSchemaValidator())
                 .validateToolInputs(false)
                 .immediateExecution(true)

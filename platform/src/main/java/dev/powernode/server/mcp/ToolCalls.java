@@ -1,6 +1,7 @@
 package dev.powernode.server.mcp;
 
 import dev.powernode.common.token.Scope;
+import dev.powernode.server.auth.Scopes;
 import dev.powernode.server.shared.DomainException;
 import dev.powernode.server.shared.ErrorKind;
 import dev.powernode.server.shared.Problem;
@@ -10,13 +11,11 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -89,22 +88,16 @@ final class ToolCalls {
      * system:admin; system:admin may do everything.
      */
     private static void requireScope(ToolDef tool, @Nullable Authentication caller) {
-        Set<String> held = caller == null
-                ? Set.of()
-                : caller.getAuthorities().stream()
-                        .map(GrantedAuthority::getAuthority)
-                        .collect(Collectors.toSet());
-        if (held.contains("SCOPE_" + Scope.SYSTEM_ADMIN.value())
-                || held.contains("SCOPE_" + tool.scope().value())) {
+        if (caller != null && Scopes.allows(caller, tool.scope())) {
             return;
         }
+        Set<Scope> held = caller == null ? Set.of() : Scopes.held(caller);
         throw new DomainException(
                 ErrorKind.FORBIDDEN,
                 "auth/insufficient-scope",
                 tool.name() + " needs the " + tool.scope().value() + " scope; the token has "
                         + held.stream()
-                                .filter(a -> a.startsWith("SCOPE_"))
-                                .map(a -> a.substring("SCOPE_".length()))
+                                .map(Scope::value)
                                 .sorted()
                                 .reduce((a, b) -> a + ", " + b)
                                 .orElse("none"));

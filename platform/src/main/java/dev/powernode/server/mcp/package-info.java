@@ -6,6 +6,7 @@
 @NullMarked
 @ApplicationModule(
         allowedDependencies = {
+            "auth",
             "bootstrap",
             "ci",
             "gitea",

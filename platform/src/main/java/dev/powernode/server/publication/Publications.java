@@ -103,6 +103,15 @@ public class Publications {
     }
 
     /**
+     * Whether making {@code target} current instead of {@code current} is a rollback (the audit's
+     * {@code rollback} rather than {@code set-default}): the current one is the newer build, by the
+     * order promotion itself uses ({@link BuildOrder}).
+     */
+    public boolean isRollback(DiskImagePublication current, DiskImagePublication target) {
+        return BuildOrder.isNewer(current, target);
+    }
+
+    /**
      * Why {@code p} cannot be made current by {@link #setDefault} (purged, failed, not verified yet),
      * or null when it can: the rule setDefault applies, for callers that show it before asking.
      */

@@ -1,6 +1,8 @@
 package dev.powernode.server.web;
 
+import dev.powernode.common.token.Scope;
 import dev.powernode.server.auth.IssuedToken;
+import dev.powernode.server.auth.Scopes;
 import dev.powernode.server.bootstrap.CiBootstrap;
 import dev.powernode.server.ci.WorkerRole;
 import dev.powernode.server.ci.Workers;
@@ -233,12 +235,8 @@ class UiController {
                 .current(p.id(), target.artifactFamily(), target.arch())
                 .orElse(null);
         model.addAttribute("current", current == null ? null : PublicationView.of(current));
-        model.addAttribute(
-                "rollback",
-                current != null
-                        && current.publishedAt() != null
-                        && target.publishedAt() != null
-                        && target.publishedAt().isBefore(current.publishedAt()));
+        // the audit's own rule: the confirmation says "roll back" exactly when the audit will
+        model.addAttribute("rollback", current != null && publications.isRollback(current, target));
         return "ui/confirm";
     }
 
@@ -396,9 +394,7 @@ class UiController {
 
     /** Who is logged in and whether the pages offer actions. */
     private static void session(Authentication auth, Model model) {
-        boolean canWrite = auth.getAuthorities().stream()
-                .anyMatch(a -> a.getAuthority().equals(WebSecurityConfiguration.WRITE)
-                        || a.getAuthority().equals(WebSecurityConfiguration.ADMIN));
+        boolean canWrite = Scopes.allows(auth, Scope.DISK_IMAGES_WRITE);
         model.addAttribute("user", auth.getName());
         model.addAttribute("canWrite", canWrite);
     }

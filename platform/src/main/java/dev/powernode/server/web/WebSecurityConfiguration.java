@@ -1,6 +1,6 @@
 package dev.powernode.server.web;
 
-import dev.powernode.common.token.Scope;
+import dev.powernode.server.auth.Scopes;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -29,9 +29,9 @@ import org.springframework.security.web.csrf.CsrfFilter;
 @Configuration(proxyBeanMethods = false)
 class WebSecurityConfiguration {
     static final String SESSION_COOKIE = "pn_session";
-    static final String READ = "SCOPE_" + Scope.DISK_IMAGES_READ.value();
-    static final String WRITE = "SCOPE_" + Scope.DISK_IMAGES_WRITE.value();
-    static final String ADMIN = "SCOPE_" + Scope.SYSTEM_ADMIN.value();
+    static final String READ = Scopes.READ;
+    static final String WRITE = Scopes.WRITE;
+    static final String ADMIN = Scopes.ADMIN;
 
     @Bean
     @Order(0)
