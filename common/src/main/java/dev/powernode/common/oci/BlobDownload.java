@@ -52,14 +52,28 @@ final class BlobDownload {
         if (offset < 0 || offset > size) {
             throw new IllegalArgumentException("offset " + offset + " outside the blob's " + size + " bytes");
         }
-        MessageDigest sha = prefix;
-        byte[] buffer = new byte[RegistryClient.BUFFER_BYTES];
         long done = offset;
+        try (Hasher hasher = new Hasher(prefix, sink, what)) {
+            return fetchInto(hasher, registry, repository, blob, uri, what, done, sink, report);
+        }
+    }
+
+    private RegistryClient.BlobResult fetchInto(
+            Hasher hasher,
+            String registry,
+            String repository,
+            Descriptor blob,
+            URI uri,
+            String what,
+            long done,
+            OutputStream sink,
+            RegistryClient.Progress report) {
+        long size = blob.size();
         int resumes = 0;
         boolean bodyStarted = false;
         while (done < size || (done == 0 && size == 0)) {
             RegistryTransport.Call call =
-                    transport.call(registry, what).uri(uri).pull(repository);
+                    transport.call(registry, what).uri(uri).pull(repository).bulk();
             if (done > 0) {
                 call.header("Range", "bytes=" + done + "-");
             }
@@ -84,7 +98,7 @@ final class BlobDownload {
                                 what + ": the registry ignored the Range request after the transfer broke at byte "
                                         + done + "; cannot resume into a destination that already holds data");
                     }
-                    sha.reset();
+                    hasher.restart();
                     done = 0;
                     report.update(0, size);
                 } else if (status == 206) {
@@ -115,15 +129,26 @@ final class BlobDownload {
                 }
                 bodyStarted = true;
                 try (InputStream in = new StallGuardedInputStream(response.body(), transport.readTimeout())) {
-                    int n;
-                    while ((n = in.read(buffer)) != -1) {
+                    while (true) {
+                        byte[] buffer = hasher.buffer();
+                        int n;
+                        try {
+                            n = in.readNBytes(buffer, 0, buffer.length);
+                        } catch (IOException e) {
+                            hasher.giveBack(buffer);
+                            throw e;
+                        }
+                        if (n == 0) {
+                            hasher.giveBack(buffer);
+                            break;
+                        }
                         if (n > size - done) {
+                            hasher.giveBack(buffer);
                             throw new RegistryException(
                                     RegistryException.Kind.DIGEST_MISMATCH,
                                     what + ": the registry sent more than the descriptor's " + size + " bytes");
                         }
-                        sha.update(buffer, 0, n);
-                        write(sink, buffer, n, what);
+                        hasher.submit(buffer, n);
                         done += n;
                         report.update(done, size);
                     }
@@ -147,7 +172,7 @@ final class BlobDownload {
             }
             resumes++;
         }
-        Digest actual = Digest.ofSha256(sha.digest());
+        Digest actual = Digest.ofSha256(hasher.finish().digest());
         if (!actual.equals(blob.digest())) {
             throw new RegistryException(
                     RegistryException.Kind.DIGEST_MISMATCH,
@@ -220,6 +245,144 @@ final class BlobDownload {
                     call.what + ": 206 without a usable Content-Range: " + RegistryTransport.printable(range));
         }
         return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * SHA-256 and the sink's writes on a second thread, over a few filled buffers: reading the next
+     * bytes from the socket overlaps hashing (and writing) the last ones, so a download is bound by
+     * the slower of the two rather than their sum. Bytes are hashed and written in the order read;
+     * a failure of the sink is thrown to the reader at its next step.
+     */
+    private static final class Hasher implements AutoCloseable {
+        private static final int BUFFERS = 4;
+        private static final int BUFFER = 1 << 20;
+        private static final byte[] END = new byte[0];
+        private static final byte[] RESTART = new byte[0];
+
+        private record Filled(byte[] bytes, int length) {}
+
+        private final MessageDigest sha;
+        private final OutputStream sink;
+        private final String what;
+        private final java.util.concurrent.BlockingQueue<byte[]> free =
+                new java.util.concurrent.ArrayBlockingQueue<>(BUFFERS);
+        private final java.util.concurrent.BlockingQueue<Filled> full =
+                new java.util.concurrent.ArrayBlockingQueue<>(BUFFERS + 2);
+        private final java.util.concurrent.SynchronousQueue<Boolean> restarted =
+                new java.util.concurrent.SynchronousQueue<>();
+        private final Thread thread;
+        private volatile RuntimeException failure;
+        private boolean finished;
+
+        Hasher(MessageDigest sha, OutputStream sink, String what) {
+            this.sha = sha;
+            this.sink = sink;
+            this.what = what;
+            for (int i = 0; i < BUFFERS; i++) {
+                free.add(new byte[BUFFER]);
+            }
+            thread = new Thread(this::run, "blob-hasher");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        byte[] buffer() {
+            rethrow();
+            byte[] b = take(free);
+            rethrow();
+            return b;
+        }
+
+        void giveBack(byte[] buffer) {
+            free.add(buffer);
+        }
+
+        void submit(byte[] buffer, int length) {
+            put(new Filled(buffer, length));
+        }
+
+        /** Everything so far hashed, then the hash starts over (a registry that ignored Range). */
+        void restart() {
+            put(new Filled(RESTART, 0));
+            take(restarted);
+            rethrow();
+        }
+
+        MessageDigest finish() {
+            finished = true;
+            put(new Filled(END, 0));
+            join();
+            rethrow();
+            return sha;
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                thread.interrupt();
+                join();
+            }
+        }
+
+        private void run() {
+            try {
+                while (true) {
+                    Filled f = full.take();
+                    if (f.bytes() == END) {
+                        return;
+                    }
+                    if (f.bytes() == RESTART) {
+                        sha.reset();
+                        restarted.put(Boolean.TRUE);
+                        continue;
+                    }
+                    if (failure == null) {
+                        try {
+                            sha.update(f.bytes(), 0, f.length());
+                            write(sink, f.bytes(), f.length(), what);
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    }
+                    free.put(f.bytes());
+                }
+            } catch (InterruptedException e) {
+                // the download was abandoned
+            }
+        }
+
+        private void rethrow() {
+            RuntimeException e = failure;
+            if (e != null) {
+                throw e;
+            }
+        }
+
+        private void put(Filled f) {
+            try {
+                full.put(f);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(RegistryException.Kind.TRANSIENT, what + ": interrupted", 0, e);
+            }
+        }
+
+        private <T> T take(java.util.concurrent.BlockingQueue<T> q) {
+            try {
+                return q.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(RegistryException.Kind.TRANSIENT, what + ": interrupted", 0, e);
+            }
+        }
+
+        private void join() {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void write(OutputStream sink, byte[] buffer, int n, String what) {

@@ -45,6 +45,7 @@ final class RegistryTransport {
     private final Set<String> plainHttpRegistries;
     private final java.util.Map<String, String> endpoints;
     private final Duration readTimeout;
+    private final Duration connectTimeout;
     private final HttpClient http;
     private final RegistryAuth auth;
 
@@ -54,6 +55,7 @@ final class RegistryTransport {
         this.plainHttpRegistries = lowerCase(config.plainHttpRegistries);
         this.endpoints = java.util.Map.copyOf(config.endpoints);
         this.readTimeout = config.readTimeout;
+        this.connectTimeout = config.connectTimeout;
         // HTTP/1.1 throughout: closing a broken or stalled body then closes exactly its connection,
         // and plain-http registries are not offered an h2c upgrade they may mishandle.
         this.http = HttpClient.newBuilder()
@@ -85,6 +87,8 @@ final class RegistryTransport {
         Supplier<BodyPublisher> body;
         boolean replayable = true;
         Duration timeout = readTimeout;
+        /** A large body read in bulk: sent through {@link UrlConnectionExchange} (GET only). */
+        boolean bulk;
 
         private Call(String registry, String what) {
             requireAllowed(registry);
@@ -128,6 +132,11 @@ final class RegistryTransport {
 
         Call timeout(Duration d) {
             timeout = d;
+            return this;
+        }
+
+        Call bulk() {
+            bulk = true;
             return this;
         }
     }
@@ -220,6 +229,15 @@ final class RegistryTransport {
     }
 
     private HttpResponse<InputStream> sendOnce(Call call, URI uri, String authorization) throws IOException {
+        if (call.bulk && call.method.equals("GET") && call.body == null) {
+            Map<String, String> headers = new LinkedHashMap<>(call.headers);
+            headers.put("User-Agent", USER_AGENT);
+            // credentials go to the registry only, never to the storage a redirect points at
+            if (authorization != null && reaches(uri, call.registry)) {
+                headers.put("Authorization", authorization);
+            }
+            return UrlConnectionExchange.get(uri, headers, connectTimeout, call.timeout);
+        }
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).timeout(call.timeout).header("User-Agent", USER_AGENT);
         call.headers.forEach(request::header);
@@ -275,7 +293,7 @@ final class RegistryTransport {
     }
 
     RegistryException unreachable(Call call, IOException e) {
-        String text = e instanceof HttpTimeoutException
+        String text = e instanceof HttpTimeoutException || e instanceof java.net.SocketTimeoutException
                 ? "no answer within " + call.timeout.toMillis() + " ms (" + describe(e) + ")"
                 : "cannot reach " + call.uri.getScheme() + "://" + call.uri.getRawAuthority() + ": " + describe(e);
         return new RegistryException(RegistryException.Kind.TRANSIENT, call.what + ": " + text, 0, e);
