@@ -127,14 +127,7 @@ class TwoReplicasIT {
             DiskImageArtifacts.Pushed pushed = registry.push(PLATFORM, 300_000, seed);
             registry.sign(pushed.ref());
             announced.add(pushed);
-            ServiceProcesses.Service to = seed % 2 == 0 ? a : b;
-            Api.Response r = new WebhookCaller(to.admin(), webhookUrl, secret)
-                    .send(WebhookCaller.body(
-                            PLATFORM,
-                            "uefi_disk",
-                            "amd64",
-                            registry.viaProxy(pushed.ref()).toString(),
-                            pushed));
+            Api.Response r = announce(seed % 2 == 0 ? a : b, pushed);
             assertThat(r.status()).as(r.body()).isEqualTo(202);
             ids.add(r.json().get("publication_id").asString());
         }
@@ -212,8 +205,7 @@ class TwoReplicasIT {
     @Order(3)
     void aRotationOnOneReplicaRefusesTheOldSecretOnTheOtherAtOnce() throws Exception {
         DiskImageArtifacts.Pushed latest = announced.get(announced.size() - 1);
-        String body = WebhookCaller.body(
-                PLATFORM, "uefi_disk", "amd64", registry.viaProxy(latest.ref()).toString(), latest);
+        String body = body(latest);
         WebhookCaller oldOnB = new WebhookCaller(b.admin(), webhookUrl, secret);
         assertThat(oldOnB.send(body).status())
                 .as("B knows (and keeps) the secret: an announcement it already has")
@@ -293,13 +285,7 @@ class TwoReplicasIT {
         registry.sign(pushed.ref());
         // the blob transfer hangs: the ingest is caught mid-flight in 'verifying'
         registry.proxy.stallBody(1, 1_000_000, Duration.ofSeconds(120), "GET", FaultProxy.BLOB_PATH);
-        Api.Response accepted = new WebhookCaller(a.admin(), webhookUrl, secret)
-                .send(WebhookCaller.body(
-                        PLATFORM,
-                        "uefi_disk",
-                        "amd64",
-                        registry.viaProxy(pushed.ref()).toString(),
-                        pushed));
+        Api.Response accepted = announce(a, pushed);
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
         String id = accepted.json().get("publication_id").asString();
         await().atMost(Duration.ofSeconds(30)).until(() -> "verifying".equals(status(id)));
@@ -337,6 +323,16 @@ class TwoReplicasIT {
                         "select count(*) from disk_image_pointer_change where to_publication_id = ?", uuid))
                 .as("the pointer moved to it once")
                 .isOne();
+    }
+
+    /** The signed announcement of {@code pushed} (through the registry's proxy), sent to {@code to}. */
+    private static Api.Response announce(ServiceProcesses.Service to, DiskImageArtifacts.Pushed pushed) {
+        return new WebhookCaller(to.admin(), webhookUrl, secret).send(body(pushed));
+    }
+
+    private static String body(DiskImageArtifacts.Pushed pushed) {
+        return WebhookCaller.body(
+                PLATFORM, "uefi_disk", "amd64", registry.viaProxy(pushed.ref()).toString(), pushed);
     }
 
     private static Api.Response put(Api worker, String path, long offset, byte[] bytes) {
