@@ -56,6 +56,34 @@ class RegistryClientTest {
         client.ping(host);
     }
 
+    /**
+     * A session opened by one process and continued by another whose first request to the registry
+     * is that PATCH (a second replica, issue 19). Not knowing yet how the registry authenticates,
+     * the client used to send the 256 KiB chunk without credentials; distribution answers 401
+     * without reading such a body and closes the connection, and under load the client saw a
+     * broken connection instead of the 401 (it failed a CI run). Now a fresh client asks {@code GET
+     * /v2/} first, and the chunk goes out once, with credentials.
+     */
+    @Test
+    void aFreshClientsFirstChunkGoesOutOnceWithCredentials() {
+        byte[] chunk = new byte[256 * 1024];
+        new java.util.Random(3).nextBytes(chunk);
+        try (FaultProxy proxy = FaultProxy.start(host)) {
+            String via = proxy.registry();
+            String location = registry.clientBuilder(via).build().startUpload(via, "test/sessions");
+            proxy.clearRequests();
+            RegistryClient fresh = registry.clientBuilder(via).build();
+            String next = fresh.appendUpload(via, "test/sessions", location, 0, chunk, chunk.length);
+            assertThat(next).isNotEqualTo(location);
+            assertThat(proxy.requests())
+                    .containsExactly(
+                            "GET /v2/", "PATCH " + java.net.URI.create(location).getPath());
+            Digest digest = Digest.of(chunk);
+            fresh.commitUpload(via, "test/sessions", next, digest, chunk.length, MediaTypes.OCTET_STREAM);
+            assertThat(client.blobExists(host, "test/sessions", digest)).isTrue();
+        }
+    }
+
     @Test
     void pingWithAWrongPasswordIsUnauthorizedAndDoesNotEchoIt() {
         RegistryClient wrong = RegistryClient.builder()

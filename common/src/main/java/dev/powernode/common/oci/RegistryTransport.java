@@ -48,6 +48,8 @@ final class RegistryTransport {
     private final Duration connectTimeout;
     private final HttpClient http;
     private final RegistryAuth auth;
+    /** Registries already asked how they authenticate (see {@link #learnChallenge}). */
+    private final Set<String> probed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     RegistryTransport(RegistryClient.Builder config) {
         this.allowedRegistries = lowerCase(config.allowedRegistries);
@@ -160,6 +162,9 @@ final class RegistryTransport {
      */
     HttpResponse<InputStream> exchange(Call call) throws IOException {
         String authorization = auth.upFront(call.registry, call.scope);
+        if (authorization == null && call.body != null && probed.add(call.registry.toLowerCase(Locale.ROOT))) {
+            authorization = learnChallenge(call);
+        }
         HttpResponse<InputStream> response = sendOnce(call, call.uri, authorization);
         if (response.statusCode() == 401) {
             List<String> challenge = response.headers().allValues("WWW-Authenticate");
@@ -188,6 +193,31 @@ final class RegistryTransport {
             }
         }
         return followRedirects(call, response);
+    }
+
+    /**
+     * Before the first request with a body to a registry whose way of authenticating is not known
+     * yet: a bodiless {@code GET /v2/} learns it, so the body goes out with credentials. Otherwise
+     * the registry answers 401 without reading a large body and closes the connection while the
+     * body is still being written, which the client sees as a broken connection, not as a 401.
+     */
+    private String learnChallenge(Call call) throws IOException {
+        Call probe = new Call(call.registry, call.what + " (learning how " + call.registry + " authenticates)");
+        probe.uri = url(call.registry, "/v2/");
+        HttpResponse<InputStream> response = sendOnce(probe, probe.uri, null);
+        try {
+            if (response.statusCode() == 401) {
+                return auth.answer(
+                        call.registry,
+                        call.scope,
+                        probe.what,
+                        response.headers().allValues("WWW-Authenticate"),
+                        null);
+            }
+            return null;
+        } finally {
+            discard(response);
+        }
     }
 
     private HttpResponse<InputStream> followRedirects(Call call, HttpResponse<InputStream> first) throws IOException {
