@@ -279,15 +279,7 @@ public class RegistryUploads {
     /** Fills {@code buffer} from {@code in} as far as it goes; 0 only at the end of the stream. */
     private static int readChunk(InputStream in, byte[] buffer) {
         try {
-            int n = 0;
-            while (n < buffer.length) {
-                int r = in.read(buffer, n, buffer.length - n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-            }
-            return n;
+            return in.readNBytes(buffer, 0, buffer.length);
         } catch (IOException e) {
             throw new UncheckedIOException("the upload's connection broke: " + e.getMessage(), e);
         }
