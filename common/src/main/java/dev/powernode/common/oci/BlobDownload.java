@@ -53,7 +53,7 @@ final class BlobDownload {
             throw new IllegalArgumentException("offset " + offset + " outside the blob's " + size + " bytes");
         }
         long done = offset;
-        try (Hasher hasher = new Hasher(prefix, sink, what)) {
+        try (Hasher hasher = new Hasher(prefix, sink, what, size - offset)) {
             return fetchInto(hasher, registry, repository, blob, uri, what, done, sink, report);
         }
     }
@@ -251,7 +251,8 @@ final class BlobDownload {
      * SHA-256 and the sink's writes on a second thread, over a few filled buffers: reading the next
      * bytes from the socket overlaps hashing (and writing) the last ones, so a download is bound by
      * the slower of the two rather than their sum. Bytes are hashed and written in the order read;
-     * a failure of the sink is thrown to the reader at its next step.
+     * a failure of the sink is thrown to the reader at its next step. A blob of at most one buffer
+     * is hashed on the reader's thread instead (decision 010).
      */
     private static final class Hasher implements AutoCloseable {
         private static final int BUFFERS = 4;
@@ -274,10 +275,20 @@ final class BlobDownload {
         private volatile RuntimeException failure;
         private boolean finished;
 
-        Hasher(MessageDigest sha, OutputStream sink, String what) {
+        /**
+         * {@code remaining}: the bytes still to come. Up to one buffer's worth (signatures, manifests'
+         * configs, small layers) is hashed on the caller's thread into one buffer of that size: a
+         * second thread and 4 MiB of buffers cost more than they overlap there.
+         */
+        Hasher(MessageDigest sha, OutputStream sink, String what, long remaining) {
             this.sha = sha;
             this.sink = sink;
             this.what = what;
+            if (remaining <= BUFFER) {
+                free.add(new byte[(int) Math.max(remaining, 1)]);
+                thread = null;
+                return;
+            }
             for (int i = 0; i < BUFFERS; i++) {
                 free.add(new byte[BUFFER]);
             }
@@ -298,11 +309,21 @@ final class BlobDownload {
         }
 
         void submit(byte[] buffer, int length) {
+            if (thread == null) {
+                sha.update(buffer, 0, length);
+                giveBack(buffer);
+                write(sink, buffer, length, what);
+                return;
+            }
             put(new Filled(buffer, length));
         }
 
         /** Everything so far hashed, then the hash starts over (a registry that ignored Range). */
         void restart() {
+            if (thread == null) {
+                sha.reset();
+                return;
+            }
             put(new Filled(RESTART, 0));
             take(restarted);
             rethrow();
@@ -310,6 +331,9 @@ final class BlobDownload {
 
         MessageDigest finish() {
             finished = true;
+            if (thread == null) {
+                return sha;
+            }
             put(new Filled(END, 0));
             join();
             rethrow();
@@ -318,7 +342,7 @@ final class BlobDownload {
 
         @Override
         public void close() {
-            if (!finished) {
+            if (!finished && thread != null) {
                 thread.interrupt();
                 join();
             }

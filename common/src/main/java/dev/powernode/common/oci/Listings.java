@@ -9,10 +9,15 @@ import dev.powernode.common.oci.RegistryTransport.Call;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
 
@@ -23,13 +28,23 @@ import tools.jackson.databind.JsonNode;
  */
 final class Listings {
     private static final int MAX_PAGES = 10_000;
+    /**
+     * How long a registry that answered the referrers API with 404 or 405 (it has none: a registry
+     * that has one never answers 404 there) is asked by the tag schema only. Bounded, so an
+     * upgraded registry is noticed.
+     */
+    static final Duration NO_REFERRERS_API_FOR = Duration.ofMinutes(10);
 
     private final RegistryTransport transport;
     private final ManifestOperations manifests;
+    private final Clock clock;
+    /** Registry to when it last answered that it has no referrers API. */
+    private final Map<String, Instant> withoutReferrersApi = new ConcurrentHashMap<>();
 
-    Listings(RegistryTransport transport, ManifestOperations manifests) {
+    Listings(RegistryTransport transport, ManifestOperations manifests, Clock clock) {
         this.transport = transport;
         this.manifests = manifests;
+        this.clock = clock;
     }
 
     /** See {@link RegistryClient#listTags(String, String)}. */
@@ -59,6 +74,10 @@ final class Listings {
     List<Descriptor> referrers(String registry, String repository, Digest subject, String artifactType) {
         String what = "list referrers of " + registry + "/" + repository + "@" + subject;
         String query = artifactType == null ? "" : "?artifactType=" + encode(artifactType);
+        Instant none = withoutReferrersApi.get(registry);
+        if (none != null && clock.instant().isBefore(none.plus(NO_REFERRERS_API_FOR))) {
+            return withArtifactType(referrersByTag(registry, repository, subject), artifactType);
+        }
         URI first = transport.url(registry, "/v2/" + repository(repository) + "/referrers/" + subject + query);
         List<Descriptor> found = new ArrayList<>();
         boolean listed = pages(registry, repository, what, first, MediaTypes.OCI_INDEX, Set.of(404, 405), index -> {
@@ -68,7 +87,12 @@ final class Listings {
                 throw new RegistryException(RegistryException.Kind.INVALID, what + ": " + e.getMessage());
             }
         });
-        return withArtifactType(listed ? found : referrersByTag(registry, repository, subject), artifactType);
+        if (listed) {
+            withoutReferrersApi.remove(registry);
+            return withArtifactType(found, artifactType);
+        }
+        withoutReferrersApi.put(registry, clock.instant());
+        return withArtifactType(referrersByTag(registry, repository, subject), artifactType);
     }
 
     /**

@@ -73,7 +73,7 @@ public final class RegistryClient {
         this.uploads = new BlobUpload(transport, config.chunkSize);
         this.downloads = new BlobDownload(transport, config.maxResumes);
         this.manifests = new ManifestOperations(transport);
-        this.listings = new Listings(transport, manifests);
+        this.listings = new Listings(transport, manifests, config.clock);
     }
 
     public static Builder builder() {

@@ -193,7 +193,18 @@ class RegistryClientProtocolTest {
 
     @Test
     void restartsADownloadWhenTheRegistryIgnoresRangeAndNothingWasWrittenYet() {
-        byte[] content = new byte[300_000];
+        // at most one buffer: hashed on the reader's thread
+        restartsWhenTheRegistryIgnoresRange(300_000);
+    }
+
+    @Test
+    void restartsALargeDownloadWhenTheRegistryIgnoresRangeAndNothingWasWrittenYet() {
+        // several buffers: hashed on the second thread
+        restartsWhenTheRegistryIgnoresRange(3_000_000);
+    }
+
+    private void restartsWhenTheRegistryIgnoresRange(int size) {
+        byte[] content = new byte[size];
         new Random(1).nextBytes(content);
         Digest digest = digest(content);
         AtomicInteger gets = new AtomicInteger();
@@ -202,7 +213,7 @@ class RegistryClientProtocolTest {
             exchange.sendResponseHeaders(200, content.length);
             OutputStream out = exchange.getResponseBody();
             if (gets.incrementAndGet() == 1) {
-                out.write(content, 0, 100_000);
+                out.write(content, 0, size / 3);
                 out.flush();
                 exchange.close(); // short of Content-Length: the server drops the connection
                 return;
@@ -294,6 +305,48 @@ class RegistryClientProtocolTest {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    @Test
+    void asksARegistryWithoutTheReferrersApiByTagOnlyForTenMinutes() {
+        Digest subject = digest("subject".getBytes());
+        AtomicInteger apiCalls = new AtomicInteger();
+        AtomicInteger tagCalls = new AtomicInteger();
+        boolean[] upgraded = {false};
+        server.createContext("/v2/app/referrers/" + subject, exchange -> {
+            apiCalls.incrementAndGet();
+            if (upgraded[0]) {
+                exchange.getResponseHeaders().add("Content-Type", MediaTypes.OCI_INDEX);
+                respond(
+                        exchange,
+                        200,
+                        "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}");
+            } else {
+                respond(exchange, 404, "{\"errors\":[{\"code\":\"NOT_FOUND\"}]}");
+            }
+        });
+        server.createContext("/v2/app/manifests/" + subject.tagPrefix(), exchange -> {
+            tagCalls.incrementAndGet();
+            respond(exchange, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}");
+        });
+        RegistryClient client = clientBuilder().build();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.referrers(host, "app", subject, null)).isEmpty();
+        }
+        assertThat(apiCalls).hasValue(1);
+        assertThat(tagCalls).hasValue(3);
+
+        // the registry is upgraded; after ten minutes the client asks its referrers API again
+        upgraded[0] = true;
+        clock.advance(Listings.NO_REFERRERS_API_FOR.minusSeconds(1));
+        client.referrers(host, "app", subject, null);
+        assertThat(apiCalls).hasValue(1);
+        clock.advance(Duration.ofSeconds(1));
+        client.referrers(host, "app", subject, null);
+        client.referrers(host, "app", subject, null);
+        assertThat(apiCalls).hasValue(3);
+        assertThat(tagCalls).hasValue(4);
     }
 
     @Test
