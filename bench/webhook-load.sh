@@ -7,7 +7,8 @@
 # (N wrk processes, CONCURRENCY/N connections each; on one 2-core machine they share the cores, so
 # this shows that nothing is lost and what sharing costs, not how N machines scale).
 # Last, pgbench runs a one-row insert at CONCURRENCY clients on the same cluster, and the ratio of
-# the intake rate to that commit rate is printed (issue 20).
+# the intake rate to that commit rate is printed (issue 20); then pgbench runs the intake statement
+# itself (bench/intake-statement.pl), the database's ceiling for an intake with no HTTP or JVM.
 # With wrk (default, from Debian) the load runs for SECONDS on pre-signed requests (more than can be
 # sent); BENCH_CLIENT=jdk uses bench/WebhookLoad.java instead and sends SECONDS*500 requests.
 # The service runs as an accept-only replica (POWERNODE_INGEST_ENABLED=false), so the figure is the
@@ -156,3 +157,22 @@ echo "pgbench one-row insert, $concurrency clients, 10 s: ${tps:-?} tps"
 if [[ -n "${intake:-}" && -n "$tps" ]]; then
   awk -v i="$intake" -v t="$tps" 'BEGIN { printf "  ratio: intake %d req/s = %.2fx the database'"'"'s one-row commit rate (target >= 0.3x)\n", i, i / t }'
 fi
+
+# the intake statement itself (PublicationIntake's text, fresh ids per run), prepared as the JDBC
+# driver runs it, at the same concurrency: what the database alone allows an intake, with no HTTP,
+# HMAC, JSON or JVM on the cores (docs/decisions/011)
+src=$PN_ROOT/platform/src/main/java/dev/powernode/server/ingest
+perl "$PN_ROOT/bench/intake-statement.pl" "$src/PublicationIntake.java" "$src/IngestTask.java" "${url##*/}" \
+  >"$home/intake.sql"
+out=$(PGPASSWORD=$password pgbench -n -M prepared -h 127.0.0.1 -U $user -c "$concurrency" -j 2 -T 10 \
+  -f "$home/intake.sql" "$db" 2>&1) || true
+stps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -n 1)
+if [[ -z "$stps" ]] || grep -q 'error' <<<"$out"; then
+  grep -m 3 'error' <<<"$out" >&2 || true
+  pn_die "pgbench of the intake statement failed (see above)"
+fi
+echo "pgbench intake statement (prepared), $concurrency clients, 10 s: $stps tps"
+awk -v s="$stps" -v t="${tps:-0}" -v i="${intake:-0}" 'BEGIN {
+  if (t > 0) printf "  ceiling: the statement alone = %.2fx the one-row commit rate", s / t
+  if (i > 0) printf "; the receiver reaches %.0f%% of the statement alone", 100 * i / s
+  printf "\n" }'
