@@ -92,7 +92,16 @@ if [[ "${BENCH_CLIENT:-wrk}" == wrk ]] && command -v wrk >/dev/null; then
   head -n 3000 "$reqfile" >"$reqfile.warm"
   tail -n +3001 "$reqfile" >"$reqfile.main"
   # replica r gets every replicas-th line, and CONCURRENCY/replicas connections
+  # CPU time (clock ticks) of the replicas, of the cluster's postgres processes and of the machine
+  ticks() {
+    local p t=0 j=0 all
+    for p in "${pids[@]}"; do j=$((j + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+    for p in $(pgrep -x postgres); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+    all=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+    echo "$j $t $all"
+  }
   for phase in warm main; do
+    if [[ $phase == main ]]; then read -r jvm0 pg0 all0 < <(ticks); fi
     loads=()
     for r in $(seq 1 "$replicas"); do
       awk -v n="$replicas" -v r="$r" '(NR - 1) % n == r - 1' "$reqfile.$phase" >"$reqfile.$phase.$r"
@@ -110,6 +119,7 @@ if [[ "${BENCH_CLIENT:-wrk}" == wrk ]] && command -v wrk >/dev/null; then
     done
     wait "${loads[@]}"
   done
+  read -r jvm1 pg1 all1 < <(ticks)
   total=0 worst=0
   for r in $(seq 1 "$replicas"); do
     ((replicas == 1)) || echo "replica $r (port $((port + r - 1))):"
@@ -122,6 +132,9 @@ if [[ "${BENCH_CLIENT:-wrk}" == wrk ]] && command -v wrk >/dev/null; then
   ((replicas == 1)) || echo "all $replicas replicas: $total req/s, worst p99 $worst ms"
   intake=$total
   cat "$idsdir"/main-*/ids-* >"$ids"
+  # per accepted request of the main phase; postgres processes that exited meanwhile are not counted
+  awk -v n="$(sort -u "$ids" | wc -l)" -v hz="$(getconf CLK_TCK)" -v j=$((jvm1 - jvm0)) -v p=$((pg1 - pg0)) \
+    -v a=$((all1 - all0)) 'BEGIN { if (n > 0) printf "  cpu per accepted request: service %.2f ms, PostgreSQL %.2f ms, whole machine %.2f ms (wrk and the kernel included)\n", 1000 * j / hz / n, 1000 * p / hz / n, 1000 * a / hz / n }'
 else
   ((replicas == 1)) || pn_die "BENCH_REPLICAS needs wrk"
   java "$PN_ROOT/bench/WebhookLoad.java" "$url" "$wsecret" bench "$ref" "$digest" 1024 $((seconds * 500)) \
