@@ -35,6 +35,12 @@ class WorkerAndDeliveryApiTest {
 
     @Test
     void listsCiWorkersWithoutTheirTokens() {
+        // an empty unpaged list: one page whose size is still at least 1 (docs/api.md)
+        JsonNode none = reader.get("/api/v1/workers?role=ci_worker").json().get("meta");
+        assertThat(none.get("total").asLong()).isZero();
+        assertThat(none.get("page").asInt()).isEqualTo(1);
+        assertThat(none.get("per_page").asInt()).isEqualTo(1);
+
         jdbc.sql("""
                 insert into worker (id, role, label, token_sha256, created_at, rotated_at)
                 values (:id, 'ci_worker', 'ubuntu-2404-amd64-builder', :hash, now(), now())
