@@ -29,16 +29,17 @@ import tools.jackson.databind.JsonNode;
 final class Listings {
     private static final int MAX_PAGES = 10_000;
     /**
-     * How long a registry that answered the referrers API with 404 or 405 (it has none: a registry
-     * that has one never answers 404 there) is asked by the tag schema only. Bounded, so an
-     * upgraded registry is noticed.
+     * How long a registry whose referrers route does not exist (405, or a 404 that is not a
+     * registry's JSON error: docker-registry's "404 page not found") is asked by the tag schema
+     * only. Bounded, so an upgraded registry is noticed. A JSON 404 (an unknown repository) is not
+     * remembered.
      */
     static final Duration NO_REFERRERS_API_FOR = Duration.ofMinutes(10);
 
     private final RegistryTransport transport;
     private final ManifestOperations manifests;
     private final Clock clock;
-    /** Registry to when it last answered that it has no referrers API. */
+    /** Registry to when it last answered that it has no referrers route. */
     private final Map<String, Instant> withoutReferrersApi = new ConcurrentHashMap<>();
 
     Listings(RegistryTransport transport, ManifestOperations manifests, Clock clock) {
@@ -52,7 +53,7 @@ final class Listings {
         String what = "list tags of " + registry + "/" + repository;
         List<String> tags = new ArrayList<>();
         URI first = transport.url(registry, "/v2/" + repository(repository) + "/tags/list");
-        boolean listed = pages(registry, repository, what, first, "application/json", Set.of(404), page -> {
+        Listed listed = pages(registry, repository, what, first, "application/json", Set.of(404), page -> {
             JsonNode pageTags = page.get("tags");
             if (pageTags == null || pageTags.isNull()) {
                 return;
@@ -67,7 +68,7 @@ final class Listings {
                 tags.add(tag.stringValue());
             }
         });
-        return listed ? tags : List.of();
+        return listed == Listed.YES ? tags : List.of();
     }
 
     /** See {@link RegistryClient#referrers(String, String, Digest, String)}. */
@@ -80,27 +81,38 @@ final class Listings {
         }
         URI first = transport.url(registry, "/v2/" + repository(repository) + "/referrers/" + subject + query);
         List<Descriptor> found = new ArrayList<>();
-        boolean listed = pages(registry, repository, what, first, MediaTypes.OCI_INDEX, Set.of(404, 405), index -> {
+        Listed listed = pages(registry, repository, what, first, MediaTypes.OCI_INDEX, Set.of(404, 405), index -> {
             try {
                 found.addAll(ManifestJson.descriptors(index, "manifests"));
             } catch (IllegalArgumentException e) {
                 throw new RegistryException(RegistryException.Kind.INVALID, what + ": " + e.getMessage());
             }
         });
-        if (listed) {
+        if (listed == Listed.YES) {
             withoutReferrersApi.remove(registry);
             return withArtifactType(found, artifactType);
         }
-        withoutReferrersApi.put(registry, clock.instant());
+        if (listed == Listed.NO_ROUTE) {
+            withoutReferrersApi.put(registry, clock.instant());
+        }
         return withArtifactType(referrersByTag(registry, repository, subject), artifactType);
+    }
+
+    /** Whether a list was read, or why not. */
+    private enum Listed {
+        YES,
+        /** the registry answered with its JSON error: no such list (e.g. an unknown repository) */
+        NO_LIST,
+        /** 405, or a 404 that is no registry error: the registry has no such route at all */
+        NO_ROUTE
     }
 
     /**
      * Hands each page of the list at {@code first} to {@code page}, following {@code Link}
-     * headers. False, with nothing handed over, when the first page answers one of
-     * {@code absent}: the registry has no such list.
+     * headers. Not {@link Listed#YES}, with nothing handed over, when the first page answers one of
+     * {@code absent}.
      */
-    private boolean pages(
+    private Listed pages(
             String registry,
             String repository,
             String what,
@@ -118,8 +130,10 @@ final class Listings {
                     transport.call(registry, what).uri(next).pull(repository).header("Accept", accept);
             HttpResponse<InputStream> response = transport.send(call);
             if (absent.contains(response.statusCode()) && seen.size() == 1) {
+                boolean registryError =
+                        response.headers().firstValue("Content-Type").orElse("").contains("json");
                 discard(response);
-                return false;
+                return response.statusCode() == 405 || !registryError ? Listed.NO_ROUTE : Listed.NO_LIST;
             }
             if (response.statusCode() != 200) {
                 throw transport.failure(call, response);
@@ -128,7 +142,7 @@ final class Listings {
             page.accept(json(call, transport.readBody(call, response, ManifestOperations.MAX_MANIFEST_BYTES)));
             next = following;
         }
-        return true;
+        return Listed.YES;
     }
 
     private List<Descriptor> referrersByTag(String registry, String repository, Digest subject) {

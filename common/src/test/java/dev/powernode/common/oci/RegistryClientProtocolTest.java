@@ -322,7 +322,9 @@ class RegistryClientProtocolTest {
                         200,
                         "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}");
             } else {
-                respond(exchange, 404, "{\"errors\":[{\"code\":\"NOT_FOUND\"}]}");
+                // docker-registry's answer for a route it does not have
+                exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+                respond(exchange, 404, "404 page not found\n");
             }
         });
         server.createContext("/v2/app/manifests/" + subject.tagPrefix(), exchange -> {
@@ -347,6 +349,27 @@ class RegistryClientProtocolTest {
         client.referrers(host, "app", subject, null);
         assertThat(apiCalls).hasValue(3);
         assertThat(tagCalls).hasValue(4);
+    }
+
+    @Test
+    void aRegistrysJsonNotFoundFromTheReferrersApiIsNotRemembered() {
+        // a registry with the API may answer an unknown repository with its JSON error; the next
+        // call asks the API again rather than hiding its referrers for ten minutes
+        Digest subject = digest("subject".getBytes());
+        AtomicInteger apiCalls = new AtomicInteger();
+        server.createContext("/v2/app/referrers/" + subject, exchange -> {
+            apiCalls.incrementAndGet();
+            respond(exchange, 404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}");
+        });
+        server.createContext(
+                "/v2/app/manifests/" + subject.tagPrefix(),
+                exchange -> respond(exchange, 404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}"));
+        RegistryClient client = clientBuilder().build();
+
+        assertThat(client.referrers(host, "app", subject, null)).isEmpty();
+        assertThat(client.referrers(host, "app", subject, null)).isEmpty();
+
+        assertThat(apiCalls).hasValue(2);
     }
 
     @Test
