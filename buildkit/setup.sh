@@ -53,8 +53,9 @@ for a in "${ARCHES[@]}"; do
     amd64) ;;
     # Cross objcopy for the aarch64 PE stub; AAVMF + qemu-system-arm to boot it.
     arm64)
-      # qemu-user-static + binfmt-support: the arm64 build environment and root run emulated
-      wanted+=(binutils-aarch64-linux-gnu qemu-user-static binfmt-support)
+      # qemu-user-static + binfmt-support: the arm64 build environment and root run emulated;
+      # arch-test: mmdebstrap refuses a foreign-architecture chroot without it
+      wanted+=(binutils-aarch64-linux-gnu qemu-user-static binfmt-support arch-test)
       if [ "$WITH_TEST_TOOLS" = 1 ]; then wanted+=(qemu-system-arm qemu-efi-aarch64); fi
       ;;
     *) echo "setup.sh: unknown --arch $a" >&2; exit 2 ;;
