@@ -252,7 +252,7 @@ final class BlobDownload {
      * bytes from the socket overlaps hashing (and writing) the last ones, so a download is bound by
      * the slower of the two rather than their sum. Bytes are hashed and written in the order read;
      * a failure of the sink is thrown to the reader at its next step. A blob of at most one buffer
-     * is hashed on the reader's thread instead (decision 010).
+     * is hashed on the reader's thread instead (decision 011).
      */
     private static final class Hasher implements AutoCloseable {
         private static final int BUFFERS = 4;
