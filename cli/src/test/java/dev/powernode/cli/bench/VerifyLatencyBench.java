@@ -64,6 +64,13 @@ public final class VerifyLatencyBench {
             measure("cosign key-pair, legacy .sig", runs, client, verifier, a.ref(), keyPair);
             measure("keyless, Sigstore bundle referrer", runs, client, verifier, b.ref(), keyless);
             measure("keyless, legacy .sig + SET", runs, client, verifier, c.ref(), keyless);
+        } finally {
+            // the pushed test images and the signer's files: nothing of the bench stays in /tmp
+            try (var files = Files.walk(work)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
