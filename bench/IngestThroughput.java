@@ -171,10 +171,7 @@ public class IngestThroughput {
         }
 
         // Second runs: both pieces JIT-warm, as in run RUNS above.
-        Timing transport = null;
-        for (int i = 0; i < 2; i++) {
-            transport = timed(size, () -> rawGet(registry, user, password, repo, hex, size));
-        }
+        Timing transport = warm(size, () -> rawGet(registry, user, password, repo, hex, size));
         System.out.printf(
                 "  java.net.http GET alone (ofInputStream, 128 KiB reads, no hashing):  %6.0f MiB/s  cpu %4.2f s/GiB%n",
                 transport.mibs(), transport.cpuPerGib());
@@ -182,18 +179,12 @@ public class IngestThroughput {
         result("client_transport_cpu", transport.cpuPerGib());
 
         // the JDK's other client, blocking socket reads straight into the caller's buffer
-        Timing urlConnection = null;
-        for (int i = 0; i < 2; i++) {
-            urlConnection = timed(size, () -> urlConnectionGet(registry, user, password, repo, hex, size, false));
-        }
+        Timing urlConnection = warm(size, () -> urlConnectionGet(registry, user, password, repo, hex, size, false));
         System.out.printf(
                 "  HttpURLConnection GET alone (1 MiB reads, no hashing):                %6.0f MiB/s  cpu %4.2f s/GiB%n",
                 urlConnection.mibs(), urlConnection.cpuPerGib());
         result("client_urlconnection_mibs", urlConnection.mibs());
-        Timing overlapped = null;
-        for (int i = 0; i < 2; i++) {
-            overlapped = timed(size, () -> urlConnectionGet(registry, user, password, repo, hex, size, true));
-        }
+        Timing overlapped = warm(size, () -> urlConnectionGet(registry, user, password, repo, hex, size, true));
         System.out.printf(
                 "  HttpURLConnection GET, SHA-256 on a second thread (1 MiB buffers):    %6.0f MiB/s  cpu %4.2f s/GiB%n",
                 overlapped.mibs(), overlapped.cpuPerGib());
@@ -201,16 +192,13 @@ public class IngestThroughput {
 
         byte[] buffer = new byte[128 * 1024];
         new Random(1).nextBytes(buffer);
-        Timing hash = null;
-        for (int i = 0; i < 2; i++) {
-            hash = timed(size, () -> {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                for (long done = 0; done < size; done += buffer.length) {
-                    sha.update(buffer, 0, (int) Math.min(buffer.length, size - done));
-                }
-                sha.digest();
-            });
-        }
+        Timing hash = warm(size, () -> {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (long done = 0; done < size; done += buffer.length) {
+                sha.update(buffer, 0, (int) Math.min(buffer.length, size - done));
+            }
+            sha.digest();
+        });
         System.out.printf(
                 "  MessageDigest SHA-256 alone (%s provider, 128 KiB updates from memory): %6.0f MiB/s  cpu %4.2f s/GiB%n",
                 MessageDigest.getInstance("SHA-256").getProvider().getName(), hash.mibs(), hash.cpuPerGib());
@@ -223,6 +211,12 @@ public class IngestThroughput {
     }
 
     record Timing(double mibs, double cpuPerGib) {}
+
+    /** The second of two runs of {@code step}: the first warms the JIT and the page cache. */
+    static Timing warm(long size, Step step) throws Exception {
+        timed(size, step);
+        return timed(size, step);
+    }
 
     static Timing timed(long size, Step step) throws Exception {
         long cpu = processCpuNanos();
